@@ -1,0 +1,63 @@
+//! Revoked token ids, kept until the token would have expired anyway.
+
+use rusqlite::{Connection, TransactionBehavior, params};
+use time::OffsetDateTime;
+
+/// Records `token_id` as revoked until `expires_at`, and deletes rows whose tokens have
+/// expired since, so the table only ever holds tokens that could still be presented.
+pub fn revoke_token(
+    connection: &mut Connection,
+    token_id: &str,
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    transaction
+        .prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?
+        .execute([now.unix_timestamp()])?;
+    transaction
+        .prepare_cached("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)")?
+        .execute(params![token_id, expires_at.unix_timestamp()])?;
+    transaction.commit()
+}
+
+pub fn is_token_revoked(connection: &Connection, token_id: &str) -> rusqlite::Result<bool> {
+    connection
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1)")?
+        .query_row([token_id], |row| row.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::temporary_connection;
+    use time::Duration;
+
+    #[test]
+    fn a_revoked_token_is_reported_as_revoked() {
+        let (_directory, mut connection) = temporary_connection();
+        let now = OffsetDateTime::now_utc();
+        revoke_token(&mut connection, "revoked", now + Duration::hours(1), now).unwrap();
+        assert!(is_token_revoked(&connection, "revoked").unwrap());
+        assert!(!is_token_revoked(&connection, "still-good").unwrap());
+    }
+
+    #[test]
+    fn rows_of_expired_tokens_are_pruned_on_the_next_write() {
+        let (_directory, mut connection) = temporary_connection();
+        let now = OffsetDateTime::now_utc();
+        revoke_token(
+            &mut connection,
+            "old",
+            now - Duration::minutes(1),
+            now - Duration::hours(1),
+        )
+        .unwrap();
+        revoke_token(&mut connection, "new", now + Duration::hours(1), now).unwrap();
+        let rows: i64 = connection
+            .query_row("SELECT COUNT(*) FROM revoked_tokens", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+        assert!(is_token_revoked(&connection, "new").unwrap());
+    }
+}

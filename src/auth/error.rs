@@ -1,0 +1,40 @@
+//! What can go wrong in the core: the expected outcomes a person can act on, and
+//! everything else as `Internal`, whose details are logged and never shown.
+
+use crate::db::DbError;
+use crate::domain::CredentialError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(transparent)]
+    InvalidInput(#[from] CredentialError),
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("that username is taken")]
+    UsernameTaken,
+    #[error("not signed in: {0}")]
+    Unauthenticated(#[from] Rejection),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Why the guard did not accept a request as signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("no token was sent")]
+    MissingToken,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid")]
+    InvalidToken,
+    #[error("the token has been revoked")]
+    Revoked,
+    #[error("the account no longer exists or is disabled")]
+    AccountGone,
+}
+
+impl From<DbError> for AuthError {
+    fn from(error: DbError) -> Self {
+        Self::Internal(error.into())
+    }
+}

@@ -1,0 +1,18 @@
+//! The authentication core: password hashing, tokens, the blocklist, users and the
+//! guard that decides who is signed in. It knows nothing of HTTP or Leptos; the web
+//! pages, server functions and the JSON API are thin adapters over it. Server only.
+
+mod blocklist;
+mod error;
+mod guard;
+mod password;
+mod service;
+mod token;
+mod users;
+
+pub use error::{AuthError, Rejection};
+pub use guard::Session;
+pub use password::PasswordHasher;
+pub use service::AuthService;
+pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
+pub use users::{User, UserId, UserStatus};

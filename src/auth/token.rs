@@ -1,0 +1,366 @@
+//! Signed access tokens: HS256 JWTs with every registered claim required and checked.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::users::UserId;
+
+/// RFC 7518 asks for a key at least as long as the HS256 output.
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Anything longer is refused before it is decoded at all.
+const MAX_TOKEN_BYTES: usize = 4096;
+/// Allowed clock difference for `exp`, `nbf` and `iat`.
+const LEEWAY_SECONDS: i64 = 30;
+const ISSUER: &str = "keycard";
+const AUDIENCE: &str = "keycard";
+const ALGORITHM: Algorithm = Algorithm::HS256;
+
+/// The key tokens are signed with. Its `Debug` never shows the bytes.
+pub struct JwtSecret(Vec<u8>);
+
+#[derive(Debug, thiserror::Error)]
+#[error("the JWT secret must be at least {MIN_SECRET_BYTES} bytes, got {0}")]
+pub struct SecretError(usize);
+
+impl JwtSecret {
+    pub fn new(bytes: Vec<u8>) -> Result<Self, SecretError> {
+        if bytes.len() < MIN_SECRET_BYTES {
+            return Err(SecretError(bytes.len()));
+        }
+        Ok(Self(bytes))
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret([redacted])")
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    jti: String,
+    iss: String,
+    aud: String,
+}
+
+/// A freshly signed token. `Debug` leaves the token itself out.
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a token that passed every check says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub user_id: UserId,
+    pub token_id: String,
+    pub issued_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token has expired")]
+    Expired,
+    #[error("token is not valid")]
+    Invalid,
+}
+
+/// Signs and verifies tokens with one secret and a pinned algorithm.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    lifetime: Duration,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &JwtSecret, lifetime: Duration) -> anyhow::Result<Self> {
+        let mut validation = Validation::new(ALGORITHM);
+        validation.leeway = LEEWAY_SECONDS.unsigned_abs();
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
+        Ok(Self {
+            encoding: EncodingKey::from_secret(&secret.0).context("unusable JWT secret")?,
+            decoding: DecodingKey::from_secret(&secret.0).context("unusable JWT secret")?,
+            validation,
+            lifetime,
+        })
+    }
+
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    /// Signs a token for `user`, valid from `now` for the configured lifetime, with a
+    /// random 128-bit id so each one can be revoked on its own.
+    pub fn issue_token(&self, user: UserId, now: OffsetDateTime) -> anyhow::Result<IssuedToken> {
+        let issued_at = now.unix_timestamp();
+        let expires_at = now + self.lifetime;
+        let claims = Claims {
+            sub: user.0.to_string(),
+            iat: issued_at,
+            nbf: issued_at,
+            exp: expires_at.unix_timestamp(),
+            jti: random_token_id()?,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)
+            .context("signing a token failed")?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// Checks size, algorithm, signature, `exp`, `nbf`, `iat`, `iss`, `aud`, and the
+    /// shape of `sub` and `jti`.
+    pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Invalid);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|error| match error.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })?
+            .claims;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if claims.iat > now + LEEWAY_SECONDS || !is_token_id(&claims.jti) {
+            return Err(TokenError::Invalid);
+        }
+        let user_id = claims.sub.parse().map_err(|_| TokenError::Invalid)?;
+        let timestamp =
+            |seconds| OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| TokenError::Invalid);
+        Ok(VerifiedToken {
+            user_id: UserId(user_id),
+            token_id: claims.jti,
+            issued_at: timestamp(claims.iat)?,
+            expires_at: timestamp(claims.exp)?,
+        })
+    }
+}
+
+fn random_token_id() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no randomness for a token id: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+fn is_token_id(candidate: &str) -> bool {
+    candidate.len() == 32
+        && candidate
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(
+            &JwtSecret::new(SECRET.to_vec()).unwrap(),
+            Duration::from_secs(3600),
+        )
+        .unwrap()
+    }
+
+    fn now() -> i64 {
+        OffsetDateTime::now_utc().unix_timestamp()
+    }
+
+    fn valid_claims() -> serde_json::Value {
+        json!({
+            "sub": "7", "iat": now(), "nbf": now(), "exp": now() + 600,
+            "jti": "0123456789abcdef0123456789abcdef", "iss": ISSUER, "aud": AUDIENCE,
+        })
+    }
+
+    fn sign(header: Header, claims: &serde_json::Value, secret: &[u8]) -> String {
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret).unwrap()).unwrap()
+    }
+
+    fn sign_with(claims: serde_json::Value) -> String {
+        sign(Header::new(ALGORITHM), &claims, SECRET)
+    }
+
+    fn with(field: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut claims = valid_claims();
+        claims[field] = value;
+        claims
+    }
+
+    fn without(field: &str) -> serde_json::Value {
+        let mut claims = valid_claims();
+        claims.as_object_mut().unwrap().remove(field);
+        claims
+    }
+
+    #[test]
+    fn an_issued_token_verifies_and_names_its_user() {
+        let keys = keys();
+        let issued = keys
+            .issue_token(UserId(42), OffsetDateTime::now_utc())
+            .unwrap();
+        let verified = keys.verify_token(&issued.token).unwrap();
+        assert_eq!(verified.user_id, UserId(42));
+        assert_eq!(
+            verified.expires_at.unix_timestamp(),
+            issued.expires_at.unix_timestamp()
+        );
+    }
+
+    #[test]
+    fn two_tokens_for_one_user_have_different_ids() {
+        let keys = keys();
+        let now = OffsetDateTime::now_utc();
+        let first = keys
+            .verify_token(&keys.issue_token(UserId(1), now).unwrap().token)
+            .unwrap();
+        let second = keys
+            .verify_token(&keys.issue_token(UserId(1), now).unwrap().token)
+            .unwrap();
+        assert_ne!(first.token_id, second.token_id);
+    }
+
+    #[test]
+    fn a_hand_made_valid_token_is_accepted() {
+        assert!(keys().verify_token(&sign_with(valid_claims())).is_ok());
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_as_expired() {
+        let token = sign_with(with("exp", json!(now() - 120)));
+        assert_eq!(keys().verify_token(&token), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_that_is_not_yet_valid_is_refused() {
+        let token = sign_with(with("nbf", json!(now() + 600)));
+        assert_eq!(keys().verify_token(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let token = sign_with(with("iat", json!(now() + 600)));
+        assert_eq!(keys().verify_token(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_tampered_token_is_refused() {
+        let token = sign_with(valid_claims());
+        let (rest, signature) = token.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        let tampered = format!("{rest}.{flipped}{}", &signature[1..]);
+        assert_eq!(keys().verify_token(&tampered), Err(TokenError::Invalid));
+        let forged = sign(
+            Header::new(ALGORITHM),
+            &valid_claims(),
+            b"another secret, 32 bytes long!!!",
+        );
+        assert_eq!(keys().verify_token(&forged), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_algorithm_is_refused() {
+        for algorithm in [Algorithm::HS384, Algorithm::HS512] {
+            let token = sign(Header::new(algorithm), &valid_claims(), SECRET);
+            assert_eq!(
+                keys().verify_token(&token),
+                Err(TokenError::Invalid),
+                "{algorithm:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unsigned_token_is_refused() {
+        let token = sign_with(valid_claims());
+        let payload = token.split('.').nth(1).unwrap();
+        let none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
+        for forged in [
+            format!("{none_header}.{payload}."),
+            format!("{none_header}.{payload}"),
+        ] {
+            assert_eq!(keys().verify_token(&forged), Err(TokenError::Invalid));
+        }
+    }
+
+    #[test]
+    fn a_token_for_another_audience_or_issuer_is_refused() {
+        for claims in [
+            with("aud", json!("someone-else")),
+            with("iss", json!("someone-else")),
+            without("aud"),
+            without("iss"),
+        ] {
+            assert_eq!(
+                keys().verify_token(&sign_with(claims)),
+                Err(TokenError::Invalid)
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_missing_a_required_claim_is_refused() {
+        for field in ["exp", "nbf", "iat", "sub", "jti"] {
+            let token = sign_with(without(field));
+            assert_eq!(
+                keys().verify_token(&token),
+                Err(TokenError::Invalid),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn claims_of_the_wrong_type_are_refused() {
+        for claims in [
+            with("exp", json!((now() + 600).to_string())),
+            with("sub", json!("not-a-number")),
+            with("jti", json!("short")),
+        ] {
+            assert_eq!(
+                keys().verify_token(&sign_with(claims)),
+                Err(TokenError::Invalid)
+            );
+        }
+    }
+
+    #[test]
+    fn an_oversized_token_is_refused_before_decoding() {
+        let padding = "x".repeat(MAX_TOKEN_BYTES);
+        let token = sign_with(with("pad", json!(padding)));
+        assert_eq!(keys().verify_token(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        assert!(JwtSecret::new(vec![7; MIN_SECRET_BYTES - 1]).is_err());
+        assert!(!format!("{:?}", JwtSecret::new(SECRET.to_vec()).unwrap()).contains("0123"));
+    }
+}

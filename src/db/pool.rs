@@ -1,0 +1,116 @@
+//! A handful of reusable SQLite connections, borrowed on the blocking thread pool.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::migrations::migrate;
+
+/// How long a write waits for another writer before giving up with SQLITE_BUSY.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle connections kept for reuse; more are opened under load and closed afterwards.
+const MAX_IDLE_CONNECTIONS: usize = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("could not open the database at {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("database query failed: {0}")]
+    Query(#[from] rusqlite::Error),
+    #[error("database task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// The application's database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and its directory, and migrates it.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let open_error = |source: Box<dyn std::error::Error + Send + Sync>| DbError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(directory).map_err(|e| open_error(e.into()))?;
+        }
+        let mut connection = open_connection(path).map_err(|e| open_error(e.into()))?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| open_error(e.into()))?;
+        migrate(&mut connection).map_err(|e| open_error(e.into()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                idle: Mutex::new(vec![connection]),
+            }),
+        })
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, so SQLite
+    /// never stalls the async runtime.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = inner.checkout().map_err(DbError::from)?;
+            let result = work(&mut connection);
+            inner.checkin(connection);
+            result
+        })
+        .await
+        .map_err(DbError::from)?
+    }
+}
+
+impl Inner {
+    fn checkout(&self) -> rusqlite::Result<Connection> {
+        let reused = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match reused {
+            Some(connection) => Ok(connection),
+            None => open_connection(&self.path),
+        }
+    }
+
+    fn checkin(&self, connection: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE_CONNECTIONS && connection.is_autocommit() {
+            idle.push(connection);
+        }
+    }
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    // FULL: an acknowledged sign-up or logout survives a power cut, not only a crash.
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(connection)
+}
