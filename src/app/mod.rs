@@ -1,0 +1,70 @@
+//! The user interface: the HTML shell, the routes, the pages and their components, and
+//! the server functions the forms call. Compiled for the server (rendering) and the
+//! browser (hydration).
+
+mod auth_fn_error;
+mod components;
+mod pages;
+mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::SsrMode;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+pub use auth_fn_error::AuthFnError;
+pub use server_fns::{
+    CurrentUsername, GetProfile, Login, Logout, ProfileView, Register, current_username,
+    get_profile, login, logout, register,
+};
+
+use pages::{HomePage, LoginPage, NotFound, ProfilePage, RegisterPage};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keycard.css"/>
+        <Title formatter=|page: String| format!("{page} · Keycard")/>
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"K"</span>
+                    "Keycard"
+                </a>
+            </header>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("login") view=LoginPage/>
+                    <Route path=path!("register") view=RegisterPage/>
+                    <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <footer class="footer">
+                "Keycard · sign-up and login done right, in Rust"
+            </footer>
+        </Router>
+    }
+}

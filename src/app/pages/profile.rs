@@ -1,0 +1,52 @@
+//! `/profile`: the signed-in user's account. The server's page guard has already
+//! turned signed-out visitors away before this renders.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::app::components::LogoutButton;
+use crate::app::{AuthFnError, ProfileView, get_profile};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let profile = Resource::new_blocking(|| (), |()| get_profile());
+    view! {
+        <Title text="Your profile"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading your profile…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(profile) => view! { <ProfileCard profile/> }.into_any(),
+                    // Reached by client-side navigation after the session ended.
+                    Err(AuthFnError::NotSignedIn) => {
+                        view! { <Redirect path="/login?next=%2Fprofile"/> }.into_any()
+                    }
+                    Err(error) => view! {
+                        <p class="alert" role="alert">{error.to_string()}</p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileCard(profile: ProfileView) -> impl IntoView {
+    let email = profile.email.unwrap_or_else(|| "No email set".to_owned());
+    view! {
+        <section class="card profile">
+            <p class="eyebrow">"Your profile"</p>
+            <h1>{profile.username}</h1>
+            <dl class="details">
+                <div><dt>"Email"</dt><dd>{email}</dd></div>
+                <div>
+                    <dt>"Status"</dt>
+                    <dd><span class="badge">{profile.status}</span></dd>
+                </div>
+                <div><dt>"Member since"</dt><dd>{profile.member_since}</dd></div>
+                <div><dt>"Signed in until"</dt><dd>{profile.session_expires}</dd></div>
+            </dl>
+            <LogoutButton/>
+        </section>
+    }
+}

@@ -1,0 +1,21 @@
+//! The `keycard` server binary: logging, then the app until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match keycard::server::run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("keycard: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Layers in front of the pages and server functions: the page guard, caching rules,
+//! and the status of server-function errors raised before a body runs.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_cookies::Cookies;
+
+use super::server_fn::status_of;
+use super::state::AppState;
+use crate::app::AuthFnError;
+use crate::auth::AuthError;
+
+/// Pages only a signed-in user may load.
+const PROTECTED_PAGES: &[&str] = &["/profile"];
+/// Server functions answer below this prefix.
+const SERVER_FN_PREFIX: &str = "/api/";
+/// The header server_fn puts on every error response it writes.
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+/// Error bodies are a short JSON string; anything larger is not one of ours.
+const MAX_ERROR_BODY: usize = 1024;
+/// Forms are a few short fields; nothing legitimate comes near this.
+const MAX_REQUEST_BODY: usize = 16 * 1024;
+
+/// Redirects a signed-out request for a protected page to the login page before any
+/// of the page is rendered, so its data never leaves the server.
+pub async fn guard_protected_pages(
+    State(state): State<AppState>,
+    cookies: Cookies,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if !PROTECTED_PAGES.contains(&path) {
+        return next.run(request).await;
+    }
+    let token = state.session_cookie.read(&cookies);
+    match state.auth.current_user(token.as_deref()).await {
+        Ok(_) => next.run(request).await,
+        Err(AuthError::Unauthenticated(_)) => {
+            if token.is_some() {
+                state.session_cookie.clear(&cookies);
+            }
+            let wanted = request
+                .uri()
+                .path_and_query()
+                .map_or(path, |path_and_query| path_and_query.as_str());
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", wanted)
+                .finish();
+            Redirect::to(&format!("/login?{query}")).into_response()
+        }
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "could not check the session");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AuthFnError::Internal.to_string(),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Protected pages and every auth response must not be stored by the browser or a
+/// proxy, so Back after logout shows no profile.
+pub async fn no_store_for_private_responses(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let private = PROTECTED_PAGES.contains(&path) || path.starts_with(SERVER_FN_PREFIX);
+    let mut response = next.run(request).await;
+    if private {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// server_fn answers 500 when it cannot even read a request's arguments; that is the
+/// client's mistake, so it becomes the status our error type maps to (400).
+pub async fn client_errors_are_not_server_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            AuthFnError::Internal.to_string(),
+        )
+            .into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AuthFnError>(&bytes) {
+        parts.status = status_of(error);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Reads the whole request body up front, refusing anything over the limit with 413
+/// before a server function (and so argon2) ever sees it, whether or not the client
+/// announced the size in `Content-Length`.
+pub async fn limit_request_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request is too large. Forms on this site take at most 16 KiB.",
+        )
+            .into_response(),
+    }
+}

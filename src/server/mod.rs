@@ -1,0 +1,16 @@
+//! The axum side: configuration, application state, the router and its middleware,
+//! the session cookie, and the glue server functions use. Server only.
+
+mod config;
+mod cookie;
+mod middleware;
+mod router;
+mod secret;
+mod server_fn;
+mod state;
+
+pub use config::{Config, ConfigError};
+pub use cookie::SessionCookie;
+pub use router::{build_app, run};
+pub use server_fn::{FnRequest, FormReturn, SIGNED_IN_HOME, profile_view};
+pub use state::AppState;

@@ -1,0 +1,100 @@
+//! Builds the application (the same router the tests drive) and serves it.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use leptos::prelude::{LeptosOptions, get_configuration};
+use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use tower_cookies::CookieManagerLayer;
+
+use super::config::Config;
+use super::cookie::SessionCookie;
+use super::middleware::{
+    client_errors_are_not_server_errors, guard_protected_pages, limit_request_body,
+    no_store_for_private_responses,
+};
+use super::secret::load_or_create_secret;
+use super::state::AppState;
+use crate::app::{App, shell};
+use crate::auth::{AuthService, PasswordHasher, TokenKeys};
+use crate::db::Db;
+
+/// Opens the database, loads the secret and assembles the router.
+pub fn build_app(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Router> {
+    let db = Db::open(&config.database_path)?;
+    let secret = match config.jwt_secret {
+        Some(secret) => secret,
+        None => load_or_create_secret(data_directory(&config.database_path))?,
+    };
+    let tokens = TokenKeys::new(&secret, config.token_lifetime)?;
+    let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let state = AppState {
+        leptos_options,
+        auth: AuthService::new(db, tokens, PasswordHasher::new(hashing_threads)?),
+        session_cookie: SessionCookie::new(config.cookie_secure, config.token_lifetime),
+    };
+    let routes = generate_route_list(App);
+    let shell_options = state.leptos_options.clone();
+    Ok(Router::new()
+        .leptos_routes(&state, routes, move || shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(client_errors_are_not_server_errors))
+        .layer(from_fn_with_state(state.clone(), guard_protected_pages))
+        .layer(from_fn(no_store_for_private_responses))
+        .layer(from_fn(limit_request_body))
+        .layer(CookieManagerLayer::new())
+        .with_state(state))
+}
+
+/// Reads the configuration, builds the app and serves it until SIGINT or SIGTERM.
+pub async fn run() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    // Under cargo-leptos the settings arrive as LEPTOS_* variables; a binary started by
+    // hand from the project folder reads them from Cargo.toml instead.
+    let settings_file = std::env::var_os("LEPTOS_OUTPUT_NAME")
+        .is_none()
+        .then_some("Cargo.toml");
+    let leptos_options = get_configuration(settings_file)
+        .context("could not read the Leptos settings")?
+        .leptos_options;
+    let address = leptos_options.site_addr;
+    let database = config.database_path.clone();
+    let app = build_app(config, leptos_options)?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("could not listen on {address}"))?;
+    tracing::info!(%address, database = %database.display(), "Keycard is listening on http://{address}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")
+}
+
+fn data_directory(database: &Path) -> &Path {
+    database
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

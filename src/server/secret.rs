@@ -1,0 +1,81 @@
+//! The signing secret: from configuration, or generated once and kept next to the
+//! database so sign-ins survive a restart.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::auth::JwtSecret;
+
+const SECRET_FILE: &str = "jwt-secret";
+const GENERATED_SECRET_BYTES: usize = 32;
+
+/// Reads `<directory>/jwt-secret`, creating it with 256 random bits and owner-only
+/// permissions if it does not exist yet.
+pub fn load_or_create_secret(directory: &Path) -> anyhow::Result<JwtSecret> {
+    let path = directory.join(SECRET_FILE);
+    if !path.exists() {
+        create_secret_file(&path)?;
+    }
+    let encoded = fs::read_to_string(&path)
+        .with_context(|| format!("could not read the JWT secret at {}", path.display()))?;
+    let bytes = hex::decode(encoded.trim())
+        .with_context(|| format!("the JWT secret at {} is not hex", path.display()))?;
+    JwtSecret::new(bytes)
+        .with_context(|| format!("the JWT secret at {} is unusable", path.display()))
+}
+
+/// Writes the new secret to a private temporary file, then links it into place, so
+/// a second process starting at the same moment either wins or reads a whole file.
+fn create_secret_file(path: &Path) -> anyhow::Result<()> {
+    let mut bytes = [0u8; GENERATED_SECRET_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a secret: {e}"))?;
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        file.write_all(hex::encode(bytes).as_bytes())?;
+        file.sync_all()
+    };
+    let written = write().with_context(|| {
+        format!(
+            "could not write a new JWT secret in {}",
+            temporary.display()
+        )
+    });
+    let linked = written.and_then(|()| match fs::hard_link(&temporary, path) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
+            Err(error).with_context(|| format!("could not create {}", path.display()))
+        }
+        _ => Ok(()),
+    });
+    let _ = fs::remove_file(&temporary);
+    linked?;
+    tracing::info!(path = %path.display(), "generated a new JWT secret");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_generated_secret_is_private_and_kept_for_the_next_start() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join(SECRET_FILE);
+        load_or_create_secret(directory.path()).unwrap();
+        let first = fs::read_to_string(&path).unwrap();
+        load_or_create_secret(directory.path()).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), first);
+        assert_eq!(first.len(), 2 * GENERATED_SECRET_BYTES);
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o077, 0);
+    }
+}

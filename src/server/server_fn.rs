@@ -1,0 +1,196 @@
+//! What server-function bodies use to talk HTTP: the session cookie, redirects that
+//! work with and without JavaScript, and the single mapping from core errors to the
+//! status and message a client sees.
+
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use time::OffsetDateTime;
+use time::macros::format_description;
+use tower_cookies::Cookies;
+
+use super::state::AppState;
+use crate::app::{AuthFnError, ProfileView};
+use crate::auth::{AuthError, AuthService, IssuedToken, Session};
+
+/// Where people land after signing up, or logging in without a `next` page.
+pub const SIGNED_IN_HOME: &str = "/profile";
+/// Values kept in a no-JavaScript error redirect are cut to this many characters.
+const MAX_KEPT_CHARS: usize = 256;
+
+/// The request a server function is running for.
+pub struct FnRequest {
+    state: AppState,
+    cookies: Cookies,
+    response: ResponseOptions,
+    /// A browser posting the form itself (JavaScript off), as opposed to the hydrated
+    /// page calling the function: it needs real redirects, errors included.
+    plain_form_post: bool,
+}
+
+impl FnRequest {
+    pub fn current() -> Result<Self, AuthFnError> {
+        let missing = |what: &str| {
+            tracing::error!("{what} is missing from the server function context");
+            AuthFnError::Internal
+        };
+        let parts = use_context::<Parts>().ok_or_else(|| missing("the request"))?;
+        Ok(Self {
+            state: use_context::<AppState>().ok_or_else(|| missing("the app state"))?,
+            cookies: parts
+                .extensions
+                .get::<Cookies>()
+                .cloned()
+                .ok_or_else(|| missing("the cookie jar"))?,
+            response: use_context::<ResponseOptions>()
+                .ok_or_else(|| missing("the response options"))?,
+            plain_form_post: accepts_html(&parts.headers),
+        })
+    }
+
+    pub fn auth(&self) -> &AuthService {
+        &self.state.auth
+    }
+
+    pub fn session_token(&self) -> Option<String> {
+        self.state.session_cookie.read(&self.cookies)
+    }
+
+    /// The signed-in user, as the guard sees it; a cookie it refuses is cleared.
+    pub async fn session(&self) -> Result<Session, AuthError> {
+        let token = self.session_token();
+        let session = self.state.auth.current_user(token.as_deref()).await;
+        if token.is_some() && matches!(session, Err(AuthError::Unauthenticated(_))) {
+            self.end_session();
+        }
+        session
+    }
+
+    /// Stores the token in the session cookie and sends the browser to `destination`.
+    pub fn start_session(&self, token: IssuedToken, destination: &str) {
+        self.state.session_cookie.set(&self.cookies, token.token);
+        self.redirect(destination);
+    }
+
+    pub fn end_session(&self) {
+        self.state.session_cookie.clear(&self.cookies);
+    }
+
+    /// A redirect that works both ways: a real 303 for a plain form post, and a hint
+    /// the hydrated client follows with client-side navigation.
+    pub fn redirect(&self, destination: &str) {
+        leptos_axum::redirect(destination);
+        if self.plain_form_post {
+            self.response.set_status(StatusCode::SEE_OTHER);
+        }
+    }
+
+    /// Turns a core error into the client's error with a fitting status.
+    pub fn reject(&self, error: AuthError) -> AuthFnError {
+        let public = to_public_error(error);
+        self.response.set_status(status_of(public));
+        public
+    }
+
+    /// Like [`FnRequest::reject`], but a plain form post is sent back to its form, which
+    /// shows the same message and keeps what was typed (never passwords).
+    pub fn reject_form(&self, error: AuthError, form: &FormReturn) -> AuthFnError {
+        let public = self.reject(error);
+        if self.plain_form_post {
+            self.redirect(&form.url_with_error(public));
+        }
+        public
+    }
+}
+
+/// The form to go back to when a plain form post fails, and the fields to refill.
+pub struct FormReturn {
+    path: &'static str,
+    kept: Vec<(&'static str, String)>,
+}
+
+impl FormReturn {
+    pub fn new(path: &'static str) -> Self {
+        Self {
+            path,
+            kept: Vec::new(),
+        }
+    }
+
+    pub fn keep(mut self, name: &'static str, value: &str) -> Self {
+        if !value.is_empty() {
+            self.kept
+                .push((name, value.chars().take(MAX_KEPT_CHARS).collect()));
+        }
+        self
+    }
+
+    fn url_with_error(&self, error: AuthFnError) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("error", error.code())
+            .extend_pairs(&self.kept)
+            .finish();
+        format!("{}?{query}", self.path)
+    }
+}
+
+/// What the profile page shows, with times written out for people.
+pub fn profile_view(session: &Session) -> ProfileView {
+    let user = &session.user;
+    ProfileView {
+        username: user.username.clone(),
+        email: user.email.clone(),
+        status: user.status.as_str().to_owned(),
+        member_since: format_date(user.created_at),
+        session_expires: format_time(session.token.expires_at),
+    }
+}
+
+fn format_date(moment: OffsetDateTime) -> String {
+    moment
+        .format(format_description!(
+            "[day padding:none] [month repr:long] [year]"
+        ))
+        .unwrap_or_else(|_| moment.date().to_string())
+}
+
+fn format_time(moment: OffsetDateTime) -> String {
+    moment
+        .format(format_description!(
+            "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
+        ))
+        .unwrap_or_else(|_| moment.to_string())
+}
+
+/// Whether the client is a browser navigating or posting a form itself (JavaScript
+/// off), judged the way leptos_axum judges it.
+pub(super) fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+fn to_public_error(error: AuthError) -> AuthFnError {
+    match error {
+        AuthError::InvalidInput(invalid) => AuthFnError::Invalid(invalid),
+        AuthError::InvalidCredentials => AuthFnError::InvalidCredentials,
+        AuthError::UsernameTaken => AuthFnError::UsernameTaken,
+        AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
+        AuthError::Internal(internal) => {
+            tracing::error!(error = format!("{internal:#}"), "request failed");
+            AuthFnError::Internal
+        }
+    }
+}
+
+/// The one place a server-function error gets its HTTP status.
+pub(super) fn status_of(error: AuthFnError) -> StatusCode {
+    match error {
+        AuthFnError::Invalid(_) | AuthFnError::BadRequest => StatusCode::BAD_REQUEST,
+        AuthFnError::InvalidCredentials | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AuthFnError::UsernameTaken => StatusCode::CONFLICT,
+        AuthFnError::Unreachable | AuthFnError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
