@@ -1,0 +1,112 @@
+//! What the server-rendered pages contain, and what they must never contain.
+
+use axum::http::{StatusCode, header};
+
+use crate::helpers::{Client, PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn the_profile_shows_the_account_and_is_never_cached() {
+    let app = spawn_app();
+    let response = app
+        .post_form(
+            "/api/register",
+            &[
+                ("username", "Ida"),
+                ("email", "ida@example.com"),
+                ("password", PASSWORD),
+                ("confirm_password", PASSWORD),
+            ],
+            None,
+            Client::Hydrated,
+        )
+        .await;
+    let session = response.session().unwrap();
+    let profile = app.get("/profile", Some(&session)).await;
+    assert_eq!(profile.status, StatusCode::OK);
+    assert_eq!(profile.header(header::CACHE_CONTROL), Some("no-store"));
+    for expected in [
+        "<h1>Ida</h1>",
+        "ida@example.com",
+        "active",
+        "Member since",
+        "Signed in until",
+        "Log out",
+    ] {
+        assert!(profile.body.contains(expected), "missing {expected:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_profile_without_email_says_so() {
+    let app = spawn_app();
+    let session = app.signed_up("noemail").await;
+    let profile = app.get("/profile", Some(&session)).await;
+    assert!(profile.body.contains("No email set"));
+}
+
+#[tokio::test]
+async fn no_page_a_signed_out_visitor_gets_carries_someone_elses_data() {
+    let app = spawn_app();
+    app.signed_up("secretive").await;
+    for path in ["/", "/login", "/register", "/nope"] {
+        let page = app.get(path, None).await;
+        assert!(
+            !page.body.contains("secretive"),
+            "{path} leaked the username"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_home_page_offers_sign_up_and_log_in_when_signed_out() {
+    let app = spawn_app();
+    let page = app.get("/", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"href="/register""#));
+    assert!(page.body.contains(r#"href="/login""#));
+    assert!(!page.body.contains("Log out"));
+}
+
+#[tokio::test]
+async fn the_home_page_offers_profile_and_log_out_when_signed_in() {
+    let app = spawn_app();
+    let session = app.signed_up("homebody").await;
+    let page = app.get("/", Some(&session)).await;
+    assert!(page.body.contains(r#"href="/profile""#));
+    assert!(page.body.contains("Log out"));
+    assert!(page.body.contains("homebody"));
+}
+
+#[tokio::test]
+async fn the_forms_have_the_labels_people_look_for() {
+    let app = spawn_app();
+    let register = app.get("/register", None).await;
+    for label in [
+        ">Username<",
+        ">Email (optional)<",
+        ">Password<",
+        ">Confirm password<",
+        ">Create account<",
+    ] {
+        assert!(register.body.contains(label), "register lacks {label}");
+    }
+    let login = app.get("/login", None).await;
+    for label in [">Username<", ">Password<", ">Log in<"] {
+        assert!(login.body.contains(label), "login lacks {label}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404() {
+    let app = spawn_app();
+    let page = app.get("/no-such-page", None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn server_function_answers_are_never_cached() {
+    let app = spawn_app();
+    let response = app.login("anyone", PASSWORD, Client::Hydrated).await;
+    assert_eq!(response.header(header::CACHE_CONTROL), Some("no-store"));
+}
