@@ -1,5 +1,6 @@
 //! A handful of reusable SQLite connections, borrowed on the blocking thread pool.
 
+use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -45,7 +46,13 @@ impl Db {
             source,
         };
         if let Some(directory) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(directory).map_err(|e| open_error(e.into()))?;
+            // A directory Keycard creates holds password hashes and the signing secret,
+            // so only the owner may look inside.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(directory)
+                .map_err(|e| open_error(e.into()))?;
         }
         let mut connection = open_connection(path).map_err(|e| open_error(e.into()))?;
         connection
@@ -113,4 +120,33 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     Ok(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_data_directory_it_creates_is_private_to_the_owner() {
+        let root = tempfile::tempdir().unwrap();
+        let directory = root.path().join("nested").join("data");
+        Db::open(&directory.join("keycard.db")).unwrap();
+        let mode = std::fs::metadata(&directory).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_created_names_its_path() {
+        let root = tempfile::tempdir().unwrap();
+        let blocker = root.path().join("not-a-directory");
+        std::fs::write(&blocker, b"").unwrap();
+        let path = blocker.join("keycard.db");
+        let error = Db::open(&path).err().expect("opening must fail");
+        assert!(
+            error.to_string().contains(&path.display().to_string()),
+            "{error}"
+        );
+    }
 }

@@ -12,6 +12,7 @@ use super::server_fn::status_of;
 use super::state::AppState;
 use crate::app::AuthFnError;
 use crate::auth::AuthError;
+use crate::domain::NextPath;
 
 /// Pages only a signed-in user may load.
 const PROTECTED_PAGES: &[&str] = &["/profile"];
@@ -116,4 +117,21 @@ pub async fn limit_request_body(request: Request, next: Next) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Every redirect stays on this site. Keycard's own redirects are local paths already;
+/// this catches the framework's fallback, which sends a plain form post it could not
+/// read back to whatever its `Referer` says.
+pub async fn keep_redirects_on_site(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let off_site = response
+        .headers()
+        .get(header::LOCATION)
+        .is_some_and(|location| location.to_str().ok().and_then(NextPath::parse).is_none());
+    if off_site {
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static("/"));
+    }
+    response
 }

@@ -12,8 +12,8 @@ use tower_cookies::CookieManagerLayer;
 use super::config::Config;
 use super::cookie::SessionCookie;
 use super::middleware::{
-    client_errors_are_not_server_errors, guard_protected_pages, limit_request_body,
-    no_store_for_private_responses,
+    client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
+    limit_request_body, no_store_for_private_responses,
 };
 use super::secret::load_or_create_secret;
 use super::state::AppState;
@@ -41,6 +41,7 @@ pub fn build_app(config: Config, leptos_options: LeptosOptions) -> anyhow::Resul
         .leptos_routes(&state, routes, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(client_errors_are_not_server_errors))
+        .layer(from_fn(keep_redirects_on_site))
         .layer(from_fn_with_state(state.clone(), guard_protected_pages))
         .layer(from_fn(no_store_for_private_responses))
         .layer(from_fn(limit_request_body))

@@ -105,7 +105,7 @@ impl TestApp {
         let mut request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, accept)
-            .header(header::REFERER, "http://127.0.0.1:3000/elsewhere");
+            .header(header::REFERER, "https://evil.example/phish");
         if let Some(session) = session {
             request = request.header(header::COOKIE, format!("{SESSION_COOKIE}={session}"));
         }

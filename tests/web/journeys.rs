@@ -171,23 +171,24 @@ async fn a_plain_form_post_never_bounces_to_the_referer() {
 }
 
 #[tokio::test]
-async fn a_malformed_form_post_is_a_client_error_not_a_server_error() {
+async fn an_unreadable_form_post_is_a_client_error_that_stays_on_the_site() {
     let app = spawn_app();
-    let response = app
-        .post_form(
-            "/api/login",
-            &[("unexpected", "field")],
-            None,
-            Client::Hydrated,
-        )
+    let unreadable = [("unexpected", "field")];
+    let hydrated = app
+        .post_form("/api/login", &unreadable, None, Client::Hydrated)
         .await;
     assert_eq!(
-        response.status,
+        hydrated.status,
         StatusCode::BAD_REQUEST,
         "{}",
-        response.body
+        hydrated.body
     );
-    assert_eq!(response.body, "\"bad_request\"");
+    assert_eq!(hydrated.body, "\"bad_request\"");
+    // The framework would send this back to the (foreign) Referer.
+    let plain = app
+        .post_form("/api/login", &unreadable, None, Client::PlainForm)
+        .await;
+    plain.assert_redirects_to("/");
 }
 
 #[tokio::test]
