@@ -33,6 +33,18 @@ test("log out then /profile redirects to login", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
 });
 
+test("Back after logging out shows no profile", async ({ page }) => {
+  const username = uniqueName("back");
+  await signUp(page, username);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login\?logged_out=1$/);
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
+  await expect(page.getByRole("heading", { name: username })).toHaveCount(0);
+});
+
 test("log in with a wrong password shows the error and a pending state", async ({ page }) => {
   const username = uniqueName("edsger");
   await signUp(page, username);
