@@ -26,28 +26,29 @@ const MAX_ERROR_BODY: usize = 1024;
 const MAX_REQUEST_BODY: usize = 16 * 1024;
 
 /// Redirects a signed-out request for a protected page to the login page before any
-/// of the page is rendered, so its data never leaves the server.
+/// of the page is rendered, so its data never leaves the server. A signed-in request
+/// carries its session on to the page, which then need not check it again.
 pub async fn guard_protected_pages(
     State(state): State<AppState>,
     cookies: Cookies,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path();
-    if !PROTECTED_PAGES.contains(&path) {
+    if !PROTECTED_PAGES.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let token = state.session_cookie.read(&cookies);
-    match state.auth.current_user(token.as_deref()).await {
-        Ok(_) => next.run(request).await,
+    match state.session(&cookies).await {
+        Ok(session) => {
+            request.extensions_mut().insert(session);
+            next.run(request).await
+        }
         Err(AuthError::Unauthenticated(_)) => {
-            if token.is_some() {
-                state.session_cookie.clear(&cookies);
-            }
             let wanted = request
                 .uri()
                 .path_and_query()
-                .map_or(path, |path_and_query| path_and_query.as_str());
+                .map_or(request.uri().path(), |path_and_query| {
+                    path_and_query.as_str()
+                });
             let query = form_urlencoded::Serializer::new(String::new())
                 .append_pair("next", wanted)
                 .finish();

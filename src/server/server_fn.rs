@@ -27,6 +27,8 @@ pub struct FnRequest {
     /// A browser posting the form itself (JavaScript off), as opposed to the hydrated
     /// page calling the function: it needs real redirects, errors included.
     plain_form_post: bool,
+    /// Set when rendering a page the guard let through, so it is not checked twice.
+    guarded_session: Option<Session>,
 }
 
 impl FnRequest {
@@ -46,6 +48,7 @@ impl FnRequest {
             response: use_context::<ResponseOptions>()
                 .ok_or_else(|| missing("the response options"))?,
             plain_form_post: accepts_html(&parts.headers),
+            guarded_session: parts.extensions.get::<Session>().cloned(),
         })
     }
 
@@ -57,14 +60,13 @@ impl FnRequest {
         self.state.session_cookie.read(&self.cookies)
     }
 
-    /// The signed-in user, as the guard sees it; a cookie it refuses is cleared.
+    /// The signed-in user: the one the page guard already found while rendering a
+    /// protected page, otherwise whatever the guard says of the session cookie.
     pub async fn session(&self) -> Result<Session, AuthError> {
-        let token = self.session_token();
-        let session = self.state.auth.current_user(token.as_deref()).await;
-        if token.is_some() && matches!(session, Err(AuthError::Unauthenticated(_))) {
-            self.end_session();
+        match &self.guarded_session {
+            Some(session) => Ok(session.clone()),
+            None => self.state.session(&self.cookies).await,
         }
-        session
     }
 
     /// Stores the token in the session cookie and sends the browser to `destination`.
