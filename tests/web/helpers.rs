@@ -20,6 +20,14 @@ pub enum Client {
     PlainForm,
 }
 
+/// What a person types into the sign-up form.
+pub struct SignUp<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub confirmation: &'a str,
+}
+
 pub struct TestApp {
     directory: TempDir,
     router: Router,
@@ -113,13 +121,23 @@ impl TestApp {
     }
 
     pub async fn register(&self, username: &str, password: &str, client: Client) -> TestResponse {
+        let form = SignUp {
+            username,
+            email: "",
+            password,
+            confirmation: password,
+        };
+        self.submit_sign_up(&form, client).await
+    }
+
+    pub async fn submit_sign_up(&self, form: &SignUp<'_>, client: Client) -> TestResponse {
         self.post_form(
             "/api/register",
             &[
-                ("username", username),
-                ("email", ""),
-                ("password", password),
-                ("confirm_password", password),
+                ("username", form.username),
+                ("email", form.email),
+                ("password", form.password),
+                ("confirm_password", form.confirmation),
             ],
             None,
             client,

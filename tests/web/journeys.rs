@@ -2,7 +2,7 @@
 
 use axum::http::{StatusCode, header};
 
-use crate::helpers::{Client, PASSWORD, spawn_app};
+use crate::helpers::{Client, PASSWORD, SignUp, spawn_app};
 
 #[tokio::test]
 async fn signing_up_signs_the_person_in_and_sends_them_to_their_profile() {
@@ -54,19 +54,13 @@ async fn invalid_sign_up_input_is_a_400_that_says_what_is_wrong() {
         ),
     ];
     for ((username, password, confirmation, email), code) in cases {
-        let response = app
-            .post_form(
-                "/api/register",
-                &[
-                    ("username", username),
-                    ("email", email),
-                    ("password", password),
-                    ("confirm_password", confirmation),
-                ],
-                None,
-                Client::Hydrated,
-            )
-            .await;
+        let form = SignUp {
+            username,
+            email,
+            password,
+            confirmation,
+        };
+        let response = app.submit_sign_up(&form, Client::Hydrated).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{username}");
         assert_eq!(response.body, format!(r#"{{"invalid":"{code}"}}"#));
     }
@@ -116,19 +110,13 @@ async fn a_failed_plain_form_post_goes_back_to_the_form_with_the_message_and_the
 #[tokio::test]
 async fn a_failed_plain_sign_up_keeps_username_and_email_but_never_passwords() {
     let app = spawn_app();
-    let response = app
-        .post_form(
-            "/api/register",
-            &[
-                ("username", "alan"),
-                ("email", "alan@example.com"),
-                ("password", "secret-one"),
-                ("confirm_password", "secret-two"),
-            ],
-            None,
-            Client::PlainForm,
-        )
-        .await;
+    let form = SignUp {
+        username: "alan",
+        email: "alan@example.com",
+        password: "secret-one",
+        confirmation: "secret-two",
+    };
+    let response = app.submit_sign_up(&form, Client::PlainForm).await;
     response.assert_redirects_to(
         "/register?error=password_mismatch&username=alan&email=alan%40example.com",
     );

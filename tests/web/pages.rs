@@ -2,24 +2,18 @@
 
 use axum::http::{StatusCode, header};
 
-use crate::helpers::{Client, PASSWORD, spawn_app};
+use crate::helpers::{Client, PASSWORD, SignUp, spawn_app};
 
 #[tokio::test]
 async fn the_profile_shows_the_account_and_is_never_cached() {
     let app = spawn_app();
-    let response = app
-        .post_form(
-            "/api/register",
-            &[
-                ("username", "Ida"),
-                ("email", "ida@example.com"),
-                ("password", PASSWORD),
-                ("confirm_password", PASSWORD),
-            ],
-            None,
-            Client::Hydrated,
-        )
-        .await;
+    let form = SignUp {
+        username: "Ida",
+        email: "ida@example.com",
+        password: PASSWORD,
+        confirmation: PASSWORD,
+    };
+    let response = app.submit_sign_up(&form, Client::Hydrated).await;
     let session = response.session().unwrap();
     let profile = app.get("/profile", Some(&session)).await;
     assert_eq!(profile.status, StatusCode::OK);
