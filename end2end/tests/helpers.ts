@@ -1,4 +1,25 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
+
+export { expect };
+
+/**
+ * Every test fails if the browser reports a Content Security Policy violation, so the
+ * whole suite proves hydration works under the CSP. A test that provokes a violation
+ * on purpose takes the ones it expects out of `cspViolations`.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on("console", (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await use(violations);
+      expect(violations, "CSP violations in the console").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const PASSWORD = "correct horse battery staple";
 

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { PASSWORD, hydrated, logIn, signUp, uniqueName } from "./helpers";
+import { PASSWORD, expect, hydrated, logIn, signUp, test, uniqueName } from "./helpers";
 
 const SESSION_COOKIE = "__Host-keycard_session";
 
@@ -158,4 +157,28 @@ test.describe("on a 360 px wide phone", () => {
       expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
     }
   });
+});
+
+test("the CSP is enforced and the pages hydrate under it", async ({ page, cspViolations }) => {
+  // Plays an HTML injection: the page arrives with an inline script the server did not
+  // write, so it lacks the response's nonce.
+  await page.route("**/login", async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace(
+      "</body>",
+      "<script>window.keycardInjected = true</script></body>",
+    );
+    await route.fulfill({ response, body });
+  });
+  const response = await page.goto("/login");
+  const policy = response?.headers()["content-security-policy"] ?? "";
+  expect(policy).toMatch(/script-src 'nonce-[0-9a-f]{32}' 'strict-dynamic' 'wasm-unsafe-eval'/);
+  await hydrated(page);
+  expect(await page.evaluate(() => (window as any).keycardInjected)).toBeUndefined();
+  await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
+  cspViolations.length = 0;
+  await page.unroute("**/login");
+
+  await signUp(page, uniqueName("csp"));
+  await hydrated(page);
 });

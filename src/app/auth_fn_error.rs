@@ -16,15 +16,60 @@ pub enum AuthFnError {
     InvalidCredentials,
     #[error("That username is taken")]
     UsernameTaken,
+    #[error("Too many attempts. Try again in {}.", minutes_text(*retry_after_seconds))]
+    TooManyAttempts { retry_after_seconds: u64 },
     #[error("Please log in to see this page")]
     NotSignedIn,
+    #[error(
+        "This request did not come from a Keycard page, so it was refused. Open Keycard and try again."
+    )]
+    CrossSite,
     #[error("The form could not be read. Reload the page and try again.")]
     BadRequest,
     #[error("Keycard could not be reached. Check your connection and try again.")]
     Unreachable,
-    #[error("Something went wrong on our side. Please try again in a moment.")]
-    Internal,
+    #[error("Something went wrong on our side{}. Please try again in a moment.", reference_text(*reference))]
+    Internal { reference: Option<ErrorReference> },
 }
+
+/// The id an unexpected error is logged under, shown to the person so support can
+/// find the log line; it carries nothing about the error itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReference(u32);
+
+impl ErrorReference {
+    pub fn new(id: u32) -> Self {
+        Self(id)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        (text.len() == 8)
+            .then(|| u32::from_str_radix(text, 16).ok())
+            .flatten()
+            .map(Self)
+    }
+}
+
+impl std::fmt::Display for ErrorReference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:08x}", self.0)
+    }
+}
+
+fn minutes_text(seconds: u64) -> String {
+    match seconds.div_ceil(60) {
+        0 | 1 => "a minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
+    }
+}
+
+fn reference_text(reference: Option<ErrorReference>) -> String {
+    reference.map_or_else(String::new, |reference| format!(" (reference {reference})"))
+}
+
+/// Longest wait a no-JavaScript redirect can claim, so a crafted link cannot show an
+/// absurd one.
+const MAX_SHOWN_WAIT_SECONDS: u64 = 24 * 60 * 60;
 
 impl AuthFnError {
     /// The code that carries this error through a redirect when JavaScript is off.
@@ -33,29 +78,56 @@ impl AuthFnError {
             Self::Invalid(error) => error.code(),
             Self::InvalidCredentials => "invalid_credentials",
             Self::UsernameTaken => "username_taken",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::NotSignedIn => "not_signed_in",
+            Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",
-            Self::Internal => "internal",
+            Self::Internal { .. } => "internal",
         }
     }
 
-    /// The inverse of [`AuthFnError::code`]; unknown codes show nothing, so a crafted
-    /// link cannot put words on the page.
-    pub fn from_code(code: &str) -> Option<Self> {
+    /// The number that travels with the code: the wait, or the error reference.
+    pub fn detail(self) -> Option<String> {
+        match self {
+            Self::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(retry_after_seconds.to_string()),
+            Self::Internal {
+                reference: Some(reference),
+            } => Some(reference.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The inverse of [`AuthFnError::code`] and [`AuthFnError::detail`]; unknown codes
+    /// show nothing and details must be numbers, so a crafted link cannot put words on
+    /// the page.
+    pub fn from_code(code: &str, detail: Option<&str>) -> Option<Self> {
         if let Ok(error) = code.parse::<CredentialError>() {
             return Some(Self::Invalid(error));
         }
-        [
-            Self::InvalidCredentials,
-            Self::UsernameTaken,
-            Self::NotSignedIn,
-            Self::BadRequest,
-            Self::Unreachable,
-            Self::Internal,
-        ]
-        .into_iter()
-        .find(|error| error.code() == code)
+        match code {
+            "too_many_attempts" => Some(Self::TooManyAttempts {
+                retry_after_seconds: detail
+                    .and_then(|seconds| seconds.parse().ok())
+                    .unwrap_or(0)
+                    .min(MAX_SHOWN_WAIT_SECONDS),
+            }),
+            "internal" => Some(Self::Internal {
+                reference: detail.and_then(ErrorReference::parse),
+            }),
+            _ => [
+                Self::InvalidCredentials,
+                Self::UsernameTaken,
+                Self::NotSignedIn,
+                Self::CrossSite,
+                Self::BadRequest,
+                Self::Unreachable,
+            ]
+            .into_iter()
+            .find(|error| error.code() == code),
+        }
     }
 
     /// The input the error is about, if it is about one.
@@ -81,7 +153,7 @@ impl FromServerFnError for AuthFnError {
         match error {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::BadRequest,
             ServerFnErrorErr::Request(_) => Self::Unreachable,
-            _ => Self::Internal,
+            _ => Self::Internal { reference: None },
         }
     }
 }
@@ -97,15 +169,30 @@ mod tests {
             AuthFnError::Invalid(CredentialError::EmailInvalid),
             AuthFnError::InvalidCredentials,
             AuthFnError::UsernameTaken,
+            AuthFnError::TooManyAttempts {
+                retry_after_seconds: 600,
+            },
             AuthFnError::NotSignedIn,
+            AuthFnError::CrossSite,
             AuthFnError::BadRequest,
             AuthFnError::Unreachable,
-            AuthFnError::Internal,
+            AuthFnError::Internal {
+                reference: Some(ErrorReference::new(0x1a2b_3c4d)),
+            },
+            AuthFnError::Internal { reference: None },
         ];
         for error in errors {
-            assert_eq!(AuthFnError::from_code(error.code()), Some(error));
+            let detail = error.detail();
+            assert_eq!(
+                AuthFnError::from_code(error.code(), detail.as_deref()),
+                Some(error)
+            );
         }
-        assert_eq!(AuthFnError::from_code("<script>"), None);
+        assert_eq!(AuthFnError::from_code("<script>", None), None);
+        assert_eq!(
+            AuthFnError::from_code("internal", Some("<b>hi</b>")),
+            Some(AuthFnError::Internal { reference: None })
+        );
     }
 
     #[test]
@@ -121,6 +208,20 @@ mod tests {
         assert_eq!(
             AuthFnError::from(CredentialError::PasswordMismatch).to_string(),
             "Passwords do not match"
+        );
+        assert_eq!(
+            AuthFnError::TooManyAttempts {
+                retry_after_seconds: 601
+            }
+            .to_string(),
+            "Too many attempts. Try again in 11 minutes."
+        );
+        assert_eq!(
+            AuthFnError::Internal {
+                reference: Some(ErrorReference::new(0xbeef))
+            }
+            .to_string(),
+            "Something went wrong on our side (reference 0000beef). Please try again in a moment."
         );
     }
 }

@@ -13,7 +13,7 @@ use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-pub use auth_fn_error::AuthFnError;
+pub use auth_fn_error::{AuthFnError, ErrorReference};
 pub use server_fns::{
     CurrentUsername, GetProfile, Login, Logout, ProfileView, Register, current_username,
     get_profile, login, logout, register,

@@ -33,7 +33,10 @@ pub async fn register(
         let username = Username::parse(&username)?;
         let email = Email::parse_optional(&email)?;
         let password = Password::parse_confirmed(&password, &confirm_password)?;
-        request.auth().register(username, email, password).await
+        request
+            .auth()
+            .register(username, email, password, request.client())
+            .await
     };
     match signed_up.await {
         Ok(token) => {
@@ -65,7 +68,10 @@ pub async fn login(
         // A name or password that could never have been registered is simply wrong.
         let username = Username::parse(&username).map_err(|_| AuthError::InvalidCredentials)?;
         let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
-        request.auth().login(username, password).await
+        request
+            .auth()
+            .login(username, password, request.client())
+            .await
     };
     match logged_in.await {
         Ok(token) => {

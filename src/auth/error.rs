@@ -1,6 +1,7 @@
 //! What can go wrong in the core: the expected outcomes a person can act on, and
 //! everything else as `Internal`, whose details are logged and never shown.
 
+use super::throttle::RetryAfter;
 use crate::db::DbError;
 use crate::domain::CredentialError;
 
@@ -12,6 +13,8 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("that username is taken")]
     UsernameTaken,
+    #[error("too many attempts; retry in {} s", .0.0.as_secs())]
+    Throttled(RetryAfter),
     #[error("not signed in: {0}")]
     Unauthenticated(#[from] Rejection),
     #[error(transparent)]

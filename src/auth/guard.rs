@@ -50,7 +50,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::auth::{JwtSecret, PasswordHasher, TokenKeys};
+    use crate::auth::{JwtSecret, PasswordHasher, ThrottlePolicy, TokenKeys};
     use crate::db::Db;
     use crate::domain::{Password, Username};
 
@@ -58,7 +58,12 @@ mod tests {
         let db = Db::open(&directory.path().join("guard.db")).unwrap();
         let secret = JwtSecret::new(vec![9; 32]).unwrap();
         let keys = TokenKeys::new(&secret, Duration::from_secs(600)).unwrap();
-        AuthService::new(db, keys, PasswordHasher::new(2).unwrap())
+        AuthService::new(
+            db,
+            keys,
+            PasswordHasher::new(2).unwrap(),
+            ThrottlePolicy::default(),
+        )
     }
 
     async fn signed_up(auth: &AuthService) -> String {
@@ -66,6 +71,7 @@ mod tests {
             Username::parse("grace").unwrap(),
             None,
             Password::parse("correct horse battery").unwrap(),
+            std::net::Ipv4Addr::LOCALHOST.into(),
         )
         .await
         .unwrap()

@@ -3,10 +3,12 @@
 //! pages, server functions and the JSON API are thin adapters over it. Server only.
 
 mod blocklist;
+mod common_passwords;
 mod error;
 mod guard;
 mod password;
 mod service;
+mod throttle;
 mod token;
 mod users;
 
@@ -14,5 +16,6 @@ pub use error::{AuthError, Rejection};
 pub use guard::Session;
 pub use password::PasswordHasher;
 pub use service::AuthService;
+pub use throttle::{RetryAfter, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use users::{User, UserId, UserStatus};

@@ -2,6 +2,7 @@
 //! bound on how many hashes run at once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
 use argon2::password_hash::phc::PasswordHash;
@@ -24,6 +25,19 @@ pub struct PasswordHasher {
     /// Verified against when a username is unknown, so that case costs the same
     /// argon2 run as a wrong password and timing does not reveal which names exist.
     dummy_hash: Arc<str>,
+    /// Argon2 verifications run so far: the evidence that every login costs exactly
+    /// one, and a throttled one none.
+    verifications: Arc<AtomicU64>,
+}
+
+/// The outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Mismatch,
+    Match,
+    /// The password is right, but the hash was made with other parameters than the
+    /// current ones, so it should be replaced.
+    MatchWithOutdatedHash,
 }
 
 impl PasswordHasher {
@@ -38,6 +52,7 @@ impl PasswordHasher {
             argon2,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             dummy_hash: dummy_hash.into(),
+            verifications: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -50,23 +65,35 @@ impl PasswordHasher {
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no
-    /// stored hash, so both cases take one argon2 run. Returns whether it matched.
+    /// stored hash, so both cases take one argon2 run.
     pub async fn verify_password(
         &self,
         password: Password,
         stored: Option<String>,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Verification> {
         let argon2 = self.argon2.clone();
         let known_user = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matched = self
-            .run_blocking(move || {
-                let parsed = PasswordHash::new(&phc)
-                    .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
-                Ok(argon2.verify_password(password.expose(), &parsed).is_ok())
-            })
-            .await?;
-        Ok(known_user && matched)
+        let verifications = Arc::clone(&self.verifications);
+        self.run_blocking(move || {
+            let parsed = PasswordHash::new(&phc)
+                .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
+            verifications.fetch_add(1, Ordering::Relaxed);
+            let matched = argon2.verify_password(password.expose(), &parsed).is_ok();
+            Ok(
+                match (known_user && matched, is_current(&argon2, &parsed)) {
+                    (false, _) => Verification::Mismatch,
+                    (true, true) => Verification::Match,
+                    (true, false) => Verification::MatchWithOutdatedHash,
+                },
+            )
+        })
+        .await
+    }
+
+    /// How many argon2 verifications this hasher has run.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     async fn run_blocking<T: Send + 'static>(
@@ -82,6 +109,18 @@ impl PasswordHasher {
             .await
             .context("password hashing task failed")?
     }
+}
+
+/// Whether `hash` was made with the algorithm, version and cost parameters in use now.
+fn is_current(argon2: &Argon2<'_>, hash: &PasswordHash) -> bool {
+    let Ok(params) = Params::try_from(hash) else {
+        return false;
+    };
+    let current = argon2.params();
+    hash.algorithm.as_str() == Algorithm::Argon2id.as_str()
+        && hash.version == Some(Version::V0x13.into())
+        && (params.m_cost(), params.t_cost(), params.p_cost())
+            == (current.m_cost(), current.t_cost(), current.p_cost())
 }
 
 fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> anyhow::Result<String> {
@@ -124,24 +163,49 @@ mod tests {
             .hash_password(password("correct horse"))
             .await
             .unwrap();
-        assert!(
+        assert_eq!(
             hasher
                 .verify_password(password("correct horse"), Some(stored.clone()))
                 .await
-                .unwrap()
+                .unwrap(),
+            Verification::Match
         );
-        assert!(
-            !hasher
+        assert_eq!(
+            hasher
                 .verify_password(password("correct house"), Some(stored))
                 .await
-                .unwrap()
+                .unwrap(),
+            Verification::Mismatch
         );
+        assert_eq!(hasher.verifications(), 2);
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies_even_with_the_dummy_password() {
         let hasher = PasswordHasher::new(2).unwrap();
         let dummy = password("keycard dummy password, never valid");
-        assert!(!hasher.verify_password(dummy, None).await.unwrap());
+        assert_eq!(
+            hasher.verify_password(dummy, None).await.unwrap(),
+            Verification::Mismatch
+        );
+        assert_eq!(hasher.verifications(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_hash_with_older_parameters_verifies_and_asks_to_be_replaced() {
+        let hasher = PasswordHasher::new(2).unwrap();
+        let weaker = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let stored = hash_with(&weaker, b"correct horse").unwrap();
+        assert_eq!(
+            hasher
+                .verify_password(password("correct horse"), Some(stored))
+                .await
+                .unwrap(),
+            Verification::MatchWithOutdatedHash
+        );
     }
 }

@@ -132,10 +132,16 @@ impl TokenKeys {
         Ok(IssuedToken { token, expires_at })
     }
 
-    /// Checks size, algorithm, signature, `exp`, `nbf`, `iat`, `iss`, `aud`, and the
-    /// shape of `sub` and `jti`.
+    /// Checks size, header, algorithm, signature, `exp`, `nbf`, `iat`, `iss`, `aud`,
+    /// and the shape of `sub` and `jti`.
     pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Invalid);
+        }
+        // The header must be exactly the one Keycard writes: a `kid`, `jku`, `jwk`,
+        // `x5u` or any other key hint is a sign of forgery, never something to follow.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header != Header::new(ALGORITHM) {
             return Err(TokenError::Invalid);
         }
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
@@ -218,6 +224,23 @@ mod tests {
         let mut claims = valid_claims();
         claims.as_object_mut().unwrap().remove(field);
         claims
+    }
+
+    #[test]
+    fn key_hints_in_the_header_are_refused_even_with_a_valid_signature() {
+        let keys = keys();
+        let hints: [fn(&mut Header); 4] = [
+            |header| header.kid = Some("../../etc/passwd".to_owned()),
+            |header| header.jku = Some("https://evil.example/keys.json".to_owned()),
+            |header| header.x5u = Some("https://evil.example/cert.pem".to_owned()),
+            |header| header.cty = Some("JWT".to_owned()),
+        ];
+        for add_hint in hints {
+            let mut header = Header::new(ALGORITHM);
+            add_hint(&mut header);
+            let token = sign(header, &valid_claims(), SECRET);
+            assert_eq!(keys.verify_token(&token), Err(TokenError::Invalid));
+        }
     }
 
     #[test]

@@ -105,6 +105,18 @@ pub fn find_credentials_by_name(
         .optional()
 }
 
+/// Replaces an account's password hash, after a login proved the password right.
+pub fn update_password_hash(
+    connection: &Connection,
+    id: UserId,
+    password_hash: &str,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("UPDATE users SET password_hash = ?1 WHERE id = ?2")?
+        .execute(params![password_hash, id.0])?;
+    Ok(())
+}
+
 pub fn find_user_by_id(connection: &Connection, id: UserId) -> rusqlite::Result<Option<User>> {
     connection
         .prepare_cached("SELECT id, username, email, status, created_at FROM users WHERE id = ?1")?

@@ -46,6 +46,8 @@ pub enum CredentialError {
     PasswordTooShort,
     #[error("Password must be at most 1024 characters")]
     PasswordTooLong,
+    #[error("This password is too common. Choose one that is harder to guess.")]
+    PasswordTooCommon,
     #[error("Passwords do not match")]
     PasswordMismatch,
     #[error("Email must be at most 254 characters")]
@@ -65,7 +67,9 @@ impl CredentialError {
             Self::UsernameTooShort | Self::UsernameTooLong | Self::UsernameInvalidCharacter => {
                 Field::Username
             }
-            Self::PasswordTooShort | Self::PasswordTooLong => Field::Password,
+            Self::PasswordTooShort | Self::PasswordTooLong | Self::PasswordTooCommon => {
+                Field::Password
+            }
             Self::PasswordMismatch => Field::ConfirmPassword,
             Self::EmailTooLong | Self::EmailInvalid => Field::Email,
         }

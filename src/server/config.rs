@@ -1,13 +1,19 @@
 //! Settings read from the environment, each with a default and one clear error.
 
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
-use crate::auth::{JwtSecret, SecretError};
+use super::origin::PublicOrigin;
+use crate::auth::{JwtSecret, SecretError, ThrottlePolicy};
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
-const TOKEN_LIFETIME_SECONDS: std::ops::RangeInclusive<u64> = 60..=7 * 24 * 60 * 60;
+const TOKEN_LIFETIME_SECONDS: RangeInclusive<u64> = 60..=7 * 24 * 60 * 60;
+const ATTEMPT_LIMITS: RangeInclusive<u64> = 1..=1_000_000;
+const THROTTLE_WINDOW_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
 
 #[derive(Debug)]
 pub struct Config {
@@ -20,16 +26,38 @@ pub struct Config {
     /// `KEYCARD_COOKIE_SECURE`: `false` drops `Secure` and the `__Host-` prefix, for
     /// plain-http setups other than localhost.
     pub cookie_secure: bool,
+    /// `KEYCARD_PUBLIC_ORIGIN`: the scheme, host and port browsers reach Keycard at,
+    /// which state-changing requests must come from; by default the listen address.
+    pub public_origin: Option<PublicOrigin>,
+    /// `KEYCARD_LOGIN_FAILURE_LIMIT`, `KEYCARD_ADDRESS_ATTEMPT_LIMIT` and
+    /// `KEYCARD_THROTTLE_WINDOW` (seconds): the brute-force limits.
+    pub throttle: ThrottlePolicy,
+    /// `KEYCARD_TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` names the real client. Empty: the header is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("KEYCARD_TOKEN_TTL must be a whole number of seconds from {min} to {max}, got {value:?}", min = TOKEN_LIFETIME_SECONDS.start(), max = TOKEN_LIFETIME_SECONDS.end())]
-    TokenLifetime { value: String },
+    #[error("{name} must be a whole number from {min} to {max}, got {value:?}")]
+    Number {
+        name: &'static str,
+        min: u64,
+        max: u64,
+        value: String,
+    },
     #[error("KEYCARD_COOKIE_SECURE must be true or false, got {value:?}")]
     CookieSecure { value: String },
     #[error("KEYCARD_JWT_SECRET is too short: {0}")]
     Secret(#[from] SecretError),
+    #[error(
+        "KEYCARD_PUBLIC_ORIGIN must look like https://auth.example.com or http://127.0.0.1:3000, got {value:?}"
+    )]
+    PublicOrigin { value: String },
+    #[error(
+        "KEYCARD_TRUSTED_PROXIES must be a comma-separated list of IP addresses, got {value:?}"
+    )]
+    TrustedProxies { value: String },
 }
 
 impl Config {
@@ -40,14 +68,36 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let set = |name| lookup(name).filter(|value: &String| !value.is_empty());
-        let token_lifetime = match set("KEYCARD_TOKEN_TTL") {
-            None => DEFAULT_TOKEN_LIFETIME,
+        let number = |name, range: RangeInclusive<u64>, default: u64| match set(name) {
+            None => Ok(default),
             Some(value) => value
                 .parse()
                 .ok()
-                .filter(|seconds| TOKEN_LIFETIME_SECONDS.contains(seconds))
-                .map(Duration::from_secs)
-                .ok_or(ConfigError::TokenLifetime { value })?,
+                .filter(|number| range.contains(number))
+                .ok_or(ConfigError::Number {
+                    name,
+                    min: *range.start(),
+                    max: *range.end(),
+                    value,
+                }),
+        };
+        let defaults = ThrottlePolicy::default();
+        let throttle = ThrottlePolicy {
+            failures_per_account: count(number(
+                "KEYCARD_LOGIN_FAILURE_LIMIT",
+                ATTEMPT_LIMITS,
+                defaults.failures_per_account.into(),
+            )?),
+            attempts_per_address: count(number(
+                "KEYCARD_ADDRESS_ATTEMPT_LIMIT",
+                ATTEMPT_LIMITS,
+                defaults.attempts_per_address.into(),
+            )?),
+            window: Duration::from_secs(number(
+                "KEYCARD_THROTTLE_WINDOW",
+                THROTTLE_WINDOW_SECONDS,
+                defaults.window.as_secs(),
+            )?),
         };
         let cookie_secure = match set("KEYCARD_COOKIE_SECURE").as_deref() {
             None | Some("true") => true,
@@ -58,16 +108,46 @@ impl Config {
                 });
             }
         };
+        let public_origin = set("KEYCARD_PUBLIC_ORIGIN")
+            .map(|value| PublicOrigin::parse(&value).ok_or(ConfigError::PublicOrigin { value }))
+            .transpose()?;
+        let trusted_proxies = set("KEYCARD_TRUSTED_PROXIES")
+            .map(|value| {
+                parse_list(&value).ok_or(ConfigError::TrustedProxies {
+                    value: value.clone(),
+                })
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
             database_path: set("KEYCARD_DATABASE")
                 .map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from),
             jwt_secret: set("KEYCARD_JWT_SECRET")
                 .map(|secret| JwtSecret::new(secret.into_bytes()))
                 .transpose()?,
-            token_lifetime,
+            token_lifetime: Duration::from_secs(number(
+                "KEYCARD_TOKEN_TTL",
+                TOKEN_LIFETIME_SECONDS,
+                DEFAULT_TOKEN_LIFETIME.as_secs(),
+            )?),
             cookie_secure,
+            public_origin,
+            throttle,
+            trusted_proxies,
         })
     }
+}
+
+/// Limits are range-checked far below `u32::MAX` before they get here.
+fn count(number: u64) -> u32 {
+    u32::try_from(number).unwrap_or(u32::MAX)
+}
+
+fn parse_list<T: FromStr>(value: &str) -> Option<Vec<T>> {
+    value
+        .split(',')
+        .map(|item| item.trim().parse().ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -90,6 +170,34 @@ mod tests {
         assert!(config.jwt_secret.is_none());
         assert_eq!(config.token_lifetime, Duration::from_secs(3600));
         assert!(config.cookie_secure);
+        assert!(config.public_origin.is_none());
+        assert_eq!(config.throttle, ThrottlePolicy::default());
+        assert!(config.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn limits_origin_and_proxies_are_read() {
+        let config = config(&[
+            ("KEYCARD_LOGIN_FAILURE_LIMIT", "3"),
+            ("KEYCARD_ADDRESS_ATTEMPT_LIMIT", "40"),
+            ("KEYCARD_THROTTLE_WINDOW", "60"),
+            ("KEYCARD_PUBLIC_ORIGIN", "https://Auth.Example.com:443"),
+            ("KEYCARD_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.throttle,
+            ThrottlePolicy {
+                failures_per_account: 3,
+                attempts_per_address: 40,
+                window: Duration::from_secs(60),
+            }
+        );
+        assert_eq!(
+            config.public_origin.unwrap().as_str(),
+            "https://auth.example.com"
+        );
+        assert_eq!(config.trusted_proxies.len(), 2);
     }
 
     #[test]
@@ -106,5 +214,11 @@ mod tests {
         assert!(error.to_string().contains("KEYCARD_TOKEN_TTL"));
         let error = config(&[("KEYCARD_COOKIE_SECURE", "maybe")]).unwrap_err();
         assert!(error.to_string().contains("KEYCARD_COOKIE_SECURE"));
+        let error = config(&[("KEYCARD_LOGIN_FAILURE_LIMIT", "0")]).unwrap_err();
+        assert!(error.to_string().contains("KEYCARD_LOGIN_FAILURE_LIMIT"));
+        let error = config(&[("KEYCARD_PUBLIC_ORIGIN", "https://example.com/path")]).unwrap_err();
+        assert!(error.to_string().contains("KEYCARD_PUBLIC_ORIGIN"));
+        let error = config(&[("KEYCARD_TRUSTED_PROXIES", "10.0.0.1,proxy")]).unwrap_err();
+        assert!(error.to_string().contains("KEYCARD_TRUSTED_PROXIES"));
     }
 }

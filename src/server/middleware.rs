@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_cookies::Cookies;
 
-use super::server_fn::status_of;
+use super::server_fn::{internal_error, status_of};
 use super::state::AppState;
 use crate::app::AuthFnError;
 use crate::auth::AuthError;
@@ -54,14 +54,11 @@ pub async fn guard_protected_pages(
                 .finish();
             Redirect::to(&format!("/login?{query}")).into_response()
         }
-        Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "could not check the session");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                AuthFnError::Internal.to_string(),
-            )
-                .into_response()
-        }
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            internal_error(format!("could not check the session: {error:#}")).to_string(),
+        )
+            .into_response(),
     }
 }
 
@@ -92,7 +89,7 @@ pub async fn client_errors_are_not_server_errors(request: Request, next: Next) -
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
-            AuthFnError::Internal.to_string(),
+            internal_error("a server function error body was unreadable".to_owned()).to_string(),
         )
             .into_response();
     };

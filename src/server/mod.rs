@@ -4,13 +4,16 @@
 mod config;
 mod cookie;
 mod middleware;
+mod origin;
 mod router;
 mod secret;
+mod security;
 mod server_fn;
 mod state;
 
 pub use config::{Config, ConfigError};
 pub use cookie::SessionCookie;
-pub use router::{build_app, run};
+pub use origin::PublicOrigin;
+pub use router::{build_app, build_state, router, run};
 pub use server_fn::{FnRequest, FormReturn, SIGNED_IN_HOME, profile_view};
 pub use state::AppState;

@@ -1,11 +1,14 @@
 //! Builds the application (the same router the tests drive) and serves it.
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::http::request::Parts;
 use axum::middleware::{from_fn, from_fn_with_state};
-use leptos::prelude::{LeptosOptions, get_configuration};
+use leptos::nonce::Nonce;
+use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_context};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
 use tower_cookies::CookieManagerLayer;
 
@@ -15,7 +18,11 @@ use super::middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
     limit_request_body, no_store_for_private_responses,
 };
+use super::origin::PublicOrigin;
 use super::secret::load_or_create_secret;
+use super::security::{
+    CspNonce, EdgePolicy, refuse_cross_site_requests, resolve_client_address, security_headers,
+};
 use super::state::AppState;
 use crate::app::{App, shell};
 use crate::auth::{AuthService, PasswordHasher, TokenKeys};
@@ -23,6 +30,11 @@ use crate::db::Db;
 
 /// Opens the database, loads the secret and assembles the router.
 pub fn build_app(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Router> {
+    Ok(router(build_state(config, leptos_options)?))
+}
+
+/// Opens the database, loads the secret and sets up the services the router shares.
+pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
     let db = Db::open(&config.database_path)?;
     let secret = match config.jwt_secret {
         Some(secret) => secret,
@@ -30,23 +42,63 @@ pub fn build_app(config: Config, leptos_options: LeptosOptions) -> anyhow::Resul
     };
     let tokens = TokenKeys::new(&secret, config.token_lifetime)?;
     let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let state = AppState {
-        leptos_options,
-        auth: AuthService::new(db, tokens, PasswordHasher::new(hashing_threads)?),
-        session_cookie: SessionCookie::new(config.cookie_secure, config.token_lifetime),
+    let public_origin = match config.public_origin {
+        Some(origin) => origin,
+        None => PublicOrigin::parse(&format!("http://{}", leptos_options.site_addr))
+            .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?,
     };
+    Ok(AppState {
+        leptos_options,
+        auth: AuthService::new(
+            db,
+            tokens,
+            PasswordHasher::new(hashing_threads)?,
+            config.throttle,
+        ),
+        session_cookie: SessionCookie::new(config.cookie_secure, config.token_lifetime),
+        edge: EdgePolicy {
+            public_origin,
+            trusted_proxies: config.trusted_proxies.into(),
+            strict_transport: config.cookie_secure,
+        },
+    })
+}
+
+/// The whole app over `state`: pages, server functions, static files, and the layers
+/// every request passes (outermost last).
+pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let shell_options = state.leptos_options.clone();
-    Ok(Router::new()
-        .leptos_routes(&state, routes, move || shell(shell_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+    Router::new()
+        .leptos_routes_with_context(&state, routes, use_response_nonce, move || {
+            shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(use_response_nonce, shell))
         .layer(from_fn(client_errors_are_not_server_errors))
         .layer(from_fn(keep_redirects_on_site))
         .layer(from_fn_with_state(state.clone(), guard_protected_pages))
         .layer(from_fn(no_store_for_private_responses))
         .layer(from_fn(limit_request_body))
+        .layer(from_fn_with_state(
+            state.clone(),
+            refuse_cross_site_requests,
+        ))
+        .layer(from_fn_with_state(state.clone(), resolve_client_address))
+        .layer(from_fn_with_state(state.clone(), security_headers))
         .layer(CookieManagerLayer::new())
-        .with_state(state))
+        .with_state(state)
+}
+
+/// Renders the page's scripts with the nonce `security_headers` put in the CSP header.
+fn use_response_nonce() {
+    let nonce =
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(Nonce::from_value(nonce));
+    }
 }
 
 /// Reads the configuration, builds the app and serves it until SIGINT or SIGTERM.
@@ -67,10 +119,13 @@ pub async fn run() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {address}"))?;
     tracing::info!(%address, database = %database.display(), "Keycard is listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")
 }
 
 fn data_directory(database: &Path) -> &Path {

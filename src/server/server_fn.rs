@@ -2,16 +2,19 @@
 //! work with and without JavaScript, and the single mapping from core errors to the
 //! status and message a client sees.
 
+use std::net::IpAddr;
+
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use time::OffsetDateTime;
 use time::macros::format_description;
 use tower_cookies::Cookies;
 
+use super::security::ClientAddress;
 use super::state::AppState;
-use crate::app::{AuthFnError, ProfileView};
+use crate::app::{AuthFnError, ErrorReference, ProfileView};
 use crate::auth::{AuthError, AuthService, IssuedToken, Session};
 
 /// Where people land after signing up, or logging in without a `next` page.
@@ -29,13 +32,15 @@ pub struct FnRequest {
     plain_form_post: bool,
     /// Set when rendering a page the guard let through, so it is not checked twice.
     guarded_session: Option<Session>,
+    client: ClientAddress,
 }
 
 impl FnRequest {
     pub fn current() -> Result<Self, AuthFnError> {
         let missing = |what: &str| {
-            tracing::error!("{what} is missing from the server function context");
-            AuthFnError::Internal
+            internal_error(format!(
+                "{what} is missing from the server function context"
+            ))
         };
         let parts = use_context::<Parts>().ok_or_else(|| missing("the request"))?;
         Ok(Self {
@@ -49,7 +54,16 @@ impl FnRequest {
                 .ok_or_else(|| missing("the response options"))?,
             plain_form_post: accepts_html(&parts.headers),
             guarded_session: parts.extensions.get::<Session>().cloned(),
+            client: *parts
+                .extensions
+                .get::<ClientAddress>()
+                .ok_or_else(|| missing("the client address"))?,
         })
+    }
+
+    /// The address throttling counts this request against.
+    pub fn client(&self) -> IpAddr {
+        self.client.0
     }
 
     pub fn auth(&self) -> &AuthService {
@@ -75,8 +89,14 @@ impl FnRequest {
         self.redirect(destination);
     }
 
+    /// Clears the session cookie, and asks the browser to drop every cookie of this
+    /// site as well.
     pub fn end_session(&self) {
         self.state.session_cookie.clear(&self.cookies);
+        self.response.insert_header(
+            header::HeaderName::from_static("clear-site-data"),
+            HeaderValue::from_static("\"cookies\""),
+        );
     }
 
     /// A redirect that works both ways: a real 303 for a plain form post, and a hint
@@ -92,6 +112,13 @@ impl FnRequest {
     pub fn reject(&self, error: AuthError) -> AuthFnError {
         let public = to_public_error(error);
         self.response.set_status(status_of(public));
+        if let AuthFnError::TooManyAttempts {
+            retry_after_seconds,
+        } = public
+        {
+            self.response
+                .insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+        }
         public
     }
 
@@ -129,10 +156,12 @@ impl FormReturn {
     }
 
     fn url_with_error(&self, error: AuthFnError) -> String {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("error", error.code())
-            .extend_pairs(&self.kept)
-            .finish();
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("error", error.code());
+        if let Some(detail) = error.detail() {
+            query.append_pair("detail", &detail);
+        }
+        let query = query.extend_pairs(&self.kept).finish();
         format!("{}?{query}", self.path)
     }
 }
@@ -179,12 +208,30 @@ fn to_public_error(error: AuthError) -> AuthFnError {
         AuthError::InvalidInput(invalid) => AuthFnError::Invalid(invalid),
         AuthError::InvalidCredentials => AuthFnError::InvalidCredentials,
         AuthError::UsernameTaken => AuthFnError::UsernameTaken,
+        AuthError::Throttled(retry_after) => AuthFnError::TooManyAttempts {
+            // Rounded up, so a client that waits exactly this long is let in.
+            retry_after_seconds: retry_after.0.as_secs()
+                + u64::from(retry_after.0.subsec_nanos() > 0),
+        },
         AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
-        AuthError::Internal(internal) => {
-            tracing::error!(error = format!("{internal:#}"), "request failed");
-            AuthFnError::Internal
-        }
+        AuthError::Internal(internal) => internal_error(format!("{internal:#}")),
     }
+}
+
+/// Logs an unexpected error under a fresh reference and returns the generic error
+/// that shows the person only that reference.
+pub(super) fn internal_error(details: String) -> AuthFnError {
+    let mut bytes = [0u8; 4];
+    let reference = getrandom::fill(&mut bytes)
+        .ok()
+        .map(|()| ErrorReference::new(u32::from_be_bytes(bytes)));
+    let shown = reference.map(|reference| reference.to_string());
+    tracing::error!(
+        reference = shown.as_deref().unwrap_or("none"),
+        error = details,
+        "request failed"
+    );
+    AuthFnError::Internal { reference }
 }
 
 /// The one place a server-function error gets its HTTP status.
@@ -192,7 +239,11 @@ pub(super) fn status_of(error: AuthFnError) -> StatusCode {
     match error {
         AuthFnError::Invalid(_) | AuthFnError::BadRequest => StatusCode::BAD_REQUEST,
         AuthFnError::InvalidCredentials | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AuthFnError::CrossSite => StatusCode::FORBIDDEN,
         AuthFnError::UsernameTaken => StatusCode::CONFLICT,
-        AuthFnError::Unreachable | AuthFnError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        AuthFnError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AuthFnError::Unreachable | AuthFnError::Internal { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::LeptosOptions;
 use tower_cookies::Cookies;
 
 use super::cookie::SessionCookie;
+use super::security::EdgePolicy;
 use crate::auth::{AuthError, AuthService, Session};
 
 #[derive(Clone, FromRef)]
@@ -12,6 +13,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub auth: AuthService,
     pub session_cookie: SessionCookie,
+    pub edge: EdgePolicy,
 }
 
 impl AppState {

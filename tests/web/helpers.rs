@@ -1,9 +1,12 @@
 //! Builds the real app on a temporary database and speaks HTTP to it in-process.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use keycard::server::{Config, build_app};
+use keycard::server::{AppState, Config, build_state, router};
 use leptos::prelude::LeptosOptions;
 use tempfile::TempDir;
 use tower::ServiceExt as _;
@@ -11,6 +14,32 @@ use tower_cookies::cookie::Cookie;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const SESSION_COOKIE: &str = "__Host-keycard_session";
+/// The tests' signing key, so attack tests can forge tokens with and without it.
+pub const SECRET: &str = "test secret, thirty-two bytes or more";
+/// Where the test app believes browsers reach it.
+pub const ORIGIN: &str = "https://keycard.test";
+/// The address requests come from unless a test says otherwise.
+pub const CLIENT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
+
+/// Where a form post comes from, as the browser describes it in its headers.
+#[derive(Clone, Copy)]
+pub struct Sender<'a> {
+    pub origin: Option<&'a str>,
+    pub referer: Option<&'a str>,
+    pub fetch_site: Option<&'a str>,
+    pub address: IpAddr,
+    pub forwarded_for: Option<&'a str>,
+}
+
+/// A browser on one of Keycard's own pages. The `Referer` is foreign on purpose:
+/// no redirect may ever follow it.
+pub const SAME_ORIGIN: Sender<'static> = Sender {
+    origin: Some(ORIGIN),
+    referer: Some("https://evil.example/phish"),
+    fetch_site: Some("same-origin"),
+    address: CLIENT_ADDRESS,
+    forwarded_for: None,
+};
 
 /// How the request is sent: by the hydrated page's fetch, or by the browser posting
 /// the form itself with JavaScript off.
@@ -30,6 +59,8 @@ pub struct SignUp<'a> {
 
 pub struct TestApp {
     directory: TempDir,
+    settings: Vec<(&'static str, String)>,
+    state: AppState,
     router: Router,
 }
 
@@ -40,36 +71,86 @@ pub struct TestResponse {
 }
 
 pub fn spawn_app() -> TestApp {
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let router = build_app_in(&directory);
-    TestApp { directory, router }
+    spawn_app_with(&[])
 }
 
-fn build_app_in(directory: &TempDir) -> Router {
+/// The app with extra settings, as if they were set in the environment.
+pub fn spawn_app_with(settings: &[(&'static str, &str)]) -> TestApp {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let mut all = vec![
+        ("KEYCARD_JWT_SECRET", SECRET.to_owned()),
+        ("KEYCARD_PUBLIC_ORIGIN", ORIGIN.to_owned()),
+    ];
+    all.extend(
+        settings
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned())),
+    );
+    start(directory, all)
+}
+
+fn start(directory: TempDir, settings: Vec<(&'static str, String)>) -> TestApp {
+    let state = build_state(
+        test_config(&directory, &settings).expect("the test configuration"),
+        leptos_options(),
+    )
+    .expect("the app builds");
+    TestApp {
+        directory,
+        settings,
+        router: router(state.clone()),
+        state,
+    }
+}
+
+pub fn test_config(
+    directory: &TempDir,
+    settings: &[(&'static str, String)],
+) -> Result<Config, keycard::server::ConfigError> {
     let database = directory.path().join("keycard.db");
-    let config = Config::from_lookup(|name| match name {
+    Config::from_lookup(|name| match name {
         "KEYCARD_DATABASE" => Some(database.display().to_string()),
-        _ => None,
+        _ => settings
+            .iter()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone()),
     })
-    .expect("the test configuration");
-    let options = LeptosOptions::builder()
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
         .output_name("keycard")
         .site_root("target/site")
-        .build();
-    build_app(config, options).expect("the app builds")
+        .build()
 }
 
 impl TestApp {
     /// The app started again on the same database and secret files.
     pub fn restart(self) -> TestApp {
-        let router = build_app_in(&self.directory);
-        TestApp {
-            directory: self.directory,
-            router,
-        }
+        start(self.directory, self.settings)
+    }
+
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self.directory.path().join("keycard.db")
+    }
+
+    /// Argon2 verifications the app has run so far.
+    pub fn password_verifications(&self) -> u64 {
+        self.state.auth.password_verifications()
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let mut request = request;
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::new(CLIENT_ADDRESS, 40_000)));
+        }
         let response = self
             .router
             .clone()
@@ -103,6 +184,19 @@ impl TestApp {
         session: Option<&str>,
         client: Client,
     ) -> TestResponse {
+        self.post_form_from(path, fields, session, client, SAME_ORIGIN)
+            .await
+    }
+
+    /// A form post with the origin headers and client address of `sender`.
+    pub async fn post_form_from(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        session: Option<&str>,
+        client: Client,
+        sender: Sender<'_>,
+    ) -> TestResponse {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -112,12 +206,26 @@ impl TestApp {
         };
         let mut request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, accept)
-            .header(header::REFERER, "https://evil.example/phish");
+            .header(header::ACCEPT, accept);
+        let optional_headers = [
+            ("origin", sender.origin),
+            ("referer", sender.referer),
+            ("sec-fetch-site", sender.fetch_site),
+            ("x-forwarded-for", sender.forwarded_for),
+        ];
+        for (name, value) in optional_headers {
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
+        }
         if let Some(session) = session {
             request = request.header(header::COOKIE, format!("{SESSION_COOKIE}={session}"));
         }
-        self.send(request.body(Body::from(body)).unwrap()).await
+        let mut request = request.body(Body::from(body)).unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(sender.address, 40_000)));
+        self.send(request).await
     }
 
     pub async fn register(&self, username: &str, password: &str, client: Client) -> TestResponse {
@@ -146,11 +254,23 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str, client: Client) -> TestResponse {
-        self.post_form(
+        self.login_from(username, password, client, SAME_ORIGIN)
+            .await
+    }
+
+    pub async fn login_from(
+        &self,
+        username: &str,
+        password: &str,
+        client: Client,
+        sender: Sender<'_>,
+    ) -> TestResponse {
+        self.post_form_from(
             "/api/login",
             &[("username", username), ("password", password)],
             None,
             client,
+            sender,
         )
         .await
     }

@@ -178,11 +178,3 @@ async fn an_unreadable_form_post_is_a_client_error_that_stays_on_the_site() {
         .await;
     plain.assert_redirects_to("/");
 }
-
-#[tokio::test]
-async fn an_oversized_body_is_refused_before_any_work() {
-    let app = spawn_app();
-    let huge = "x".repeat(1024 * 1024);
-    let response = app.login("someone", &huge, Client::Hydrated).await;
-    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
-}

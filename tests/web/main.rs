@@ -1,7 +1,12 @@
 //! Black-box tests of the whole web app: the real router, a real SQLite file, and
 //! requests shaped like a browser's, with and without JavaScript.
 
+mod brute_force;
+mod csrf;
+mod headers;
 mod helpers;
+mod input;
 mod journeys;
 mod pages;
 mod sessions;
+mod tokens;

@@ -15,10 +15,13 @@ pub fn form_error<T: 'static>(
         result.with(|result| match result {
             Some(Err(error)) => Some(*error),
             Some(Ok(_)) => None,
-            None => query
-                .read()
-                .get("error")
-                .and_then(|code| AuthFnError::from_code(&code)),
+            None => {
+                let query = query.read();
+                let detail = query.get("detail");
+                query
+                    .get("error")
+                    .and_then(|code| AuthFnError::from_code(&code, detail.as_deref()))
+            }
         })
     })
 }

@@ -1,0 +1,223 @@
+//! Brute-force limits: failed logins per account and client address, and attempts per
+//! address. Counts live in memory: they guard one process, and a restart forgetting
+//! them costs an attacker a restart they cannot trigger.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Above this many tracked keys, stale ones are swept on the next write, so a flood
+/// of distinct names or addresses cannot grow memory without bound.
+const SWEEP_ABOVE_KEYS: usize = 10_000;
+
+/// How many attempts are allowed, and over which sliding window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Failed logins for one username from one address before further tries are refused.
+    pub failures_per_account: u32,
+    /// Logins and sign-ups from one address, successful or not.
+    pub attempts_per_address: u32,
+    pub window: Duration,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            failures_per_account: 5,
+            attempts_per_address: 100,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// How long until the next attempt is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+/// The login and sign-up limits of one running service.
+pub struct Throttle {
+    account_failures: SlidingWindow<(String, IpAddr)>,
+    address_attempts: SlidingWindow<IpAddr>,
+}
+
+impl Throttle {
+    pub fn new(policy: ThrottlePolicy) -> Self {
+        Self {
+            account_failures: SlidingWindow::new(policy.failures_per_account, policy.window),
+            address_attempts: SlidingWindow::new(policy.attempts_per_address, policy.window),
+        }
+    }
+
+    /// Counts one login or sign-up from `client`, refusing it once the address has used
+    /// up its attempts.
+    pub fn admit_attempt(&self, client: IpAddr, now: Instant) -> Result<(), RetryAfter> {
+        self.address_attempts.record_if_allowed(client, now)
+    }
+
+    /// Refuses a login for `account_key` from `client` that has failed too often lately.
+    pub fn check_login(
+        &self,
+        account_key: &str,
+        client: IpAddr,
+        now: Instant,
+    ) -> Result<(), RetryAfter> {
+        self.account_failures
+            .check(&(account_key.to_owned(), client), now)
+    }
+
+    pub fn record_failed_login(&self, account_key: &str, client: IpAddr, now: Instant) {
+        self.account_failures
+            .record((account_key.to_owned(), client), now);
+    }
+
+    /// A successful login wipes the account's failures from that address.
+    pub fn record_successful_login(&self, account_key: &str, client: IpAddr) {
+        self.account_failures
+            .forget(&(account_key.to_owned(), client));
+    }
+}
+
+/// At most `limit` events per key within any `window`.
+struct SlidingWindow<K> {
+    limit: usize,
+    window: Duration,
+    events: Mutex<HashMap<K, VecDeque<Instant>>>,
+}
+
+impl<K: Eq + Hash + Clone> SlidingWindow<K> {
+    fn new(limit: u32, window: Duration) -> Self {
+        Self {
+            limit: usize::try_from(limit).unwrap_or(usize::MAX).max(1),
+            window,
+            events: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn check(&self, key: &K, now: Instant) -> Result<(), RetryAfter> {
+        let mut events = self.lock();
+        match events.get_mut(key) {
+            Some(times) => self.refuse_if_full(times, now),
+            None => Ok(()),
+        }
+    }
+
+    fn record(&self, key: K, now: Instant) {
+        let mut events = self.lock();
+        self.sweep_if_large(&mut events, now);
+        let times = events.entry(key).or_default();
+        times.push_back(now);
+        // Only the newest `limit` events can ever matter.
+        while times.len() > self.limit {
+            times.pop_front();
+        }
+    }
+
+    fn record_if_allowed(&self, key: K, now: Instant) -> Result<(), RetryAfter> {
+        let mut events = self.lock();
+        self.sweep_if_large(&mut events, now);
+        let times = events.entry(key).or_default();
+        self.refuse_if_full(times, now)?;
+        times.push_back(now);
+        Ok(())
+    }
+
+    fn forget(&self, key: &K) {
+        self.lock().remove(key);
+    }
+
+    fn refuse_if_full(
+        &self,
+        times: &mut VecDeque<Instant>,
+        now: Instant,
+    ) -> Result<(), RetryAfter> {
+        while times
+            .front()
+            .is_some_and(|oldest| now.saturating_duration_since(*oldest) >= self.window)
+        {
+            times.pop_front();
+        }
+        match times.front() {
+            Some(oldest) if times.len() >= self.limit => Err(RetryAfter(
+                (*oldest + self.window).saturating_duration_since(now),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn sweep_if_large(&self, events: &mut HashMap<K, VecDeque<Instant>>, now: Instant) {
+        if events.len() > SWEEP_ABOVE_KEYS {
+            events.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|newest| now.saturating_duration_since(*newest) < self.window)
+            });
+        }
+    }
+
+    /// A panic while holding the lock leaves only counts behind, which stay usable.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, VecDeque<Instant>>> {
+        self.events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const OTHER_CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
+
+    fn throttle() -> Throttle {
+        Throttle::new(ThrottlePolicy {
+            failures_per_account: 3,
+            attempts_per_address: 4,
+            window: Duration::from_secs(60),
+        })
+    }
+
+    #[test]
+    fn failures_lock_one_account_from_one_address_until_the_window_passes() {
+        let throttle = throttle();
+        let start = Instant::now();
+        for second in 0..3 {
+            let now = start + Duration::from_secs(second);
+            assert!(throttle.check_login("grace", CLIENT, now).is_ok());
+            throttle.record_failed_login("grace", CLIENT, now);
+        }
+        let later = start + Duration::from_secs(10);
+        assert_eq!(
+            throttle.check_login("grace", CLIENT, later),
+            Err(RetryAfter(Duration::from_secs(50)))
+        );
+        assert!(throttle.check_login("grace", OTHER_CLIENT, later).is_ok());
+        assert!(throttle.check_login("alan", CLIENT, later).is_ok());
+        let after_window = start + Duration::from_secs(61);
+        assert!(throttle.check_login("grace", CLIENT, after_window).is_ok());
+    }
+
+    #[test]
+    fn a_successful_login_resets_the_failures() {
+        let throttle = throttle();
+        let now = Instant::now();
+        for _ in 0..3 {
+            throttle.record_failed_login("grace", CLIENT, now);
+        }
+        throttle.record_successful_login("grace", CLIENT);
+        assert!(throttle.check_login("grace", CLIENT, now).is_ok());
+    }
+
+    #[test]
+    fn an_address_gets_a_bounded_number_of_attempts() {
+        let throttle = throttle();
+        let now = Instant::now();
+        for _ in 0..4 {
+            assert!(throttle.admit_attempt(CLIENT, now).is_ok());
+        }
+        assert!(throttle.admit_attempt(CLIENT, now).is_err());
+        assert!(throttle.admit_attempt(OTHER_CLIENT, now).is_ok());
+    }
+}

@@ -1,0 +1,224 @@
+//! Defences at the HTTP edge: who the client is (its address, for throttling), where a
+//! state-changing request came from (CSRF), and the headers that lock the browser
+//! down (CSP with a fresh nonce per response, framing, sniffing, referrers, HSTS).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::origin::PublicOrigin;
+use super::server_fn::accepts_html;
+use super::state::AppState;
+use crate::app::AuthFnError;
+
+/// The address a request is counted against for throttling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// The CSP nonce of one response, shared by the header and the page's scripts.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub Arc<str>);
+
+/// What the edge needs to know about the deployment.
+#[derive(Debug, Clone)]
+pub struct EdgePolicy {
+    pub public_origin: PublicOrigin,
+    pub trusted_proxies: Arc<[IpAddr]>,
+    /// Send HSTS: only when cookies are Secure, i.e. the site is meant to be https.
+    pub strict_transport: bool,
+}
+
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const NONCE_BYTES: usize = 16;
+
+/// Works out the client's address: the peer of the connection, or, when that peer is
+/// a trusted proxy, the nearest address in `X-Forwarded-For` that is not one.
+pub async fn resolve_client_address(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let client = client_address(peer, request.headers(), &state.edge.trusted_proxies);
+    request.extensions_mut().insert(ClientAddress(client));
+    next.run(request).await
+}
+
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    // Each proxy appends the address it saw, so only the right-hand end is trustworthy:
+    // walk it back past our own proxies to the first address one of them saw.
+    let forwarded: Vec<IpAddr> = headers
+        .get_all(X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|item| item.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|address| !trusted_proxies.contains(address))
+        .unwrap_or(peer)
+}
+
+/// Refuses any state-changing request that did not come from Keycard's own pages:
+/// `Sec-Fetch-Site: cross-site`, or an `Origin` (else `Referer`) other than the public
+/// origin, or neither header at all. Login and sign-up included, so an attacker cannot
+/// sign a victim into the attacker's account either.
+pub async fn refuse_cross_site_requests(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || is_same_origin(request.headers(), &state.edge.public_origin) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        method = %request.method(),
+        path = request.uri().path(),
+        origin = ?request.headers().get(header::ORIGIN),
+        "refused a cross-site request"
+    );
+    let error = AuthFnError::CrossSite;
+    if accepts_html(request.headers()) {
+        (StatusCode::FORBIDDEN, error.to_string()).into_response()
+    } else {
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+fn is_same_origin(headers: &HeaderMap, public_origin: &PublicOrigin) -> bool {
+    let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    if text(SEC_FETCH_SITE) == Some("cross-site") {
+        return false;
+    }
+    match (text(header::ORIGIN), text(header::REFERER)) {
+        (Some(origin), _) => origin == public_origin.as_str(),
+        (None, Some(referer)) => PublicOrigin::of_url(referer).as_ref() == Some(public_origin),
+        (None, None) => false,
+    }
+}
+
+/// Gives the request a fresh CSP nonce (the page's scripts are rendered with it) and
+/// puts the security headers on every response: a CSP (with the nonce on pages),
+/// framing, sniffing and referrer rules, and HSTS when the site is meant for https.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = match random_nonce() {
+        Ok(nonce) => nonce,
+        Err(error) => {
+            tracing::error!(%error, "no randomness for a CSP nonce");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let policy = if is_html {
+        HeaderValue::from_str(&page_policy(&nonce))
+            .unwrap_or(HeaderValue::from_static(NOTHING_RUNS_POLICY))
+    } else {
+        HeaderValue::from_static(NOTHING_RUNS_POLICY)
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if state.edge.strict_transport {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+/// For everything that is not a page (assets, server-function answers): if a browser
+/// is ever tricked into rendering one as a document, nothing in it may run or embed it.
+const NOTHING_RUNS_POLICY: &str =
+    "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Scripts run only with this response's nonce, or when loaded by such a script
+/// ('strict-dynamic': the hydration module); WebAssembly may compile; nothing may
+/// embed the page, and forms and fetches stay on this origin.
+fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
+fn random_nonce() -> Result<Arc<str>, getrandom::Error> {
+    let mut bytes = [0u8; NONCE_BYTES];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+    const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(X_FORWARDED_FOR, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+        let headers = forwarded("203.0.113.9");
+        assert_eq!(client_address(PEER, &headers, &[]), PEER);
+        assert_eq!(client_address(PEER, &headers, &[PROXY]), PEER);
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_address_it_saw_counts_not_what_the_client_claims() {
+        let headers = forwarded("1.2.3.4, 203.0.113.9");
+        assert_eq!(
+            client_address(PROXY, &headers, &[PROXY]),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(PROXY, &forwarded("garbage"), &[PROXY]),
+            PROXY
+        );
+    }
+}
