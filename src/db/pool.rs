@@ -1,6 +1,8 @@
 //! A handful of reusable SQLite connections, borrowed on the blocking thread pool.
 
-use std::os::unix::fs::DirBuilderExt as _;
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -53,6 +55,18 @@ impl Db {
                 .mode(0o700)
                 .create(directory)
                 .map_err(|e| open_error(e.into()))?;
+        }
+        // The file holds password hashes, so a new one is owner-only whatever the umask;
+        // SQLite gives its -wal and -shm files the same mode.
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(open_error(error.into())),
         }
         let mut connection = open_connection(path).map_err(|e| open_error(e.into()))?;
         connection
@@ -135,6 +149,20 @@ mod tests {
         Db::open(&directory.join("keycard.db")).unwrap();
         let mode = std::fs::metadata(&directory).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn a_database_file_it_creates_and_its_journal_are_private_to_the_owner() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("keycard.db");
+        let db = Db::open(&path).unwrap();
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        for file in [path.as_os_str(), wal.as_os_str()] {
+            let mode = std::fs::metadata(file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{file:?} has mode {mode:o}");
+        }
+        drop(db);
     }
 
     #[test]
