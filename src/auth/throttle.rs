@@ -36,6 +36,13 @@ impl Default for ThrottlePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub Duration);
 
+impl RetryAfter {
+    /// Rounded up, so a client that waits exactly this long is let in.
+    pub fn whole_seconds(self) -> u64 {
+        self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)
+    }
+}
+
 /// The login and sign-up limits of one running service.
 pub struct Throttle {
     account_failures: SlidingWindow<(String, IpAddr)>,

@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_cookies::Cookies;
 
+use super::api::{ApiError, is_api_path};
 use super::server_fn::{internal_error, status_of};
 use super::state::AppState;
 use crate::app::AuthFnError;
@@ -103,12 +104,14 @@ pub async fn client_errors_are_not_server_errors(request: Request, next: Next) -
 /// before a server function (and so argon2) ever sees it, whether or not the client
 /// announced the size in `Content-Length`.
 pub async fn limit_request_body(request: Request, next: Next) -> Response {
+    let for_api = is_api_path(request.uri().path());
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
+        Err(_) if for_api => ApiError::TooLarge.into_response(),
         Err(_) => (
             StatusCode::PAYLOAD_TOO_LARGE,
             "The request is too large. Forms on this site take at most 16 KiB.",

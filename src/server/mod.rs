@@ -1,6 +1,7 @@
 //! The axum side: configuration, application state, the router and its middleware,
 //! the session cookie, and the glue server functions use. Server only.
 
+mod api;
 mod config;
 mod cookie;
 mod middleware;

@@ -12,6 +12,7 @@ use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_con
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
 use tower_cookies::CookieManagerLayer;
 
+use super::api::{API_PREFIX, api_routes};
 use super::config::Config;
 use super::cookie::SessionCookie;
 use super::middleware::{
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let shell_options = state.leptos_options.clone();
     Router::new()
+        .nest(API_PREFIX, api_routes())
         .leptos_routes_with_context(&state, routes, use_response_nonce, move || {
             shell(shell_options.clone())
         })

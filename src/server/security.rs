@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::api::is_api_path;
 use super::origin::PublicOrigin;
 use super::server_fn::accepts_html;
 use super::state::AppState;
@@ -76,7 +77,8 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr])
 /// Refuses any state-changing request that did not come from Keycard's own pages:
 /// `Sec-Fetch-Site: cross-site`, or an `Origin` (else `Referer`) other than the public
 /// origin, or neither header at all. Login and sign-up included, so an attacker cannot
-/// sign a victim into the attacker's account either.
+/// sign a victim into the attacker's account either. The JSON API is exempt: it reads
+/// no cookie and sets none, so a forged request there carries no one's authority.
 pub async fn refuse_cross_site_requests(
     State(state): State<AppState>,
     request: Request,
@@ -86,7 +88,8 @@ pub async fn refuse_cross_site_requests(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || is_same_origin(request.headers(), &state.edge.public_origin) {
+    let bearer_only = is_api_path(request.uri().path());
+    if safe || bearer_only || is_same_origin(request.headers(), &state.edge.public_origin) {
         return next.run(request).await;
     }
     tracing::warn!(

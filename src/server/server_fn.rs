@@ -209,9 +209,7 @@ fn to_public_error(error: AuthError) -> AuthFnError {
         AuthError::InvalidCredentials => AuthFnError::InvalidCredentials,
         AuthError::UsernameTaken => AuthFnError::UsernameTaken,
         AuthError::Throttled(retry_after) => AuthFnError::TooManyAttempts {
-            // Rounded up, so a client that waits exactly this long is let in.
-            retry_after_seconds: retry_after.0.as_secs()
-                + u64::from(retry_after.0.subsec_nanos() > 0),
+            retry_after_seconds: retry_after.whole_seconds(),
         },
         AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
         AuthError::Internal(internal) => internal_error(format!("{internal:#}")),
@@ -221,6 +219,14 @@ fn to_public_error(error: AuthError) -> AuthFnError {
 /// Logs an unexpected error under a fresh reference and returns the generic error
 /// that shows the person only that reference.
 pub(super) fn internal_error(details: String) -> AuthFnError {
+    AuthFnError::Internal {
+        reference: log_unexpected(details),
+    }
+}
+
+/// Logs an unexpected error under a fresh random reference, the only thing about it a
+/// client is ever shown.
+pub(super) fn log_unexpected(details: String) -> Option<ErrorReference> {
     let mut bytes = [0u8; 4];
     let reference = getrandom::fill(&mut bytes)
         .ok()
@@ -231,7 +237,7 @@ pub(super) fn internal_error(details: String) -> AuthFnError {
         error = details,
         "request failed"
     );
-    AuthFnError::Internal { reference }
+    reference
 }
 
 /// The one place a server-function error gets its HTTP status.

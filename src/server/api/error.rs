@@ -1,0 +1,149 @@
+//! The JSON API's one error type, and the one place it becomes a status, headers and
+//! a `{"msg": …}` body.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::super::server_fn::log_unexpected;
+use crate::app::{AuthFnError, ErrorReference};
+use crate::auth::{AuthError, Rejection};
+use crate::domain::CredentialError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Missing username or password")]
+    MissingCredentials,
+    #[error(transparent)]
+    Invalid(CredentialError),
+    #[error("User already exists")]
+    UserExists,
+    #[error("Bad username or password")]
+    BadCredentials,
+    #[error("Missing Authorization Header")]
+    MissingToken,
+    #[error("The Authorization header must be 'Bearer <token>'")]
+    NotBearer,
+    #[error("{}", token_message(*.0))]
+    TokenRefused(Rejection),
+    #[error("{}", AuthFnError::TooManyAttempts { retry_after_seconds: *.0 })]
+    TooManyAttempts(u64),
+    #[error("The request body is not valid JSON")]
+    MalformedJson,
+    #[error(
+        "The request body must be a JSON object whose username, password and email are strings"
+    )]
+    WrongShape,
+    #[error("Send the body as JSON, with Content-Type: application/json")]
+    NotJson,
+    #[error("The request body is larger than 16 KiB")]
+    TooLarge,
+    #[error("There is no such endpoint; the API is described at /api/v1/openapi.json")]
+    NotFound,
+    #[error("This endpoint does not take that method; see /api/v1/openapi.json")]
+    MethodNotAllowed,
+    #[error("{}", AuthFnError::Internal { reference: *.0 })]
+    Internal(Option<ErrorReference>),
+}
+
+fn token_message(rejection: Rejection) -> &'static str {
+    match rejection {
+        Rejection::MissingToken => "Missing Authorization Header",
+        Rejection::Expired => "Token has expired",
+        Rejection::Revoked => "Token has been revoked",
+        Rejection::InvalidToken => "Token is invalid",
+        Rejection::AccountGone => "The token's account no longer exists",
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidInput(invalid) => Self::Invalid(invalid),
+            AuthError::InvalidCredentials => Self::BadCredentials,
+            AuthError::UsernameTaken => Self::UserExists,
+            AuthError::Throttled(retry_after) => Self::TooManyAttempts(retry_after.whole_seconds()),
+            AuthError::Unauthenticated(Rejection::MissingToken) => Self::MissingToken,
+            AuthError::Unauthenticated(rejection) => Self::TokenRefused(rejection),
+            AuthError::Internal(internal) => {
+                Self::Internal(log_unexpected(format!("{internal:#}")))
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => Self::NotJson,
+            JsonRejection::JsonDataError(_) => Self::WrongShape,
+            _ => Self::MalformedJson,
+        }
+    }
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingCredentials
+            | Self::Invalid(_)
+            | Self::MalformedJson
+            | Self::WrongShape => StatusCode::BAD_REQUEST,
+            Self::BadCredentials | Self::MissingToken | Self::NotBearer | Self::TokenRefused(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::UserExists => StatusCode::CONFLICT,
+            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// RFC 6750: every 401 names the Bearer scheme, and says `invalid_token` when the
+    /// client did send a token.
+    fn challenge(&self) -> Option<String> {
+        match self {
+            Self::BadCredentials | Self::MissingToken | Self::NotBearer => {
+                Some("Bearer".to_owned())
+            }
+            Self::TokenRefused(rejection) => Some(format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                token_message(*rejection)
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The body of every API message, success or error.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Message {
+    pub msg: String,
+}
+
+impl Message {
+    pub fn new(msg: impl Into<String>) -> Json<Self> {
+        Json(Self { msg: msg.into() })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), Message::new(self.to_string())).into_response();
+        let headers = response.headers_mut();
+        if let Some(challenge) = self
+            .challenge()
+            .and_then(|value| HeaderValue::from_str(&value).ok())
+        {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Self::TooManyAttempts(seconds) = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

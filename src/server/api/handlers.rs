@@ -1,0 +1,208 @@
+//! The four endpoints: parse the JSON or the bearer token, call the auth core, answer
+//! in the Flask tutorial's shapes.
+
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::super::AppState;
+use super::super::security::ClientAddress;
+use super::error::{ApiError, Message};
+use crate::auth::{AuthService, Session};
+use crate::domain::{Email, Password, Username};
+
+/// What register and login take. Fields are optional here only so that a missing one
+/// gets the contract's own message rather than a parse error.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credentials {
+    /// 3 to 32 letters, digits, `_`, `.` or `-`; compared case-insensitively.
+    #[schema(example = "ada")]
+    pub username: Option<String>,
+    /// 8 to 1024 characters; common passwords are refused at registration.
+    #[schema(example = "correct horse battery staple")]
+    pub password: Option<String>,
+    /// Optional, register only.
+    #[schema(example = "ada@example.com")]
+    pub email: Option<String>,
+}
+
+/// A signed-in session for a non-browser client.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessToken {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// The signed-in account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    pub email: Option<String>,
+    /// `active` for every account that can sign in.
+    pub status: String,
+}
+
+/// A JSON body whose every rejection is one of the API's own errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<T>::from_request(request, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// The signed-in user behind the `Authorization: Bearer` header. Cookies and query
+/// strings are never looked at.
+pub struct BearerSession {
+    session: Session,
+    token: String,
+}
+
+impl FromRequestParts<AppState> for BearerSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::MissingToken)?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_owned())
+            .ok_or(ApiError::NotBearer)?;
+        let session = state.auth.current_user(Some(&token)).await?;
+        Ok(Self { session, token })
+    }
+}
+
+/// Both fields present and not empty, or the contract's "Missing" answer.
+fn required(credentials: &Credentials) -> Result<(&str, &str), ApiError> {
+    match (&credentials.username, &credentials.password) {
+        (Some(username), Some(password)) if !username.is_empty() && !password.is_empty() => {
+            Ok((username, password))
+        }
+        _ => Err(ApiError::MissingCredentials),
+    }
+}
+
+/// Create an account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/register",
+    tag = "accounts",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "The account was created", body = Message,
+            example = json!({"msg": "User created successfully"})),
+        (status = 400, description = "A field is missing, invalid, or the body is not the expected JSON", body = Message),
+        (status = 409, description = "The username is taken, in any letter case", body = Message,
+            example = json!({"msg": "User already exists"})),
+        (status = 413, description = "The body is over 16 KiB", body = Message),
+        (status = 415, description = "The body is not `application/json`", body = Message),
+        (status = 429, description = "Too many attempts from this address; see `Retry-After`", body = Message),
+    )
+)]
+pub async fn register(
+    State(auth): State<AuthService>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let (username, password) = required(&credentials)?;
+    let username = Username::parse(username).map_err(ApiError::Invalid)?;
+    let password = Password::parse(password).map_err(ApiError::Invalid)?;
+    let email = Email::parse_optional(credentials.email.as_deref().unwrap_or(""))
+        .map_err(ApiError::Invalid)?;
+    auth.register(username, email, password, client).await?;
+    Ok((
+        StatusCode::CREATED,
+        Message::new("User created successfully"),
+    ))
+}
+
+/// Exchange a username and password for a bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "sessions",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in", body = AccessToken),
+        (status = 400, description = "A field is missing, or the body is not the expected JSON", body = Message),
+        (status = 401, description = "Unknown username or wrong password: one answer for both", body = Message,
+            example = json!({"msg": "Bad username or password"})),
+        (status = 413, description = "The body is over 16 KiB", body = Message),
+        (status = 415, description = "The body is not `application/json`", body = Message),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = Message),
+    )
+)]
+pub async fn login(
+    State(auth): State<AuthService>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<Json<AccessToken>, ApiError> {
+    let (username, password) = required(&credentials)?;
+    // A name or password that could never have been registered is simply wrong.
+    let username = Username::parse(username).map_err(|_| ApiError::BadCredentials)?;
+    let password = Password::parse(password).map_err(|_| ApiError::BadCredentials)?;
+    let issued = auth.login(username, password, client).await?;
+    Ok(Json(AccessToken {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: auth.token_lifetime().as_secs(),
+    }))
+}
+
+/// Revoke the bearer token, everywhere at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/logout",
+    tag = "sessions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token is revoked", body = Message,
+            example = json!({"msg": "Token revoked"})),
+        (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message),
+    )
+)]
+pub async fn logout(
+    State(auth): State<AuthService>,
+    bearer: BearerSession,
+) -> Result<Json<Message>, ApiError> {
+    auth.logout(&bearer.token).await?;
+    Ok(Message::new("Token revoked"))
+}
+
+/// The account the bearer token belongs to.
+#[utoipa::path(
+    get,
+    path = "/api/v1/user",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in account", body = UserView),
+        (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message),
+    )
+)]
+pub async fn user(bearer: BearerSession) -> Json<UserView> {
+    let user = bearer.session.user;
+    Json(UserView {
+        username: user.username,
+        email: user.email,
+        status: user.status.as_str().to_owned(),
+    })
+}

@@ -1,0 +1,73 @@
+//! The JSON API for non-browser clients under `/api/v1`: the contract of the Flask +
+//! flask-jwt-extended tutorial, served by the same auth core, users and blocklist as
+//! the pages. Bearer tokens only: the session cookie is never read here, so a hostile
+//! site cannot ride on a browser's session, and no request-origin check is needed.
+
+mod error;
+mod handlers;
+
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub use error::ApiError;
+
+use super::AppState;
+
+/// Where the API is mounted.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Whether a request path belongs to the API.
+pub fn is_api_path(path: &str) -> bool {
+    path.strip_prefix(API_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The API's routes, to be nested at [`API_PREFIX`]; anything else under it is a JSON
+/// 404, and a known path with another method a JSON 405.
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/register", post(handlers::register))
+        .route("/login", post(handlers::login))
+        .route("/logout", delete(handlers::logout))
+        .route("/user", get(handlers::user))
+        .route("/openapi.json", get(openapi_document))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}
+
+/// The OpenAPI 3.1 description of exactly these routes, generated from the handlers'
+/// annotations and the types they take and return.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Keycard API",
+        description = "Accounts and bearer tokens for non-browser clients. The same accounts, tokens and revocations as the Keycard web pages.",
+    ),
+    paths(handlers::register, handlers::login, handlers::logout, handlers::user),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDocument;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDocument::openapi())
+}
