@@ -79,6 +79,7 @@ async fn every_response_carries_the_fixed_hardening_headers() {
         .login("nobody", "wrong password", Client::Hydrated)
         .await;
     let asset = app.get("/favicon.svg", None).await;
+    assert_eq!(asset.header(header::CONTENT_TYPE), Some("image/svg+xml"));
     for response in [&page, &function, &asset] {
         assert_eq!(
             response.header(header::X_CONTENT_TYPE_OPTIONS),

@@ -118,10 +118,12 @@ pub fn test_config(
     })
 }
 
+/// Static files come straight from `public/`, so the tests need no build of the site
+/// (a fresh clone has no `target/site` until the browser tests build one).
 pub fn leptos_options() -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("keycard")
-        .site_root("target/site")
+        .site_root("public")
         .build()
 }
 
