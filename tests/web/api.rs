@@ -242,11 +242,14 @@ async fn logout_revokes_the_token_for_the_api_and_the_pages_at_once() {
 }
 
 #[tokio::test]
-async fn a_browser_sessions_token_works_as_a_bearer_token() {
+async fn a_browser_sessions_token_works_as_a_bearer_token_until_the_browser_logs_out() {
     let app = spawn_app();
     let session = app.signed_up("grace").await;
     let response = call(&app, Method::GET, "/api/v1/user", None, Some(&session)).await;
     assert_eq!(json_of(&response)["username"], "grace");
+    app.logout(&session, crate::helpers::Client::Hydrated).await;
+    let after = call(&app, Method::GET, "/api/v1/user", None, Some(&session)).await;
+    assert_answer(&after, StatusCode::UNAUTHORIZED, "Token has been revoked");
 }
 
 #[tokio::test]
