@@ -94,12 +94,10 @@ impl AuthService {
         client: IpAddr,
     ) -> Result<IssuedToken, AuthError> {
         let account_key = username.canonical_key();
+        let now = Instant::now();
         self.throttle
-            .admit_attempt(client, Instant::now())
-            .and_then(|()| {
-                self.throttle
-                    .check_login(&account_key, client, Instant::now())
-            })
+            .admit_attempt(client, now)
+            .and_then(|()| self.throttle.check_login(&account_key, client, now))
             .map_err(AuthError::Throttled)?;
         let stored = self
             .db

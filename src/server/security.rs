@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::api::is_api_path;
 use super::origin::PublicOrigin;
-use super::server_fn::accepts_html;
+use super::server_fn::{accepts_html, status_of};
 use super::state::AppState;
 use crate::app::AuthFnError;
 
@@ -99,16 +99,12 @@ pub async fn refuse_cross_site_requests(
         "refused a cross-site request"
     );
     let error = AuthFnError::CrossSite;
+    let status = status_of(error);
     if accepts_html(request.headers()) {
-        (StatusCode::FORBIDDEN, error.to_string()).into_response()
+        (status, error.to_string()).into_response()
     } else {
         let body = serde_json::to_string(&error).unwrap_or_default();
-        (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response()
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }
 

@@ -46,14 +46,18 @@ fn assert_answer(response: &TestResponse, status: StatusCode, msg: &str) {
     assert_eq!(json_of(response), json!({ "msg": msg }));
 }
 
+async fn post_json(app: &TestApp, path: &str, body: &Value) -> TestResponse {
+    call(app, Method::POST, path, Some(&body.to_string()), None).await
+}
+
 async fn register(app: &TestApp, username: &str, password: &str) -> TestResponse {
-    let body = json!({"username": username, "password": password}).to_string();
-    call(app, Method::POST, "/api/v1/register", Some(&body), None).await
+    let body = json!({"username": username, "password": password});
+    post_json(app, "/api/v1/register", &body).await
 }
 
 async fn login(app: &TestApp, username: &str, password: &str) -> TestResponse {
-    let body = json!({"username": username, "password": password}).to_string();
-    call(app, Method::POST, "/api/v1/login", Some(&body), None).await
+    let body = json!({"username": username, "password": password});
+    post_json(app, "/api/v1/login", &body).await
 }
 
 async fn token_for(app: &TestApp, username: &str) -> String {
@@ -79,14 +83,7 @@ async fn register_creates_the_account_with_201() {
     );
     let with_email =
         json!({"username": "grace", "password": PASSWORD, "email": "grace@example.com"});
-    let response = call(
-        &app,
-        Method::POST,
-        "/api/v1/register",
-        Some(&with_email.to_string()),
-        None,
-    )
-    .await;
+    let response = post_json(&app, "/api/v1/register", &with_email).await;
     assert_eq!(response.status, StatusCode::CREATED);
 }
 
@@ -101,14 +98,7 @@ async fn register_without_username_or_password_is_400_missing() {
         json!({"username": "ada", "password": ""}),
         json!({"username": null, "password": PASSWORD}),
     ] {
-        let response = call(
-            &app,
-            Method::POST,
-            "/api/v1/register",
-            Some(&body.to_string()),
-            None,
-        )
-        .await;
+        let response = post_json(&app, "/api/v1/register", &body).await;
         assert_answer(
             &response,
             StatusCode::BAD_REQUEST,
@@ -142,14 +132,7 @@ async fn invalid_username_or_password_is_400_saying_what_is_wrong() {
         );
     }
     let bad_email = json!({"username": "mailer", "password": PASSWORD, "email": "nope"});
-    let response = call(
-        &app,
-        Method::POST,
-        "/api/v1/register",
-        Some(&bad_email.to_string()),
-        None,
-    )
-    .await;
+    let response = post_json(&app, "/api/v1/register", &bad_email).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
 }
 
