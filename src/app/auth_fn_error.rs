@@ -28,6 +28,10 @@ pub enum AuthFnError {
     BadRequest,
     #[error("Keycard could not be reached. Check your connection and try again.")]
     Unreachable,
+    #[error(
+        "Keycard cannot do that right now, and nothing was changed. Please try again in a moment."
+    )]
+    Unavailable,
     #[error("Something went wrong on our side{}. Please try again in a moment.", reference_text(*reference))]
     Internal { reference: Option<ErrorReference> },
 }
@@ -83,6 +87,7 @@ impl AuthFnError {
             Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",
+            Self::Unavailable => "unavailable",
             Self::Internal { .. } => "internal",
         }
     }
@@ -124,6 +129,7 @@ impl AuthFnError {
                 Self::CrossSite,
                 Self::BadRequest,
                 Self::Unreachable,
+                Self::Unavailable,
             ]
             .into_iter()
             .find(|error| error.code() == code),
@@ -176,6 +182,7 @@ mod tests {
             AuthFnError::CrossSite,
             AuthFnError::BadRequest,
             AuthFnError::Unreachable,
+            AuthFnError::Unavailable,
             AuthFnError::Internal {
                 reference: Some(ErrorReference::new(0x1a2b_3c4d)),
             },

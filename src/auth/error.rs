@@ -17,6 +17,10 @@ pub enum AuthError {
     Throttled(RetryAfter),
     #[error("not signed in: {0}")]
     Unauthenticated(#[from] Rejection),
+    /// The database could not serve the request now (busy, full, read-only); nothing
+    /// was committed. Also every failure to read the blocklist, so the guard fails closed.
+    #[error(transparent)]
+    Unavailable(DbError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -38,6 +42,9 @@ pub enum Rejection {
 
 impl From<DbError> for AuthError {
     fn from(error: DbError) -> Self {
-        Self::Internal(error.into())
+        match error {
+            DbError::Unavailable(_) => Self::Unavailable(error),
+            _ => Self::Internal(error.into()),
+        }
     }
 }

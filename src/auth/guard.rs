@@ -27,15 +27,19 @@ impl AuthService {
                 TokenError::Invalid => Rejection::InvalidToken,
             })?;
         let lookup = verified.clone();
-        let user = self
+        // Whatever stops the blocklist or the account from being read, the answer is
+        // "cannot tell", never "signed in": the guard fails closed.
+        let found = self
             .db
-            .run(move |connection| {
-                if is_token_revoked(connection, &lookup.token_id).map_err(DbError::from)? {
-                    return Err(AuthError::from(Rejection::Revoked));
+            .run(move |connection| -> Result<_, DbError> {
+                if is_token_revoked(connection, &lookup.token_id)? {
+                    return Ok(Err(Rejection::Revoked));
                 }
-                find_user_by_id(connection, lookup.user_id).map_err(|e| DbError::from(e).into())
+                Ok(Ok(find_user_by_id(connection, lookup.user_id)?))
             })
-            .await?
+            .await
+            .map_err(AuthError::Unavailable)?;
+        let user = found?
             .filter(|user| user.status == UserStatus::Active)
             .ok_or(Rejection::AccountGone)?;
         Ok(Session {
@@ -55,7 +59,11 @@ mod tests {
     use crate::domain::{Password, Username};
 
     async fn service(directory: &tempfile::TempDir) -> AuthService {
-        let db = Db::open(&directory.path().join("guard.db")).unwrap();
+        let db = Db::open(
+            &directory.path().join("guard.db"),
+            crate::db::DEFAULT_BUSY_TIMEOUT,
+        )
+        .unwrap();
         let secret = JwtSecret::new(vec![9; 32]).unwrap();
         let keys = TokenKeys::new(&secret, Duration::from_secs(600)).unwrap();
         AuthService::new(

@@ -48,6 +48,11 @@ impl AuthService {
         self.passwords.verifications()
     }
 
+    /// Whether the database answers, so the service can take requests.
+    pub async fn check_ready(&self) -> Result<(), DbError> {
+        self.db.check().await
+    }
+
     pub fn token_lifetime(&self) -> Duration {
         self.tokens.lifetime()
     }

@@ -4,7 +4,7 @@
 mod migrations;
 mod pool;
 
-pub use pool::{Db, DbError};
+pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 
 /// A migrated database file in a fresh temporary directory, for unit tests of the SQL
 /// that lives next to the core types.
@@ -12,7 +12,7 @@ pub use pool::{Db, DbError};
 pub fn temporary_connection() -> (tempfile::TempDir, rusqlite::Connection) {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let path = directory.path().join("test.db");
-    drop(Db::open(&path).expect("a migrated database"));
+    drop(Db::open(&path, DEFAULT_BUSY_TIMEOUT).expect("a migrated database"));
     let connection = rusqlite::Connection::open(&path).expect("a connection");
     (directory, connection)
 }

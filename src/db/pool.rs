@@ -11,8 +11,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::migrations::migrate;
 
-/// How long a write waits for another writer before giving up with SQLITE_BUSY.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a write waits for another writer before giving up with SQLITE_BUSY, unless
+/// configured otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle connections kept for reuse; more are opened under load and closed afterwards.
 const MAX_IDLE_CONNECTIONS: usize = 16;
 
@@ -23,10 +24,31 @@ pub enum DbError {
         path: PathBuf,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The database could not take the request right now: another writer held the lock
+    /// past the busy timeout, or the disk is full, read-only or failing. Nothing was
+    /// committed, and the same request may well succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(rusqlite::Error),
     #[error("database query failed: {0}")]
-    Query(#[from] rusqlite::Error),
+    Query(rusqlite::Error),
     #[error("database task did not finish: {0}")]
     Task(#[from] tokio::task::JoinError),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{
+            CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, PermissionDenied, ReadOnly,
+            SystemIoFailure,
+        };
+        match error.sqlite_error_code() {
+            Some(
+                DatabaseBusy | DatabaseLocked | DiskFull | ReadOnly | SystemIoFailure | CannotOpen
+                | PermissionDenied,
+            ) => Self::Unavailable(error),
+            _ => Self::Query(error),
+        }
+    }
 }
 
 /// The application's database: cheap to clone, shared by every request.
@@ -37,12 +59,14 @@ pub struct Db {
 
 struct Inner {
     path: PathBuf,
+    busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl Db {
     /// Opens (creating if needed) the database file and its directory, and migrates it.
-    pub fn open(path: &Path) -> Result<Self, DbError> {
+    /// A write waits up to `busy_timeout` for another writer to finish.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Self, DbError> {
         let open_error = |source: Box<dyn std::error::Error + Send + Sync>| DbError::Open {
             path: path.to_owned(),
             source,
@@ -68,7 +92,8 @@ impl Db {
             Err(error) if error.kind() == ErrorKind::AlreadyExists => {}
             Err(error) => return Err(open_error(error.into())),
         }
-        let mut connection = open_connection(path).map_err(|e| open_error(e.into()))?;
+        let mut connection =
+            open_connection(path, busy_timeout).map_err(|e| open_error(e.into()))?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| open_error(e.into()))?;
@@ -76,6 +101,7 @@ impl Db {
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
+                busy_timeout,
                 idle: Mutex::new(vec![connection]),
             }),
         })
@@ -99,6 +125,16 @@ impl Db {
         .await
         .map_err(DbError::from)?
     }
+
+    /// Whether the database answers a read now: what readiness means for Keycard.
+    pub async fn check(&self) -> Result<(), DbError> {
+        self.run(|connection| {
+            connection
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                .map_err(DbError::from)
+        })
+        .await
+    }
 }
 
 impl Inner {
@@ -110,7 +146,7 @@ impl Inner {
             .pop();
         match reused {
             Some(connection) => Ok(connection),
-            None => open_connection(&self.path),
+            None => open_connection(&self.path, self.busy_timeout),
         }
     }
 
@@ -122,14 +158,14 @@ impl Inner {
     }
 }
 
-fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+fn open_connection(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let connection = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.busy_timeout(busy_timeout)?;
     // FULL: an acknowledged sign-up or logout survives a power cut, not only a crash.
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
@@ -146,7 +182,7 @@ mod tests {
     fn a_data_directory_it_creates_is_private_to_the_owner() {
         let root = tempfile::tempdir().unwrap();
         let directory = root.path().join("nested").join("data");
-        Db::open(&directory.join("keycard.db")).unwrap();
+        Db::open(&directory.join("keycard.db"), DEFAULT_BUSY_TIMEOUT).unwrap();
         let mode = std::fs::metadata(&directory).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
     }
@@ -155,7 +191,7 @@ mod tests {
     fn a_database_file_it_creates_and_its_journal_are_private_to_the_owner() {
         let root = tempfile::tempdir().unwrap();
         let path = root.path().join("keycard.db");
-        let db = Db::open(&path).unwrap();
+        let db = Db::open(&path, DEFAULT_BUSY_TIMEOUT).unwrap();
         let mut wal = path.clone().into_os_string();
         wal.push("-wal");
         for file in [path.as_os_str(), wal.as_os_str()] {
@@ -171,7 +207,9 @@ mod tests {
         let blocker = root.path().join("not-a-directory");
         std::fs::write(&blocker, b"").unwrap();
         let path = blocker.join("keycard.db");
-        let error = Db::open(&path).err().expect("opening must fail");
+        let error = Db::open(&path, DEFAULT_BUSY_TIMEOUT)
+            .err()
+            .expect("opening must fail");
         assert!(
             error.to_string().contains(&path.display().to_string()),
             "{error}"

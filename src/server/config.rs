@@ -8,17 +8,22 @@ use std::time::Duration;
 
 use super::origin::PublicOrigin;
 use crate::auth::{JwtSecret, SecretError, ThrottlePolicy};
+use crate::db::DEFAULT_BUSY_TIMEOUT;
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 const TOKEN_LIFETIME_SECONDS: RangeInclusive<u64> = 60..=7 * 24 * 60 * 60;
 const ATTEMPT_LIMITS: RangeInclusive<u64> = 1..=1_000_000;
 const THROTTLE_WINDOW_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
+const BUSY_TIMEOUT_MILLISECONDS: RangeInclusive<u64> = 1..=60_000;
 
 #[derive(Debug)]
 pub struct Config {
     /// `KEYCARD_DATABASE`: the SQLite file; its directory also holds the generated secret.
     pub database_path: PathBuf,
+    /// `KEYCARD_DB_BUSY_TIMEOUT_MS`: how long a write waits for another writer before
+    /// the request is answered 503.
+    pub busy_timeout: Duration,
     /// `KEYCARD_JWT_SECRET`: when unset, a secret is generated once and kept on disk.
     pub jwt_secret: Option<JwtSecret>,
     /// `KEYCARD_TOKEN_TTL`: seconds a sign-in lasts.
@@ -122,6 +127,11 @@ impl Config {
         Ok(Self {
             database_path: set("KEYCARD_DATABASE")
                 .map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from),
+            busy_timeout: Duration::from_millis(number(
+                "KEYCARD_DB_BUSY_TIMEOUT_MS",
+                BUSY_TIMEOUT_MILLISECONDS,
+                millis(DEFAULT_BUSY_TIMEOUT),
+            )?),
             jwt_secret: set("KEYCARD_JWT_SECRET")
                 .map(|secret| JwtSecret::new(secret.into_bytes()))
                 .transpose()?,
@@ -141,6 +151,10 @@ impl Config {
 /// Limits are range-checked far below `u32::MAX` before they get here.
 fn count(number: u64) -> u32 {
     u32::try_from(number).unwrap_or(u32::MAX)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn parse_list<T: FromStr>(value: &str) -> Option<Vec<T>> {
@@ -167,6 +181,7 @@ mod tests {
     fn defaults_are_secure_and_local() {
         let config = config(&[]).unwrap();
         assert_eq!(config.database_path, PathBuf::from("data/keycard.db"));
+        assert_eq!(config.busy_timeout, Duration::from_secs(5));
         assert!(config.jwt_secret.is_none());
         assert_eq!(config.token_lifetime, Duration::from_secs(3600));
         assert!(config.cookie_secure);
@@ -212,6 +227,8 @@ mod tests {
     fn bad_values_are_named_in_the_error() {
         let error = config(&[("KEYCARD_TOKEN_TTL", "soon")]).unwrap_err();
         assert!(error.to_string().contains("KEYCARD_TOKEN_TTL"));
+        let error = config(&[("KEYCARD_DB_BUSY_TIMEOUT_MS", "0")]).unwrap_err();
+        assert!(error.to_string().contains("KEYCARD_DB_BUSY_TIMEOUT_MS"));
         let error = config(&[("KEYCARD_COOKIE_SECURE", "maybe")]).unwrap_err();
         assert!(error.to_string().contains("KEYCARD_COOKIE_SECURE"));
         let error = config(&[("KEYCARD_LOGIN_FAILURE_LIMIT", "0")]).unwrap_err();

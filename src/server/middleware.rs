@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_cookies::Cookies;
 
 use super::api::{ApiError, is_api_path};
-use super::server_fn::{internal_error, status_of};
+use super::server_fn::{internal_error, status_of, to_public_error};
 use super::state::AppState;
 use crate::app::AuthFnError;
 use crate::auth::AuthError;
@@ -55,11 +55,10 @@ pub async fn guard_protected_pages(
                 .finish();
             Redirect::to(&format!("/login?{query}")).into_response()
         }
-        Err(error) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            internal_error(format!("could not check the session: {error:#}")).to_string(),
-        )
-            .into_response(),
+        Err(error) => {
+            let public = to_public_error(error);
+            (status_of(public), public.to_string()).into_response()
+        }
     }
 }
 

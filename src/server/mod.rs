@@ -4,6 +4,7 @@
 mod api;
 mod config;
 mod cookie;
+mod health;
 mod middleware;
 mod origin;
 mod router;

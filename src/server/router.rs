@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::http::request::Parts;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
 use leptos::nonce::Nonce;
 use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_context};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
@@ -15,6 +16,7 @@ use tower_cookies::CookieManagerLayer;
 use super::api::{API_PREFIX, api_routes};
 use super::config::Config;
 use super::cookie::SessionCookie;
+use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
 use super::middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
     limit_request_body, no_store_for_private_responses,
@@ -36,7 +38,7 @@ pub fn build_app(config: Config, leptos_options: LeptosOptions) -> anyhow::Resul
 
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
-    let db = Db::open(&config.database_path)?;
+    let db = Db::open(&config.database_path, config.busy_timeout)?;
     let secret = match config.jwt_secret {
         Some(secret) => secret,
         None => load_or_create_secret(data_directory(&config.database_path))?,
@@ -71,6 +73,8 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let shell_options = state.leptos_options.clone();
     Router::new()
+        .route(HEALTH_PATH, get(healthz))
+        .route(READY_PATH, get(readyz))
         .nest(API_PREFIX, api_routes())
         .leptos_routes_with_context(&state, routes, use_response_nonce, move || {
             shell(shell_options.clone())
@@ -114,12 +118,16 @@ pub async fn run() -> anyhow::Result<()> {
     let leptos_options = get_configuration(settings_file)
         .context("could not read the Leptos settings")?
         .leptos_options;
-    let address = leptos_options.site_addr;
+    let wanted = leptos_options.site_addr;
     let database = config.database_path.clone();
     let app = build_app(config, leptos_options)?;
-    let listener = tokio::net::TcpListener::bind(address)
+    let listener = tokio::net::TcpListener::bind(wanted)
         .await
-        .with_context(|| format!("could not listen on {address}"))?;
+        .with_context(|| format!("could not listen on {wanted}"))?;
+    // Port 0 asks the system for a free port; the log line names the one it gave.
+    let address = listener
+        .local_addr()
+        .with_context(|| format!("could not read the address bound for {wanted}"))?;
     tracing::info!(%address, database = %database.display(), "Keycard is listening on http://{address}");
     axum::serve(
         listener,

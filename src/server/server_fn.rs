@@ -16,6 +16,7 @@ use super::security::ClientAddress;
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
 use crate::auth::{AuthError, AuthService, IssuedToken, Session};
+use crate::db::DbError;
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";
@@ -203,7 +204,7 @@ pub(super) fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-fn to_public_error(error: AuthError) -> AuthFnError {
+pub(super) fn to_public_error(error: AuthError) -> AuthFnError {
     match error {
         AuthError::InvalidInput(invalid) => AuthFnError::Invalid(invalid),
         AuthError::InvalidCredentials => AuthFnError::InvalidCredentials,
@@ -212,6 +213,10 @@ fn to_public_error(error: AuthError) -> AuthFnError {
             retry_after_seconds: retry_after.whole_seconds(),
         },
         AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
+        AuthError::Unavailable(unavailable) => {
+            log_unavailable(&unavailable);
+            AuthFnError::Unavailable
+        }
         AuthError::Internal(internal) => internal_error(format!("{internal:#}")),
     }
 }
@@ -240,6 +245,11 @@ pub(super) fn log_unexpected(details: String) -> Option<ErrorReference> {
     reference
 }
 
+/// Logs why the database turned a request away; the client only learns to retry.
+pub(super) fn log_unavailable(error: &DbError) {
+    tracing::warn!(%error, "request refused: the database is unavailable");
+}
+
 /// The one place a server-function error gets its HTTP status.
 pub(super) fn status_of(error: AuthFnError) -> StatusCode {
     match error {
@@ -248,6 +258,7 @@ pub(super) fn status_of(error: AuthFnError) -> StatusCode {
         AuthFnError::CrossSite => StatusCode::FORBIDDEN,
         AuthFnError::UsernameTaken => StatusCode::CONFLICT,
         AuthFnError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AuthFnError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AuthFnError::Unreachable | AuthFnError::Internal { .. } => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

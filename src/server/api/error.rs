@@ -6,7 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::super::server_fn::log_unexpected;
+use super::super::server_fn::{log_unavailable, log_unexpected};
 use crate::app::{AuthFnError, ErrorReference};
 use crate::auth::{AuthError, Rejection};
 use crate::domain::CredentialError;
@@ -43,6 +43,8 @@ pub enum ApiError {
     NotFound,
     #[error("This endpoint does not take that method; see /api/v1/openapi.json")]
     MethodNotAllowed,
+    #[error("{}", AuthFnError::Unavailable)]
+    Unavailable,
     #[error("{}", AuthFnError::Internal { reference: *.0 })]
     Internal(Option<ErrorReference>),
 }
@@ -66,6 +68,10 @@ impl From<AuthError> for ApiError {
             AuthError::Throttled(retry_after) => Self::TooManyAttempts(retry_after.whole_seconds()),
             AuthError::Unauthenticated(Rejection::MissingToken) => Self::MissingToken,
             AuthError::Unauthenticated(rejection) => Self::TokenRefused(rejection),
+            AuthError::Unavailable(unavailable) => {
+                log_unavailable(&unavailable);
+                Self::Unavailable
+            }
             AuthError::Internal(internal) => {
                 Self::Internal(log_unexpected(format!("{internal:#}")))
             }
@@ -99,6 +105,7 @@ impl ApiError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
