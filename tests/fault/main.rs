@@ -1,0 +1,11 @@
+//! Fault tests: the real `keycard` binary as a child process, under concurrency, a
+//! crash, a locked or full database and shutdown, checked for lost or false answers.
+
+mod concurrency;
+mod crash;
+mod database_lock;
+mod health;
+mod load;
+mod server;
+mod shutdown;
+mod storage;

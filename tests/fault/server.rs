@@ -1,0 +1,284 @@
+//! The real `keycard` binary as a child process on a free loopback port, and an HTTP
+//! client that speaks to it the way API clients and browsers do.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "a long and uncommon passphrase";
+/// Every test client comes from 127.0.0.1, so the per-address limit would soon refuse
+/// the load these tests make on purpose.
+const UNTHROTTLED: &str = "1000000";
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where a server keeps its files; a restart on the same `DataDir` sees them again.
+pub struct DataDir {
+    _root: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl DataDir {
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let path = root.path().join("data");
+        std::fs::create_dir(&path).expect("a data directory");
+        Self { _root: root, path }
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.path.join("keycard.db")
+    }
+}
+
+/// The command that starts Keycard on `data`, on a port the system picks.
+pub fn keycard_command(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keycard"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("KEYCARD_DATABASE", data.join("keycard.db"))
+        .env("KEYCARD_ADDRESS_ATTEMPT_LIMIT", UNTHROTTLED)
+        .env("LEPTOS_OUTPUT_NAME", "keycard")
+        .env("LEPTOS_SITE_ROOT", "public")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Keycard, with `data` as its storage, wrapped in `unshare` so that `setup` (a shell
+/// snippet, run as root of a private mount namespace) can mount a filesystem over
+/// the data directory first. Works without real root where user namespaces are on.
+pub fn keycard_in_namespace(data: &Path, setup: &str) -> Command {
+    let plain = keycard_command(data);
+    let mut command = Command::new("unshare");
+    command
+        .args(["--user", "--map-root-user", "--mount", "--", "sh", "-c"])
+        .arg(format!("{setup} && exec \"$0\""))
+        .arg(plain.get_program())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in plain.get_envs() {
+        if let Some(value) = value {
+            command.env(name, value);
+        }
+    }
+    command
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(data: &DataDir) -> Self {
+        Self::spawn(keycard_command(&data.path))
+    }
+
+    pub fn start_with(data: &DataDir, settings: &[(&str, &str)]) -> Self {
+        let mut command = keycard_command(&data.path);
+        command.envs(settings.iter().copied());
+        Self::spawn(command)
+    }
+
+    /// Starts `command` and waits for the log line that names the bound address.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command.spawn().expect("the keycard binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (address_sender, address) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let bound = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = address_sender.send(bound.to_owned());
+                }
+            }
+        });
+        let stderr = forward_lines(stderr);
+        let address = address.recv_timeout(START_TIMEOUT).unwrap_or_else(|_| {
+            let _ = child.kill();
+            let said: Vec<String> = stderr.try_iter().collect();
+            panic!("keycard did not start: {}", said.join("\n"))
+        });
+        Self {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: no chance to finish anything, as in a crash or an OOM kill.
+    pub fn kill_hard(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("the killed server is reaped");
+    }
+
+    /// Sends SIGTERM; the caller then waits with [`Server::wait_for_exit`].
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGTERM could not be sent");
+    }
+
+    /// The exit status, if the process ends within `limit`.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn forward_lines(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    receiver
+}
+
+/// Runs a process that is expected to fail at start-up, and returns its exit status
+/// and everything it wrote to stderr.
+pub fn run_to_failure(mut command: Command) -> (ExitStatus, String) {
+    let mut child = command.spawn().expect("the command starts");
+    let stderr = forward_lines(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + START_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the process was still running after {START_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    (status, stderr.try_iter().collect::<Vec<_>>().join("\n"))
+}
+
+/// An answer from the server: its status and JSON body (`Null` when not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn message(&self) -> &str {
+        self.body["msg"].as_str().unwrap_or_default()
+    }
+
+    pub fn token(&self) -> String {
+        self.body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token in {self:?}"))
+            .to_owned()
+    }
+}
+
+/// A JSON API client. Every request opens its own connection, so requests run side
+/// by side and none is caught on an idle keep-alive connection at shutdown.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    pub fn new(server: &Server) -> Self {
+        Self::for_base(&server.base)
+    }
+
+    pub fn for_base(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("an HTTP client");
+        Self {
+            http,
+            base: base.to_owned(),
+        }
+    }
+
+    async fn answer(request: reqwest::RequestBuilder) -> reqwest::Result<Answer> {
+        let response = request.send().await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Ok(Answer { status, body })
+    }
+
+    pub async fn register(&self, username: &str) -> reqwest::Result<Answer> {
+        let body = json!({ "username": username, "password": PASSWORD });
+        Self::answer(self.http.post(self.url("/api/v1/register")).json(&body)).await
+    }
+
+    pub async fn login(&self, username: &str) -> reqwest::Result<Answer> {
+        let body = json!({ "username": username, "password": PASSWORD });
+        Self::answer(self.http.post(self.url("/api/v1/login")).json(&body)).await
+    }
+
+    pub async fn user(&self, token: &str) -> reqwest::Result<Answer> {
+        Self::answer(self.http.get(self.url("/api/v1/user")).bearer_auth(token)).await
+    }
+
+    pub async fn logout(&self, token: &str) -> reqwest::Result<Answer> {
+        Self::answer(
+            self.http
+                .delete(self.url("/api/v1/logout"))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// The profile page as a browser with the session cookie loads it.
+    pub async fn profile(&self, token: &str) -> reqwest::Result<Answer> {
+        let request = self
+            .http
+            .get(self.url("/profile"))
+            .header("Cookie", format!("__Host-keycard_session={token}"))
+            .header("Accept", "text/html");
+        Self::answer(request).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Result<Answer> {
+        Self::answer(self.http.get(self.url(path))).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
