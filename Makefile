@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 E2E_DIR := target/e2e
 
-.PHONY: setup run test lint unit e2e
+.PHONY: setup run test lint unit e2e bench bench-smoke
 
 setup:
 	bash .ci/setup
@@ -19,9 +19,17 @@ setup:
 run: setup
 	cargo leptos serve --release
 
-## Everything CI runs: formatting, lints for both targets, unit and integration tests,
-## and the browser suite against a release build.
-test: setup lint unit e2e
+## Everything CI runs: formatting, lints for both targets, unit, integration and fault
+## tests, the browser suite against a release build, and a one-second-per-row benchmark.
+test: setup lint unit e2e bench-smoke
+
+## The release server under wrk on 127.0.0.1: one table, about 2 minutes (BENCHMARKS.md).
+bench: setup
+	cargo bench --features ssr --bench load
+
+# One second per measurement, so CI keeps `make bench` working; its figures mean little.
+bench-smoke: setup
+	KEYCARD_BENCH_SECONDS=1 cargo bench --features ssr --bench load
 
 lint:
 	cargo fmt --check

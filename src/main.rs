@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
+/// Requests allocate and free many small objects across threads; glibc's allocator
+/// took a fifth of the CPU time of `GET /api/v1/user` in a profile (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -6,6 +6,7 @@ mod blocklist;
 mod common_passwords;
 mod error;
 mod guard;
+mod hashing_threads;
 mod password;
 mod service;
 mod throttle;

@@ -1,27 +1,27 @@
-//! Argon2id password hashing with pinned parameters, run on the blocking pool with a
-//! bound on how many hashes run at once.
+//! Argon2id password hashing with pinned parameters, run on a few dedicated threads.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::Context as _;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use std::cell::RefCell;
 
+use super::hashing_threads::HashingThreads;
 use crate::domain::Password;
+use anyhow::anyhow;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::password_hash::try_generate_salt;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// OWASP's argon2id baseline: 19 MiB of memory, two passes, one lane.
 const MEMORY_KIB: u32 = 19_456;
 const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
 
-/// Hashes and verifies passwords. Cheap to clone; clones share the concurrency bound.
+/// Hashes and verifies passwords. Cheap to clone; clones share the hashing threads.
 #[derive(Clone)]
 pub struct PasswordHasher {
     argon2: Argon2<'static>,
-    permits: Arc<Semaphore>,
+    threads: Arc<HashingThreads>,
     /// Verified against when a username is unknown, so that case costs the same
     /// argon2 run as a wrong password and timing does not reveal which names exist.
     dummy_hash: Arc<str>,
@@ -42,15 +42,15 @@ pub enum Verification {
 
 impl PasswordHasher {
     /// Builds the hasher and its dummy hash (one argon2 run, so call it at start-up).
-    /// At most `max_concurrent` hashes run at once; the rest wait their turn.
-    pub fn new(max_concurrent: usize) -> anyhow::Result<Self> {
+    /// `threads` hashes run at once; the rest wait their turn.
+    pub fn new(threads: usize) -> anyhow::Result<Self> {
         let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy_hash = hash_with(&argon2, b"keycard dummy password, never valid")?;
         Ok(Self {
             argon2,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            threads: Arc::new(HashingThreads::start(threads)?),
             dummy_hash: dummy_hash.into(),
             verifications: Arc::new(AtomicU64::new(0)),
         })
@@ -79,7 +79,7 @@ impl PasswordHasher {
             let parsed = PasswordHash::new(&phc)
                 .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
             verifications.fetch_add(1, Ordering::Relaxed);
-            let matched = argon2.verify_password(password.expose(), &parsed).is_ok();
+            let matched = verify_with(&parsed, password.expose())?;
             Ok(
                 match (known_user && matched, is_current(&argon2, &parsed)) {
                     (false, _) => Verification::Mismatch,
@@ -100,14 +100,7 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .context("password hashing pool closed")?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .context("password hashing task failed")?
+        self.threads.run(work).await?
     }
 }
 
@@ -123,11 +116,68 @@ fn is_current(argon2: &Argon2<'_>, hash: &PasswordHash) -> bool {
             == (current.m_cost(), current.t_cost(), current.p_cost())
 }
 
+thread_local! {
+    /// Argon2's 19 MiB of working memory, allocated once per hashing thread and reused:
+    /// a fresh buffer per hash costs page faults, or left allocator arenas holding
+    /// hundreds of MiB after a burst of logins.
+    static WORK_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 with this thread's reusable working memory.
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> anyhow::Result<()> {
+    let blocks = argon2.params().block_count();
+    WORK_MEMORY
+        .with_borrow_mut(|memory| {
+            if memory.len() < blocks {
+                memory.resize(blocks, Block::default());
+            }
+            argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+        })
+        .map_err(|e| anyhow!("argon2 hashing failed: {e}"))
+}
+
+fn phc_error(error: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("argon2 PHC string: {error}")
+}
+
+/// A PHC string for `password` under `argon2`'s parameters, with a fresh salt.
 fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> anyhow::Result<String> {
-    argon2
-        .hash_password(password)
-        .map(|hash| hash.to_string())
-        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
+    let salt = Salt::new(&try_generate_salt().map_err(phc_error)?).map_err(phc_error)?;
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(argon2, password, &salt, &mut output)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(phc_error)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&output).map_err(phc_error)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches `stored`, recomputed with the stored algorithm, version
+/// and parameters and compared in constant time (`Output`'s equality).
+fn verify_with(stored: &PasswordHash, password: &[u8]) -> anyhow::Result<bool> {
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return Err(anyhow!("stored password hash has no salt or no hash"));
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str()).map_err(phc_error)?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|e| anyhow!("stored password hash has an unknown version: {e}"))?
+        .unwrap_or_default();
+    let params = Params::try_from(stored).map_err(phc_error)?;
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut computed = vec![0u8; expected.len()];
+    compute(&argon2, password, salt, &mut computed)?;
+    Ok(Output::new(&computed).map_err(phc_error)? == *expected)
 }
 
 #[cfg(test)]
@@ -178,6 +228,32 @@ mod tests {
             Verification::Mismatch
         );
         assert_eq!(hasher.verifications(), 2);
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crates_own_hasher_and_verifier() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let argon2 = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(MEMORY_KIB, ITERATIONS, LANES, None).unwrap(),
+        );
+        for _ in 0..2 {
+            let ours = hash_with(&argon2, b"correct horse").unwrap();
+            assert!(
+                argon2
+                    .verify_password(b"correct horse", ours.as_str())
+                    .is_ok()
+            );
+            assert!(
+                argon2
+                    .verify_password(b"correct house", ours.as_str())
+                    .is_err()
+            );
+        }
+        let theirs = argon2.hash_password(b"correct horse").unwrap();
+        assert!(verify_with(&theirs, b"correct horse").unwrap());
+        assert!(!verify_with(&theirs, b"correct house").unwrap());
     }
 
     #[tokio::test]

@@ -8,14 +8,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
 
 use super::migrations::migrate;
 
 /// How long a write waits for another writer before giving up with SQLITE_BUSY, unless
 /// configured otherwise.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle connections kept for reuse; more are opened under load and closed afterwards.
-const MAX_IDLE_CONNECTIONS: usize = 16;
+/// Connections open at most, all kept for reuse with their statement caches; more
+/// database work at once than this waits its turn instead of opening a new file
+/// handle (and a cold cache) per request.
+const MAX_CONNECTIONS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -31,6 +34,8 @@ pub enum DbError {
     Unavailable(rusqlite::Error),
     #[error("database query failed: {0}")]
     Query(rusqlite::Error),
+    #[error("the database pool is closed")]
+    Closed,
     #[error("database task did not finish: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -61,6 +66,8 @@ struct Inner {
     path: PathBuf,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
+    /// One permit per connection that may be in use.
+    in_use: Arc<Semaphore>,
 }
 
 impl Db {
@@ -103,6 +110,7 @@ impl Db {
                 path: path.to_owned(),
                 busy_timeout,
                 idle: Mutex::new(vec![connection]),
+                in_use: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
             }),
         })
     }
@@ -116,10 +124,15 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
+        let permit = Arc::clone(&self.inner.in_use)
+            .acquire_owned()
+            .await
+            .map_err(|_| DbError::Closed)?;
         tokio::task::spawn_blocking(move || {
             let mut connection = inner.checkout().map_err(DbError::from)?;
             let result = work(&mut connection);
             inner.checkin(connection);
+            drop(permit);
             result
         })
         .await
@@ -152,7 +165,7 @@ impl Inner {
 
     fn checkin(&self, connection: Connection) {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < MAX_IDLE_CONNECTIONS && connection.is_autocommit() {
+        if connection.is_autocommit() {
             idle.push(connection);
         }
     }

@@ -26,7 +26,7 @@ use super::secret::load_or_create_secret;
 use super::security::{
     CspNonce, EdgePolicy, refuse_cross_site_requests, resolve_client_address, security_headers,
 };
-use super::state::AppState;
+use super::state::{AppState, Services};
 use crate::app::{App, shell};
 use crate::auth::{AuthService, PasswordHasher, TokenKeys};
 use crate::db::Db;
@@ -50,7 +50,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         None => PublicOrigin::parse(&format!("http://{}", leptos_options.site_addr))
             .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?,
     };
-    Ok(AppState {
+    Ok(AppState::new(Services {
         leptos_options,
         auth: AuthService::new(
             db,
@@ -64,7 +64,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
             trusted_proxies: config.trusted_proxies.into(),
             strict_transport: config.cookie_secure,
         },
-    })
+    }))
 }
 
 /// The whole app over `state`: pages, server functions, static files, and the layers
