@@ -3,6 +3,7 @@
 //! a rotating pool of threads left a buffer behind in each thread's allocator arena)
 //! and lets hashing run at a lower priority than the requests that need no argon2.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use anyhow::Context as _;
@@ -31,7 +32,9 @@ impl HashingThreads {
                     loop {
                         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
                         match next {
-                            Ok(job) => job(),
+                            // A panicking job drops its reply, so its request gets an
+                            // error; the thread lives on for the next one.
+                            Ok(job) => drop(panic::catch_unwind(AssertUnwindSafe(job))),
                             Err(mpsc::RecvError) => return,
                         }
                     }
@@ -63,5 +66,18 @@ fn lower_this_threads_priority() {
     let failed = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS) } != 0;
     if failed {
         tracing::debug!("could not lower the priority of a password hashing thread");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_its_caller_and_the_thread_serves_the_next_one() {
+        let threads = HashingThreads::start(1).unwrap();
+        let failed = threads.run(|| -> u32 { panic!("argon2 blew up") }).await;
+        assert!(failed.is_err());
+        assert_eq!(threads.run(|| 7).await.unwrap(), 7);
     }
 }
