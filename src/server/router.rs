@@ -8,6 +8,7 @@ use axum::Router;
 use axum::http::request::Parts;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use leptos::nonce::Nonce;
 use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_context};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
@@ -129,6 +130,13 @@ pub async fn run() -> anyhow::Result<()> {
         .local_addr()
         .with_context(|| format!("could not read the address bound for {wanted}"))?;
     tracing::info!(%address, database = %database.display(), "Keycard is listening on http://{address}");
+    // Streamed pages go out in several small writes; with Nagle's algorithm on, each
+    // one after the first waited for the client's delayed ACK, about 40 ms a page.
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::debug!(%error, "could not turn off Nagle's algorithm on a connection");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
