@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -11,7 +12,7 @@ use axum::routing::get;
 use axum::serve::ListenerExt as _;
 use leptos::nonce::Nonce;
 use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_context};
-use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tower_cookies::CookieManagerLayer;
 
 use super::api::{API_PREFIX, api_routes};
@@ -71,7 +72,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
 /// The whole app over `state`: pages, server functions, static files, and the layers
 /// every request passes (outermost last).
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route(HEALTH_PATH, get(healthz))
@@ -109,6 +110,15 @@ fn use_response_nonce() {
 }
 
 /// Reads the configuration, builds the app and serves it until SIGINT or SIGTERM.
+/// The app's routes, worked out once per process. Leptos finds them by running the app
+/// with resource loading switched off process-wide, so working them out again while
+/// pages render (a second router in one process, as the tests build) can leave a page's
+/// resource pending forever (leptos-rs/leptos#4773).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub async fn run() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     // Under cargo-leptos the settings arrive as LEPTOS_* variables; a binary started by
