@@ -1,6 +1,7 @@
 //! Builds the real app on a temporary database and speaks HTTP to it in-process.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -19,6 +20,8 @@ pub const SECRET: &str = "test secret, thirty-two bytes or more";
 /// Where the test app believes browsers reach it.
 pub const ORIGIN: &str = "https://keycard.test";
 /// The address requests come from unless a test says otherwise.
+/// Far more than any request takes, argon2 included, on a loaded CI machine.
+const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 pub const CLIENT_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
 
 /// Where a form post comes from, as the browser describes it in its headers.
@@ -153,17 +156,25 @@ impl TestApp {
                 .extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(CLIENT_ADDRESS, 40_000)));
         }
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+        let path = request.uri().to_string();
+        let answer = async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("the router answers");
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("a readable body");
+            (status, headers, bytes)
+        };
+        // A response that never ends would otherwise hang the whole suite.
+        let (status, headers, bytes) = tokio::time::timeout(ANSWER_WITHIN, answer)
             .await
-            .expect("the router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("a readable body");
+            .unwrap_or_else(|_| panic!("{path} did not finish answering within {ANSWER_WITHIN:?}"));
         TestResponse {
             status,
             headers,
