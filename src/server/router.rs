@@ -69,6 +69,15 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     }))
 }
 
+/// The app's routes, worked out once per process. Leptos finds them by running the app
+/// with resource loading switched off process-wide, so working them out again while
+/// pages render (a second router in one process, as the tests build) can leave a page's
+/// resource pending forever (leptos-rs/leptos#4773).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole app over `state`: pages, server functions, static files, and the layers
 /// every request passes (outermost last).
 pub fn router(state: AppState) -> Router {
@@ -110,15 +119,6 @@ fn use_response_nonce() {
 }
 
 /// Reads the configuration, builds the app and serves it until SIGINT or SIGTERM.
-/// The app's routes, worked out once per process. Leptos finds them by running the app
-/// with resource loading switched off process-wide, so working them out again while
-/// pages render (a second router in one process, as the tests build) can leave a page's
-/// resource pending forever (leptos-rs/leptos#4773).
-fn route_list() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
 pub async fn run() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     // Under cargo-leptos the settings arrive as LEPTOS_* variables; a binary started by
