@@ -1,16 +1,16 @@
 //! Argon2id password hashing with pinned parameters, run on a few dedicated threads.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use std::cell::RefCell;
-
-use super::hashing_threads::HashingThreads;
-use crate::domain::Password;
 use anyhow::anyhow;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::password_hash::try_generate_salt;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+
+use super::hashing_threads::HashingThreads;
+use crate::domain::Password;
 
 /// OWASP's argon2id baseline: 19 MiB of memory, two passes, one lane.
 const MEMORY_KIB: u32 = 19_456;
@@ -41,13 +41,13 @@ pub enum Verification {
 }
 
 impl PasswordHasher {
-    /// Builds the hasher and its dummy hash (one argon2 run, so call it at start-up).
-    /// `threads` hashes run at once; the rest wait their turn.
+    /// Builds the hasher and starts its threads. `threads` hashes run at once; the rest
+    /// wait their turn.
     pub fn new(threads: usize) -> anyhow::Result<Self> {
         let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
-            .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+            .map_err(|e| anyhow!("invalid argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = hash_with(&argon2, b"keycard dummy password, never valid")?;
+        let dummy_hash = unmatchable_hash(&argon2)?;
         Ok(Self {
             argon2,
             threads: Arc::new(HashingThreads::start(threads)?),
@@ -77,7 +77,7 @@ impl PasswordHasher {
         let verifications = Arc::clone(&self.verifications);
         self.run_blocking(move || {
             let parsed = PasswordHash::new(&phc)
-                .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
+                .map_err(|e| anyhow!("stored password hash is malformed: {e}"))?;
             verifications.fetch_add(1, Ordering::Relaxed);
             let matched = verify_with(&parsed, password.expose())?;
             Ok(
@@ -150,12 +150,25 @@ fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> anyhow::Result<String> {
     let salt = Salt::new(&try_generate_salt().map_err(phc_error)?).map_err(phc_error)?;
     let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
     compute(argon2, password, &salt, &mut output)?;
+    phc_string(argon2, salt, &output)
+}
+
+/// The stand-in for an unknown user's hash: checking a password against it costs one
+/// full argon2 run under the current parameters, like a real one. Its output is all
+/// zeros rather than a computed hash, so building it costs no argon2 run at start-up
+/// and leaves no 19 MiB working buffer on the start-up thread.
+fn unmatchable_hash(argon2: &Argon2<'_>) -> anyhow::Result<String> {
+    let salt = Salt::new(b"keycard-unknown-user").map_err(phc_error)?;
+    phc_string(argon2, salt, &[0u8; Params::DEFAULT_OUTPUT_LEN])
+}
+
+fn phc_string(argon2: &Argon2<'_>, salt: Salt, output: &[u8]) -> anyhow::Result<String> {
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(argon2.params()).map_err(phc_error)?,
         salt: Some(salt),
-        hash: Some(Output::new(&output).map_err(phc_error)?),
+        hash: Some(Output::new(output).map_err(phc_error)?),
     };
     Ok(hash.to_string())
 }
