@@ -138,15 +138,20 @@ impl Server {
 
     /// The exit status, if the process ends within `limit`.
     pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
+        exit_within(&mut self.child, limit)
     }
+}
+
+/// The exit status of `child`, if it ends within `limit`.
+fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
 
 impl Drop for Server {
@@ -171,17 +176,10 @@ fn forward_lines(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<
 pub fn run_to_failure(mut command: Command) -> (ExitStatus, String) {
     let mut child = command.spawn().expect("the command starts");
     let stderr = forward_lines(child.stderr.take().expect("piped stderr"));
-    let deadline = Instant::now() + START_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the process was still running after {START_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(&mut child, START_TIMEOUT).unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the process was still running after {START_TIMEOUT:?}")
+    });
     std::thread::sleep(Duration::from_millis(100));
     (status, stderr.try_iter().collect::<Vec<_>>().join("\n"))
 }
