@@ -30,8 +30,9 @@ pub async fn register(
 
     let request = FnRequest::current()?;
     let signed_up = async {
-        let username = Username::parse(&username)?;
-        let email = Email::parse_optional(&email)?;
+        // Spaces around what a person typed are a slip of the finger, not part of it.
+        let username = Username::parse(username.trim())?;
+        let email = Email::parse_optional(email.trim())?;
         let password = Password::parse_confirmed(&password, &confirm_password)?;
         request
             .auth()
@@ -66,7 +67,8 @@ pub async fn login(
     let next = next.as_deref().and_then(NextPath::parse);
     let logged_in = async {
         // A name or password that could never have been registered is simply wrong.
-        let username = Username::parse(&username).map_err(|_| AuthError::InvalidCredentials)?;
+        let username =
+            Username::parse(username.trim()).map_err(|_| AuthError::InvalidCredentials)?;
         let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
         request
             .auth()

@@ -51,6 +51,8 @@ async fn invisible_and_control_characters_in_names_are_refused() {
         "bidi\u{202E}txt.exe",
         "isolate\u{2066}name",
         "bom\u{FEFF}name",
+        "selector\u{FE0F}",
+        "stacked\u{0301}\u{0301}",
     ] {
         let response = app.register(name, PASSWORD, Client::Hydrated).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{name:?}");
@@ -62,10 +64,10 @@ async fn invisible_and_control_characters_in_names_are_refused() {
 }
 
 #[tokio::test]
-async fn name_length_is_checked_before_normalisation() {
+async fn name_length_is_counted_as_given_not_after_normalisation() {
     let app = spawn_app();
-    // 22 Hangul syllables typed as 66 separate jamo: 22 characters once composed,
-    // but more than the 64 allowed before normalisation.
+    // 22 Hangul syllables typed as 66 separate jamo: 22 characters once composed, but
+    // 66 as given, and the rule (the one the OpenAPI document states) counts those.
     let decomposed: String = std::iter::repeat_n("\u{1100}\u{1161}\u{11A8}", 22).collect();
     let response = app.register(&decomposed, PASSWORD, Client::Hydrated).await;
     assert_eq!(response.body, r#"{"invalid":"username_too_long"}"#);
@@ -139,4 +141,15 @@ async fn an_internal_error_shows_a_reference_and_never_its_details() {
             assert!(!text.contains(leak), "{leak:?} leaked: {text}");
         }
     }
+}
+
+#[tokio::test]
+async fn an_invisible_letter_does_not_make_a_new_name() {
+    let app = spawn_app();
+    app.signed_up("alice").await;
+    // U+3164 HANGUL FILLER is a letter that shows as nothing.
+    let look_alike = app
+        .register("\u{3164}alice", PASSWORD, Client::Hydrated)
+        .await;
+    assert_eq!(look_alike.status, StatusCode::CONFLICT);
 }

@@ -20,8 +20,8 @@ pub fn TextField(
     value: String,
     #[prop(optional)] required: bool,
     /// A hint under the input, e.g. the rules for a new password.
-    #[prop(optional)]
-    hint: Option<&'static str>,
+    #[prop(optional, into)]
+    hint: Option<String>,
     error: Signal<Option<AuthFnError>>,
     #[prop(optional)] node_ref: NodeRef<Input>,
 ) -> impl IntoView {
@@ -39,7 +39,7 @@ pub fn TextField(
                 value=value
                 required=required
                 aria-invalid=move || invalid().to_string()
-                aria-describedby=hint.map(|_| hint_id.clone())
+                aria-describedby=hint.as_ref().map(|_| hint_id.clone())
                 node_ref=node_ref
             />
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}

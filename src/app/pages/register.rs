@@ -8,7 +8,7 @@ use crate::app::Register;
 use crate::app::components::{
     AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
 };
-use crate::domain::Field;
+use crate::domain::{Field, password_rule, username_rule};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
@@ -26,12 +26,12 @@ pub fn RegisterPage() -> impl IntoView {
                 <FormAlert error/>
                 <TextField label="Username" name="username" field=Field::Username
                     autocomplete="username" value=typed_username required=true
-                    hint="3 to 32 letters, digits, '_', '.' or '-'" error/>
+                    hint=username_rule() error/>
                 <TextField label="Email (optional)" name="email" field=Field::Email
                     input_type="email" autocomplete="email" value=typed_email error/>
                 <TextField label="Password" name="password" field=Field::Password
                     input_type="password" autocomplete="new-password" required=true
-                    hint="At least 8 characters" error node_ref=password/>
+                    hint=password_rule() error node_ref=password/>
                 <TextField label="Confirm password" name="confirm_password"
                     field=Field::ConfirmPassword input_type="password"
                     autocomplete="new-password" required=true error node_ref=confirmation/>
