@@ -6,8 +6,11 @@ use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Uri;
 use axum::http::request::Parts;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse as _;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
 use leptos::nonce::Nonce;
@@ -15,7 +18,7 @@ use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_con
 use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tower_cookies::CookieManagerLayer;
 
-use super::api::{API_PREFIX, api_routes};
+use super::api::{API_PREFIX, ApiError, api_routes, is_api_path};
 use super::config::Config;
 use super::cookie::SessionCookie;
 use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
@@ -83,6 +86,8 @@ fn route_list() -> Vec<AxumRouteListing> {
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let shell_options = state.leptos_options.clone();
+    let files_and_pages =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(use_response_nonce, shell);
     Router::new()
         .route(HEALTH_PATH, get(healthz))
         .route(READY_PATH, get(readyz))
@@ -90,10 +95,18 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, use_response_nonce, move || {
             shell(shell_options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(use_response_nonce, shell))
+        .fallback(move |uri: Uri, state: State<AppState>, request: Request| {
+            let files_and_pages = files_and_pages.clone();
+            async move {
+                // What the nested API router leaves unmatched under its prefix
+                // (`/api/v1/` itself among it) is still the API's: JSON, not a page.
+                if is_api_path(uri.path()) {
+                    ApiError::NotFound.into_response()
+                } else {
+                    files_and_pages(uri, state, request).await
+                }
+            }
+        })
         .layer(from_fn(client_errors_are_not_server_errors))
         .layer(from_fn(keep_redirects_on_site))
         .layer(from_fn_with_state(state.clone(), guard_protected_pages))

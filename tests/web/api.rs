@@ -117,12 +117,12 @@ async fn invalid_username_or_password_is_400_saying_what_is_wrong() {
             PASSWORD,
             "Username may only contain letters, digits, '_', '.' and '-'",
         ),
-        ("shorty", "short", "Password must be at least 8 characters"),
         (
-            "common",
-            "password1",
-            "This password is too common. Choose one that is harder to guess.",
+            " padded",
+            PASSWORD,
+            "Username may only contain letters, digits, '_', '.' and '-'",
         ),
+        ("shorty", "short", "Password must be at least 8 characters"),
     ];
     for (username, password, msg) in cases {
         assert_answer(
@@ -131,9 +131,26 @@ async fn invalid_username_or_password_is_400_saying_what_is_wrong() {
             msg,
         );
     }
-    let bad_email = json!({"username": "mailer", "password": PASSWORD, "email": "nope"});
-    let response = post_json(&app, "/api/v1/register", &bad_email).await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    for email in [json!("nope"), json!(" ada@example.com"), json!(7)] {
+        let body = json!({"username": "mailer", "password": PASSWORD, "email": email});
+        let response = post_json(&app, "/api/v1/register", &body).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{email}");
+    }
+    for no_email in [json!(null), json!("")] {
+        let body = json!({"username": format!("mail{}", no_email.is_null()), "password": PASSWORD, "email": no_email});
+        let response = post_json(&app, "/api/v1/register", &body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{no_email}");
+    }
+}
+
+#[tokio::test]
+async fn a_common_password_follows_every_stated_rule_and_is_422() {
+    let app = spawn_app();
+    assert_answer(
+        &register(&app, "common", "password1").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "This password is too common. Choose one that is harder to guess.",
+    );
 }
 
 #[tokio::test]
@@ -335,19 +352,19 @@ async fn bad_json_is_400_json_never_an_html_page() {
         ("not json at all", "The request body is not valid JSON"),
         (
             "[\"ada\", \"password\"]",
-            "The request body must be a JSON object whose username, password and email are strings",
+            "The request body must be a JSON object whose username and password are strings, and email a string or null",
         ),
         (
             "\"ada\"",
-            "The request body must be a JSON object whose username, password and email are strings",
+            "The request body must be a JSON object whose username and password are strings, and email a string or null",
         ),
         (
             "{\"username\": 5, \"password\": \"correct horse\"}",
-            "The request body must be a JSON object whose username, password and email are strings",
+            "The request body must be a JSON object whose username and password are strings, and email a string or null",
         ),
         (
             "{\"username\": \"ada\", \"password\": [1]}",
-            "The request body must be a JSON object whose username, password and email are strings",
+            "The request body must be a JSON object whose username and password are strings, and email a string or null",
         ),
     ];
     for path in ["/api/v1/register", "/api/v1/login"] {
@@ -391,14 +408,27 @@ async fn a_body_over_16_kib_is_413_before_any_hashing() {
 #[tokio::test]
 async fn unknown_paths_are_404_json_and_wrong_methods_405_json() {
     let app = spawn_app();
-    let missing = call(&app, Method::GET, "/api/v1/nothing-here", None, None).await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(
-        json_of(&missing)["msg"]
-            .as_str()
-            .unwrap()
-            .contains("openapi.json")
-    );
+    for path in [
+        "/api/v1",
+        "/api/v1/",
+        "/api/v1/nothing-here",
+        "/api/v1/nothing-here/",
+        "/api/v1/user/",
+        "/api/v1//user",
+        "/api/v1/a/b/c",
+    ] {
+        for method in [Method::GET, Method::POST, Method::DELETE] {
+            let missing = call(&app, method.clone(), path, None, None).await;
+            assert_eq!(missing.status, StatusCode::NOT_FOUND, "{method} {path}");
+            assert!(
+                json_of(&missing)["msg"]
+                    .as_str()
+                    .unwrap()
+                    .contains("openapi.json"),
+                "{method} {path}"
+            );
+        }
+    }
     for (method, path) in [
         (Method::GET, "/api/v1/login"),
         (Method::POST, "/api/v1/logout"),
@@ -484,21 +514,93 @@ async fn the_openapi_document_describes_exactly_this_contract() {
     };
     assert_eq!(
         responses("/api/v1/register", "post"),
-        ["201", "400", "409", "413", "415", "429"]
+        ["201", "400", "409", "413", "415", "422", "429", "503"]
     );
     assert_eq!(
         responses("/api/v1/login", "post"),
-        ["200", "400", "401", "413", "415", "429"]
+        ["200", "400", "401", "413", "415", "429", "503"]
     );
-    assert_eq!(responses("/api/v1/user", "get"), ["200", "401"]);
+    assert_eq!(responses("/api/v1/user", "get"), ["200", "401", "503"]);
     assert_eq!(
         document["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
-    for schema in ["AccessToken", "Credentials", "Message", "UserView"] {
+    for schema in [
+        "AccessToken",
+        "RegisterRequest",
+        "LoginRequest",
+        "Message",
+        "UserView",
+    ] {
         assert!(
             document["components"]["schemas"][schema].is_object(),
             "{schema}"
         );
     }
+}
+
+/// The document states the parser's own rules: a client or gateway that validates
+/// against it accepts exactly what the server does.
+#[tokio::test]
+async fn the_openapi_document_states_the_credential_rules_the_server_applies() {
+    use keycard::domain::{
+        EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH,
+        USERNAME_LENGTH, USERNAME_PATTERN,
+    };
+
+    let app = spawn_app();
+    let document = json_of(&call(&app, Method::GET, "/api/v1/openapi.json", None, None).await);
+    let schemas = &document["components"]["schemas"];
+    for request in ["RegisterRequest", "LoginRequest"] {
+        assert_eq!(
+            schemas[request]["required"],
+            json!(["username", "password"]),
+            "{request}"
+        );
+        assert_eq!(
+            schemas[request]["properties"]["username"]["$ref"],
+            "#/components/schemas/Username"
+        );
+    }
+    let username = &schemas["Username"];
+    assert_eq!(username["type"], "string");
+    assert_eq!(username["minLength"], json!(USERNAME_LENGTH.start()));
+    assert_eq!(username["maxLength"], json!(USERNAME_LENGTH.end()));
+    assert_eq!(username["pattern"], USERNAME_PATTERN);
+    let password = &schemas["Password"];
+    assert_eq!(password["type"], "string");
+    assert_eq!(password["minLength"], json!(PASSWORD_LENGTH.start()));
+    assert_eq!(password["maxLength"], json!(PASSWORD_LENGTH.end()));
+    let email = schemas["Email"]["allOf"].as_array().unwrap();
+    assert_eq!(email[0]["type"], json!(["string", "null"]));
+    assert_eq!(email[0]["maxLength"], json!(EMAIL_MAX_LENGTH));
+    assert_eq!(email[0]["pattern"], format!("^$|{EMAIL_PATTERN}"));
+    assert_eq!(
+        email[1]["pattern"],
+        format!("^$|{EMAIL_LOCAL_PART_PATTERN}")
+    );
+
+    // What the document calls valid, the server takes; what it calls invalid, it refuses.
+    let at_the_limits = [
+        ("a".repeat(*USERNAME_LENGTH.start()), StatusCode::CREATED),
+        ("é".repeat(*USERNAME_LENGTH.end()), StatusCode::CREATED),
+        (
+            "a".repeat(USERNAME_LENGTH.start() - 1),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a".repeat(USERNAME_LENGTH.end() + 1),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (name, status) in at_the_limits {
+        assert_eq!(
+            register(&app, &name, PASSWORD).await.status,
+            status,
+            "{name}"
+        );
+    }
+    let null_name = json!({"username": null, "password": PASSWORD});
+    let response = post_json(&app, "/api/v1/register", &null_name).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
 }

@@ -32,7 +32,7 @@ pub enum ApiError {
     #[error("The request body is not valid JSON")]
     MalformedJson,
     #[error(
-        "The request body must be a JSON object whose username, password and email are strings"
+        "The request body must be a JSON object whose username and password are strings, and email a string or null"
     )]
     WrongShape,
     #[error("Send the body as JSON, with Content-Type: application/json")]
@@ -92,6 +92,9 @@ impl From<JsonRejection> for ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
+            // Every other invalid input breaks a rule the OpenAPI document states; a
+            // common password keeps them all and is refused for what it is.
+            Self::Invalid(CredentialError::PasswordTooCommon) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingCredentials
             | Self::Invalid(_)
             | Self::MalformedJson

@@ -5,29 +5,16 @@ use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::super::AppState;
 use super::super::security::ClientAddress;
 use super::error::{ApiError, Message};
+use super::schema::{LoginRequest, RegisterRequest};
 use crate::auth::{AuthService, Session};
 use crate::domain::{Email, Password, Username};
-
-/// What register and login take. Fields are optional here only so that a missing one
-/// gets the contract's own message rather than a parse error.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct Credentials {
-    /// 3 to 32 letters, digits, `_`, `.` or `-`; compared case-insensitively.
-    #[schema(example = "ada")]
-    pub username: Option<String>,
-    /// 8 to 1024 characters; common passwords are refused at registration.
-    #[schema(example = "correct horse battery staple")]
-    pub password: Option<String>,
-    /// Optional, register only.
-    #[schema(example = "ada@example.com")]
-    pub email: Option<String>,
-}
 
 /// A signed-in session for a non-browser client.
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,15 +35,19 @@ pub struct UserView {
     pub status: String,
 }
 
-/// A JSON body whose every rejection is one of the API's own errors.
+/// A JSON object body whose every rejection is one of the API's own errors.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(value) = Json::<T>::from_request(request, state).await?;
-        Ok(Self(value))
+        // An object first: serde would also fill a struct from a JSON array of its
+        // fields in order, which the document does not allow.
+        let Json(object) = Json::<Map<String, Value>>::from_request(request, state).await?;
+        serde_json::from_value(Value::Object(object))
+            .map(Self)
+            .map_err(|_| ApiError::WrongShape)
     }
 }
 
@@ -91,8 +82,11 @@ impl FromRequestParts<AppState> for BearerSession {
 }
 
 /// Both fields present and not empty, or the contract's "Missing" answer.
-fn required(credentials: &Credentials) -> Result<(&str, &str), ApiError> {
-    match (&credentials.username, &credentials.password) {
+fn required<'a>(
+    username: &'a Option<String>,
+    password: &'a Option<String>,
+) -> Result<(&'a str, &'a str), ApiError> {
+    match (username.as_deref(), password.as_deref()) {
         (Some(username), Some(password)) if !username.is_empty() && !password.is_empty() => {
             Ok((username, password))
         }
@@ -105,28 +99,32 @@ fn required(credentials: &Credentials) -> Result<(&str, &str), ApiError> {
     post,
     path = "/api/v1/register",
     tag = "accounts",
-    request_body = Credentials,
+    request_body = RegisterRequest,
     responses(
         (status = 201, description = "The account was created", body = Message,
             example = json!({"msg": "User created successfully"})),
-        (status = 400, description = "A field is missing, invalid, or the body is not the expected JSON", body = Message),
+        (status = 400, description = "The body breaks the request schema: a field is missing, of the wrong type or against its rules, or the body is not a JSON object", body = Message),
         (status = 409, description = "The username is taken, in any letter case", body = Message,
             example = json!({"msg": "User already exists"})),
         (status = 413, description = "The body is over 16 KiB", body = Message),
         (status = 415, description = "The body is not `application/json`", body = Message),
-        (status = 429, description = "Too many attempts from this address; see `Retry-After`", body = Message),
+        (status = 422, description = "The password is one of the most common ones", body = Message,
+            example = json!({"msg": "This password is too common. Choose one that is harder to guess."})),
+        (status = 429, description = "Too many attempts from this address", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
+        (status = 503, description = "The database cannot take the request now; nothing was changed, try again", body = Message),
     )
 )]
 pub async fn register(
     State(auth): State<AuthService>,
     Extension(ClientAddress(client)): Extension<ClientAddress>,
-    ApiJson(credentials): ApiJson<Credentials>,
+    ApiJson(request): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    let (username, password) = required(&credentials)?;
+    let (username, password) = required(&request.username, &request.password)?;
     let username = Username::parse(username).map_err(ApiError::Invalid)?;
     let password = Password::parse(password).map_err(ApiError::Invalid)?;
-    let email = Email::parse_optional(credentials.email.as_deref().unwrap_or(""))
-        .map_err(ApiError::Invalid)?;
+    let email =
+        Email::parse_optional(request.email.as_deref().unwrap_or("")).map_err(ApiError::Invalid)?;
     auth.register(username, email, password, client).await?;
     Ok((
         StatusCode::CREATED,
@@ -139,23 +137,26 @@ pub async fn register(
     post,
     path = "/api/v1/login",
     tag = "sessions",
-    request_body = Credentials,
+    request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AccessToken),
-        (status = 400, description = "A field is missing, or the body is not the expected JSON", body = Message),
+        (status = 400, description = "A field is missing or empty, or the body is not a JSON object of strings", body = Message),
         (status = 401, description = "Unknown username or wrong password: one answer for both", body = Message,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`")),
             example = json!({"msg": "Bad username or password"})),
         (status = 413, description = "The body is over 16 KiB", body = Message),
         (status = 415, description = "The body is not `application/json`", body = Message),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = Message),
+        (status = 429, description = "Too many failed attempts", body = Message,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
+        (status = 503, description = "The database cannot take the request now; try again", body = Message),
     )
 )]
 pub async fn login(
     State(auth): State<AuthService>,
     Extension(ClientAddress(client)): Extension<ClientAddress>,
-    ApiJson(credentials): ApiJson<Credentials>,
+    ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<AccessToken>, ApiError> {
-    let (username, password) = required(&credentials)?;
+    let (username, password) = required(&request.username, &request.password)?;
     // A name or password that could never have been registered is simply wrong.
     let username = Username::parse(username).map_err(|_| ApiError::BadCredentials)?;
     let password = Password::parse(password).map_err(|_| ApiError::BadCredentials)?;
@@ -176,7 +177,9 @@ pub async fn login(
     responses(
         (status = 200, description = "The token is revoked", body = Message,
             example = json!({"msg": "Token revoked"})),
-        (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message),
+        (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"))),
+        (status = 503, description = "The database cannot take the request now; the token was not revoked, try again", body = Message),
     )
 )]
 pub async fn logout(
@@ -195,7 +198,9 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in account", body = UserView),
-        (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message),
+        (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"))),
+        (status = 503, description = "The database cannot be read now; try again", body = Message),
     )
 )]
 pub async fn user(bearer: BearerSession) -> Json<UserView> {

@@ -5,6 +5,7 @@
 
 mod error;
 mod handlers;
+mod schema;
 
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};

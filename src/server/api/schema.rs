@@ -1,0 +1,133 @@
+//! What the API takes, with OpenAPI schemas built from the very constants the credential
+//! parsers use (`crate::domain`), so the document cannot say other than the server does.
+
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::domain::{
+    EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH, USERNAME_LENGTH,
+    USERNAME_PATTERN, password_rule, username_rule,
+};
+
+/// What `POST /api/v1/register` takes. The fields are optional here only so that a
+/// missing one gets the contract's own message rather than a parse error; the document
+/// marks username and password as required.
+#[derive(Debug, Deserialize)]
+pub struct RegisterRequest {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What `POST /api/v1/login` takes.
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+const USERNAME: &str = "Username";
+const PASSWORD: &str = "Password";
+const EMAIL: &str = "Email";
+
+impl PartialSchema for RegisterRequest {
+    fn schema() -> RefOr<Schema> {
+        request_schema(
+            None,
+            &[
+                ("username", USERNAME),
+                ("password", PASSWORD),
+                ("email", EMAIL),
+            ],
+        )
+    }
+}
+
+impl ToSchema for RegisterRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+impl PartialSchema for LoginRequest {
+    fn schema() -> RefOr<Schema> {
+        request_schema(
+            Some(
+                "A username or password that breaks the registration rules cannot belong to \
+                 an account, and is answered 401 like any other wrong one.",
+            ),
+            &[("username", USERNAME), ("password", PASSWORD)],
+        )
+    }
+}
+
+impl ToSchema for LoginRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+/// An object of credential fields, each a reference to its named schema; username and
+/// password are required.
+fn request_schema(description: Option<&str>, fields: &[(&str, &str)]) -> RefOr<Schema> {
+    let object = fields.iter().fold(
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(description),
+        |object, (field, schema)| object.property(*field, Ref::from_schema_name(*schema)),
+    );
+    object.required("username").required("password").into()
+}
+
+/// The named schemas of the three credentials.
+fn credential_schemas() -> [(String, RefOr<Schema>); 3] {
+    let username = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(*USERNAME_LENGTH.start()))
+        .max_length(Some(*USERNAME_LENGTH.end()))
+        .pattern(Some(USERNAME_PATTERN))
+        .description(Some(format!(
+            "{}, of any script, exactly as given. Two names are one account when they differ \
+             only by letter case, Unicode compatibility form (NFKC) or invisible characters.",
+            username_rule()
+        )))
+        .examples([json!("ada")]);
+    let password = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(*PASSWORD_LENGTH.start()))
+        .max_length(Some(*PASSWORD_LENGTH.end()))
+        .description(Some(format!(
+            "{} and at most {}, any Unicode, never trimmed or truncated. Registration refuses \
+             the most common passwords with 422.",
+            password_rule(),
+            PASSWORD_LENGTH.end()
+        )))
+        .examples([json!("correct horse battery staple")]);
+    // Absent, null and "" all mean "no email". The structure and the 64-character local
+    // part are two patterns because neither alone can say both.
+    let email = AllOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .max_length(Some(EMAIL_MAX_LENGTH))
+                .pattern(Some(format!("^$|{EMAIL_PATTERN}"))),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .pattern(Some(format!("^$|{EMAIL_LOCAL_PART_PATTERN}"))),
+        )
+        .description(Some(
+            "Optional; register only. A dot-atom local part of at most 64 characters, `@`, and \
+             a domain of two or more labels.",
+        ))
+        .examples([json!("ada@example.com")]);
+    [
+        (USERNAME.to_owned(), username.into()),
+        (PASSWORD.to_owned(), password.into()),
+        (EMAIL.to_owned(), email.into()),
+    ]
+}
