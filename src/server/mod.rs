@@ -16,6 +16,6 @@ mod state;
 pub use config::{Config, ConfigError};
 pub use cookie::SessionCookie;
 pub use origin::PublicOrigin;
-pub use router::{build_app, build_state, router, run};
+pub use router::{build_state, router, run};
 pub use server_fn::{FnRequest, FormReturn, SIGNED_IN_HOME, profile_view};
 pub use state::AppState;

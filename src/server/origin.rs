@@ -1,6 +1,8 @@
 //! Web origins (scheme, host and port), compared the way browsers write them in the
 //! `Origin` header: lowercase, without a default port, without a path.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
 use axum::http::Uri;
 use axum::http::uri::Scheme;
 
@@ -33,6 +35,60 @@ impl PublicOrigin {
 
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")
+    }
+}
+
+/// The origins Keycard's own pages are served from, which state-changing requests must
+/// come from: the configured public origin alone or, when none is configured and Keycard
+/// listens on a loopback address, every name a browser on this machine reaches that port
+/// by (`localhost` first, the one WebAuthn accepts), so people can type any of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnOrigins(Vec<PublicOrigin>);
+
+impl OwnOrigins {
+    pub fn new(configured: Option<PublicOrigin>, listening_on: SocketAddr) -> Option<Self> {
+        if let Some(origin) = configured {
+            return Some(Self(vec![origin]));
+        }
+        let port = listening_on.port();
+        let http = |host: &str| PublicOrigin::parse(&format!("http://{host}:{port}"));
+        let own = if listening_on.ip().is_loopback() {
+            let mut names = vec![
+                http("localhost")?,
+                http(&Ipv4Addr::LOCALHOST.to_string())?,
+                http(&format!("[{}]", Ipv6Addr::LOCALHOST))?,
+            ];
+            let exact = http(&host_of(listening_on.ip()))?;
+            if !names.contains(&exact) {
+                names.push(exact);
+            }
+            names
+        } else {
+            vec![http(&host_of(listening_on.ip()))?]
+        };
+        Some(Self(own))
+    }
+
+    /// The address to tell people to open.
+    pub fn preferred(&self) -> &PublicOrigin {
+        &self.0[0]
+    }
+
+    /// Whether an `Origin` header names one of these origins.
+    pub fn contains(&self, origin: &str) -> bool {
+        self.0.iter().any(|own| own.as_str() == origin)
+    }
+
+    /// Whether a full URL, such as a `Referer`, is on one of these origins.
+    pub fn contains_url(&self, url: &str) -> bool {
+        PublicOrigin::of_url(url).is_some_and(|origin| self.0.contains(&origin))
+    }
+}
+
+fn host_of(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
     }
 }
 
@@ -80,6 +136,48 @@ mod tests {
         assert_eq!(parse("ftp://example.com"), None);
         assert_eq!(parse("example.com"), None);
         assert_eq!(parse("https://user@example.com"), None);
+    }
+
+    #[test]
+    fn on_loopback_every_local_name_of_the_port_is_keycards_own() {
+        let own = OwnOrigins::new(None, "127.0.0.1:3000".parse().unwrap()).unwrap();
+        assert_eq!(own.preferred().as_str(), "http://localhost:3000");
+        for origin in [
+            "http://localhost:3000",
+            "http://127.0.0.1:3000",
+            "http://[::1]:3000",
+        ] {
+            assert!(own.contains(origin), "{origin}");
+        }
+        for foreign in [
+            "http://localhost:3001",
+            "https://localhost:3000",
+            "http://localhost.evil.example:3000",
+            "http://127.0.0.2:3000",
+            "null",
+        ] {
+            assert!(!own.contains(foreign), "{foreign}");
+        }
+        assert!(own.contains_url("http://localhost:3000/login?next=%2Fprofile"));
+        let other_loopback = OwnOrigins::new(None, "127.0.0.2:8080".parse().unwrap()).unwrap();
+        assert!(other_loopback.contains("http://127.0.0.2:8080"));
+        assert!(other_loopback.contains("http://localhost:8080"));
+    }
+
+    #[test]
+    fn a_configured_origin_is_the_only_one() {
+        let configured = PublicOrigin::parse("https://auth.example.com");
+        let own = OwnOrigins::new(configured, "127.0.0.1:3000".parse().unwrap()).unwrap();
+        assert!(own.contains("https://auth.example.com"));
+        assert!(!own.contains("http://localhost:3000"));
+        assert!(!own.contains("http://127.0.0.1:3000"));
+    }
+
+    #[test]
+    fn off_loopback_only_the_listen_address_is_its_own() {
+        let own = OwnOrigins::new(None, "192.0.2.7:3000".parse().unwrap()).unwrap();
+        assert!(own.contains("http://192.0.2.7:3000"));
+        assert!(!own.contains("http://localhost:3000"));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use super::middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
     limit_request_body, no_store_for_private_responses,
 };
-use super::origin::PublicOrigin;
+use super::origin::OwnOrigins;
 use super::secret::load_or_create_secret;
 use super::security::{
     CspNonce, EdgePolicy, refuse_cross_site_requests, resolve_client_address, security_headers,
@@ -35,11 +35,6 @@ use super::state::{AppState, Services};
 use crate::app::{App, shell};
 use crate::auth::{AuthService, PasswordHasher, TokenKeys};
 use crate::db::Db;
-
-/// Opens the database, loads the secret and assembles the router.
-pub fn build_app(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<Router> {
-    Ok(router(build_state(config, leptos_options)?))
-}
 
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
@@ -50,11 +45,8 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     };
     let tokens = TokenKeys::new(&secret, config.token_lifetime)?;
     let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let public_origin = match config.public_origin {
-        Some(origin) => origin,
-        None => PublicOrigin::parse(&format!("http://{}", leptos_options.site_addr))
-            .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?,
-    };
+    let own_origins = OwnOrigins::new(config.public_origin, leptos_options.site_addr)
+        .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?;
     Ok(AppState::new(Services {
         leptos_options,
         auth: AuthService::new(
@@ -65,7 +57,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         ),
         session_cookie: SessionCookie::new(config.cookie_secure, config.token_lifetime),
         edge: EdgePolicy {
-            public_origin,
+            own_origins,
             trusted_proxies: config.trusted_proxies.into(),
             strict_transport: config.cookie_secure,
         },
@@ -139,20 +131,23 @@ pub async fn run() -> anyhow::Result<()> {
     let settings_file = std::env::var_os("LEPTOS_OUTPUT_NAME")
         .is_none()
         .then_some("Cargo.toml");
-    let leptos_options = get_configuration(settings_file)
+    let mut leptos_options = get_configuration(settings_file)
         .context("could not read the Leptos settings")?
         .leptos_options;
     let wanted = leptos_options.site_addr;
     let database = config.database_path.clone();
-    let app = build_app(config, leptos_options)?;
     let listener = tokio::net::TcpListener::bind(wanted)
         .await
         .with_context(|| format!("could not listen on {wanted}"))?;
-    // Port 0 asks the system for a free port; the log line names the one it gave.
+    // Port 0 asks the system for a free port: the app and the log line need the real one.
     let address = listener
         .local_addr()
         .with_context(|| format!("could not read the address bound for {wanted}"))?;
-    tracing::info!(%address, database = %database.display(), "Keycard is listening on http://{address}");
+    leptos_options.site_addr = address;
+    let state = build_state(config, leptos_options)?;
+    let open_at = state.edge.own_origins.preferred().as_str().to_owned();
+    let app = router(state);
+    tracing::info!(%address, database = %database.display(), "Keycard is listening on {open_at}");
     // Streamed pages go out in several small writes; with Nagle's algorithm on, each
     // one after the first waited for the client's delayed ACK, about 40 ms a page.
     let listener = listener.tap_io(|connection| {

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::api::is_api_path;
-use super::origin::PublicOrigin;
+use super::origin::OwnOrigins;
 use super::server_fn::{accepts_html, status_of};
 use super::state::AppState;
 use crate::app::AuthFnError;
@@ -27,7 +27,7 @@ pub struct CspNonce(pub Arc<str>);
 /// What the edge needs to know about the deployment.
 #[derive(Debug, Clone)]
 pub struct EdgePolicy {
-    pub public_origin: PublicOrigin,
+    pub own_origins: OwnOrigins,
     pub trusted_proxies: Arc<[IpAddr]>,
     /// Send HSTS: only when cookies are Secure, i.e. the site is meant to be https.
     pub strict_transport: bool,
@@ -75,8 +75,8 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr])
 }
 
 /// Refuses any state-changing request that did not come from Keycard's own pages:
-/// `Sec-Fetch-Site: cross-site`, or an `Origin` (else `Referer`) other than the public
-/// origin, or neither header at all. Login and sign-up included, so an attacker cannot
+/// `Sec-Fetch-Site: cross-site`, or an `Origin` (else `Referer`) other than Keycard's
+/// own origins, or neither header at all. Login and sign-up included, so an attacker cannot
 /// sign a victim into the attacker's account either. The JSON API is exempt: it reads
 /// no cookie and sets none, so a forged request there carries no one's authority.
 pub async fn refuse_cross_site_requests(
@@ -89,7 +89,7 @@ pub async fn refuse_cross_site_requests(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let bearer_only = is_api_path(request.uri().path());
-    if safe || bearer_only || is_same_origin(request.headers(), &state.edge.public_origin) {
+    if safe || bearer_only || is_same_origin(request.headers(), &state.edge.own_origins) {
         return next.run(request).await;
     }
     tracing::warn!(
@@ -108,14 +108,14 @@ pub async fn refuse_cross_site_requests(
     }
 }
 
-fn is_same_origin(headers: &HeaderMap, public_origin: &PublicOrigin) -> bool {
+fn is_same_origin(headers: &HeaderMap, own_origins: &OwnOrigins) -> bool {
     let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
     if text(SEC_FETCH_SITE) == Some("cross-site") {
         return false;
     }
     match (text(header::ORIGIN), text(header::REFERER)) {
-        (Some(origin), _) => origin == public_origin.as_str(),
-        (None, Some(referer)) => PublicOrigin::of_url(referer).as_ref() == Some(public_origin),
+        (Some(origin), _) => own_origins.contains(origin),
+        (None, Some(referer)) => own_origins.contains_url(referer),
         (None, None) => false,
     }
 }

@@ -99,8 +99,11 @@ impl Server {
         let (address_sender, address) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let bound = rest.split_whitespace().next().unwrap_or_default();
+                if line.contains("Keycard is listening on")
+                    && let Some(bound) = line
+                        .split_whitespace()
+                        .find_map(|field| field.strip_prefix("address="))
+                {
                     let _ = address_sender.send(bound.to_owned());
                 }
             }

@@ -218,3 +218,74 @@ async fn logout_clears_the_cookie_by_name_and_path_and_clears_site_data() {
         );
     }
 }
+
+/// With no public origin configured and Keycard on loopback (the test app's listen
+/// address is 127.0.0.1:3000), every local name of that port is Keycard's own.
+#[tokio::test]
+async fn on_loopback_localhost_127_0_0_1_and_ipv6_loopback_are_all_keycards_own() {
+    let app = spawn_app_with(&[("KEYCARD_PUBLIC_ORIGIN", "")]);
+    for (number, origin) in [
+        "http://localhost:3000",
+        "http://127.0.0.1:3000",
+        "http://[::1]:3000",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sender = Sender {
+            origin: Some(origin),
+            ..SAME_ORIGIN
+        };
+        let response = sign_up_from(&app, &format!("local{number}"), sender).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{origin}: {}",
+            response.body
+        );
+        let page = format!("{origin}/register");
+        let by_referer = Sender {
+            origin: None,
+            referer: Some(&page),
+            ..SAME_ORIGIN
+        };
+        let response = sign_up_from(&app, &format!("referred{number}"), by_referer).await;
+        assert_eq!(response.status, StatusCode::OK, "{origin} as Referer");
+    }
+    for foreign in [
+        "https://evil.example",
+        "http://localhost:3001",
+        "https://localhost:3000",
+        "http://localhost.evil.example:3000",
+        "http://127.0.0.2:3000",
+    ] {
+        let sender = Sender {
+            origin: Some(foreign),
+            ..SAME_ORIGIN
+        };
+        let response = sign_up_from(&app, "victim", sender).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{foreign}");
+    }
+}
+
+#[tokio::test]
+async fn a_configured_public_origin_is_the_only_one_even_on_loopback() {
+    let app = spawn_app();
+    for local in ["http://localhost:3000", "http://127.0.0.1:3000"] {
+        let sender = Sender {
+            origin: Some(local),
+            ..SAME_ORIGIN
+        };
+        let response = sign_up_from(&app, "victim", sender).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{local}");
+        assert_eq!(response.body, CROSS_SITE_BODY);
+    }
+    let own = Sender {
+        origin: Some(ORIGIN),
+        ..SAME_ORIGIN
+    };
+    assert_eq!(
+        sign_up_from(&app, "owner", own).await.status,
+        StatusCode::OK
+    );
+}

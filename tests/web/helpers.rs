@@ -121,12 +121,16 @@ pub fn test_config(
     })
 }
 
+/// Where the test app believes it listens: loopback, as `make run` does.
+pub const LISTEN_ADDRESS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);
+
 /// Static files come straight from `public/`, so the tests need no build of the site
 /// (a fresh clone has no `target/site` until the browser tests build one).
 pub fn leptos_options() -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("keycard")
         .site_root("public")
+        .site_addr(LISTEN_ADDRESS)
         .build()
 }
 
