@@ -55,8 +55,11 @@ pub fn App() -> impl IntoView {
                 </a>
             </header>
             <main class="page">
+                // A route whose content waits on data renders in full before any of it is
+                // sent (`SsrMode::Async`): a streamed page would swap its content in by a
+                // script, which never runs with JavaScript off.
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage/>
                     <Route path=path!("register") view=RegisterPage/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>

@@ -71,6 +71,52 @@ async fn the_home_page_offers_profile_and_log_out_when_signed_in() {
     assert!(page.body.contains("homebody"));
 }
 
+/// A browser without JavaScript shows exactly the HTML it is sent: each page's content
+/// must be in it, inside `<main>`, with no "loading" text only a script could replace.
+#[tokio::test]
+async fn every_page_is_sent_whole_signed_in_and_out() {
+    let app = spawn_app();
+    let session = app.signed_up("wholehearted").await;
+    let pages: [(&str, Option<&str>, &[&str]); 7] = [
+        ("/", None, &[r#"href="/register""#, r#"href="/login""#]),
+        (
+            "/",
+            Some(&session),
+            &["Signed in as", "wholehearted", "Log out"],
+        ),
+        ("/login", None, &[">Log in<"]),
+        ("/register", None, &[">Create account<"]),
+        (
+            "/profile",
+            Some(&session),
+            &["<h1>wholehearted</h1>", "Member since"],
+        ),
+        ("/no-such-page", None, &["Page not found"]),
+        ("/no-such-page", Some(&session), &["Page not found"]),
+    ];
+    for (path, cookie, content) in pages {
+        let page = app.get(path, cookie).await;
+        let main = page
+            .body
+            .split_once("<main")
+            .and_then(|(_, rest)| rest.split_once("</main>"))
+            .map(|(main, _)| main)
+            .unwrap_or_else(|| panic!("{path} has no <main>"));
+        for expected in content {
+            assert!(
+                main.contains(expected),
+                "{path}: {expected:?} is not in <main>"
+            );
+        }
+        for placeholder in ["Checking your session", "Loading"] {
+            assert!(
+                !page.body.contains(placeholder),
+                "{path} sent {placeholder:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_forms_have_the_labels_people_look_for() {
     let app = spawn_app();

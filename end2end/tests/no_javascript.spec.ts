@@ -1,0 +1,42 @@
+import { expect, signUp, test, uniqueName } from "./helpers";
+
+// With JavaScript off, what the server sent is all there is: every page must arrive
+// whole, never with a "loading" text that only a script could replace.
+test.use({ javaScriptEnabled: false });
+
+const plain = { javaScript: false };
+const PLACEHOLDERS = /Checking your session|Loading/;
+
+test("every page arrives complete, signed out and signed in", async ({ page }) => {
+  const signedOut: [string, RegExp][] = [
+    ["/", /Sign up[\s\S]*Log in/],
+    ["/login", /Log in[\s\S]*Username[\s\S]*Password/],
+    ["/register", /Create account[\s\S]*Confirm password/],
+    ["/no-such-page", /Page not found/],
+  ];
+  for (const [path, content] of signedOut) {
+    const response = await page.goto(path);
+    const sent = (await response?.text()) ?? "";
+    expect(sent, `${path} as sent`).not.toMatch(PLACEHOLDERS);
+    await expect(page.locator("main"), path).toHaveText(content);
+  }
+
+  const username = uniqueName("whole");
+  await signUp(page, username, plain);
+  const signedIn: [string, RegExp][] = [
+    ["/", new RegExp(`Signed in as ${username}[\\s\\S]*Profile[\\s\\S]*Log out`)],
+    ["/profile", new RegExp(`${username}[\\s\\S]*Member since[\\s\\S]*Log out`)],
+  ];
+  // Several loads each: the fault this guards against showed in about one load of two.
+  for (let load = 0; load < 10; load += 1) {
+    for (const [path, content] of signedIn) {
+      const response = await page.goto(path);
+      const sent = (await response?.text()) ?? "";
+      expect(sent, `${path} as sent`).not.toMatch(PLACEHOLDERS);
+      await expect(page.locator("main"), path).toHaveText(content);
+    }
+  }
+  await page.goto("/");
+  await expect(page.getByRole("link", { name: "Profile" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
+});
