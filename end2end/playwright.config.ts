@@ -1,5 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 
+import { BASE_URL } from "./base-url";
+
 // Playwright's own browser download cannot work here; Debian's Chromium is used instead.
 const chromium = process.env.KEYCARD_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -11,7 +13,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
   use: {
-    baseURL: process.env.KEYCARD_BASE_URL ?? "http://127.0.0.1:3000",
+    baseURL: BASE_URL,
     trace: "off",
   },
   projects: [

@@ -1,0 +1,9 @@
+/** Where the browser tests reach Keycard: the address `cargo leptos end-to-end` serves on. */
+export const BASE_URL = process.env.KEYCARD_BASE_URL ?? "http://127.0.0.1:3000";
+
+/** The same server under another of its loopback names, e.g. `localhost`. */
+export function atHost(hostname: string): string {
+  const url = new URL(BASE_URL);
+  url.hostname = hostname;
+  return url.origin;
+}
