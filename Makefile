@@ -10,18 +10,20 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 E2E_DIR := target/e2e
 
-.PHONY: setup run test lint unit e2e bench bench-smoke
+.PHONY: setup run test lint unit e2e api-fuzz release bench bench-smoke
 
 setup:
 	bash .ci/setup
 
-## Build a release and serve it on http://127.0.0.1:3000 (data in ./data).
+## Build a release and serve it on http://localhost:3000 (data in ./data).
 run: setup
+	@echo "Keycard will be at http://localhost:3000 (also http://127.0.0.1:3000) once built."
 	cargo leptos serve --release
 
 ## Everything CI runs: formatting, lints for both targets, unit, integration and fault
-## tests, the browser suite against a release build, and a one-second-per-row benchmark.
-test: setup lint unit e2e bench-smoke
+## tests, the browser suite against a release build, the API fuzzer against the same
+## build, and a one-second-per-row benchmark.
+test: setup lint unit e2e api-fuzz bench-smoke
 
 ## The release server under wrk on 127.0.0.1: one table, about 2 minutes (BENCHMARKS.md).
 bench: setup
@@ -38,6 +40,14 @@ lint:
 
 unit:
 	cargo test --features ssr
+
+# The release server and site, as `make run` and the browser tests use them.
+release: setup
+	cargo leptos build --release
+
+# schemathesis against the release server's OpenAPI document (tests/api-fuzz/run).
+api-fuzz: release
+	tests/api-fuzz/run
 
 # A fresh database for every run; the browser tests use a real SQLite file.
 e2e:
