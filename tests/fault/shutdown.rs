@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 use super::server::{Client, DataDir, Server};
 
 const SIGN_UPS: usize = 48;
+/// Sign-ups answered before SIGTERM is sent.
+const STARTED_BEFORE_SIGNAL: usize = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_lets_requests_in_flight_finish_then_exits_zero() {
@@ -26,7 +28,15 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_zero() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Signal once a few sign-ups are done: by then the server has read the others'
+    // requests (reading is cheap and runs ahead of the lower-priority hashing threads),
+    // so they are in flight. A fixed delay was a race on a loaded machine: a connection
+    // whose request had not been read yet is idle to the server, and closed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while finished.load(Ordering::SeqCst) < STARTED_BEFORE_SIGNAL {
+        assert!(std::time::Instant::now() < deadline, "no sign-up finished");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     server.terminate();
     let done_at_signal = finished.load(Ordering::SeqCst);
     assert!(
