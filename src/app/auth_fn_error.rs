@@ -14,12 +14,19 @@ pub enum AuthFnError {
     Invalid(CredentialError),
     #[error("Invalid username or password")]
     InvalidCredentials,
+    /// A signed-in person's password, asked for again, was wrong.
+    #[error("Password is incorrect")]
+    IncorrectPassword,
     #[error("That username is taken")]
     UsernameTaken,
     #[error("Too many attempts. Try again in {}.", minutes_text(*retry_after_seconds))]
     TooManyAttempts { retry_after_seconds: u64 },
     #[error("Please log in to see this page")]
     NotSignedIn,
+    #[error("For your security, confirm your password first.")]
+    RecentSignInRequired,
+    #[error("That session has already ended.")]
+    SessionNotFound,
     #[error(
         "This request did not come from a Keycard page, so it was refused. Open Keycard and try again."
     )]
@@ -81,9 +88,12 @@ impl AuthFnError {
         match self {
             Self::Invalid(error) => error.code(),
             Self::InvalidCredentials => "invalid_credentials",
+            Self::IncorrectPassword => "incorrect_password",
             Self::UsernameTaken => "username_taken",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::NotSignedIn => "not_signed_in",
+            Self::RecentSignInRequired => "recent_sign_in_required",
+            Self::SessionNotFound => "session_not_found",
             Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",
@@ -124,8 +134,11 @@ impl AuthFnError {
             }),
             _ => [
                 Self::InvalidCredentials,
+                Self::IncorrectPassword,
                 Self::UsernameTaken,
                 Self::NotSignedIn,
+                Self::RecentSignInRequired,
+                Self::SessionNotFound,
                 Self::CrossSite,
                 Self::BadRequest,
                 Self::Unreachable,
@@ -141,6 +154,7 @@ impl AuthFnError {
         match self {
             Self::Invalid(error) => Some(error.field()),
             Self::UsernameTaken => Some(Field::Username),
+            Self::IncorrectPassword => Some(Field::Password),
             _ => None,
         }
     }
@@ -174,11 +188,14 @@ mod tests {
             AuthFnError::Invalid(CredentialError::PasswordTooShort),
             AuthFnError::Invalid(CredentialError::EmailInvalid),
             AuthFnError::InvalidCredentials,
+            AuthFnError::IncorrectPassword,
             AuthFnError::UsernameTaken,
             AuthFnError::TooManyAttempts {
                 retry_after_seconds: 600,
             },
             AuthFnError::NotSignedIn,
+            AuthFnError::RecentSignInRequired,
+            AuthFnError::SessionNotFound,
             AuthFnError::CrossSite,
             AuthFnError::BadRequest,
             AuthFnError::Unreachable,

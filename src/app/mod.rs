@@ -15,11 +15,13 @@ use leptos_router::path;
 
 pub use auth_fn_error::{AuthFnError, ErrorReference};
 pub use server_fns::{
-    CurrentUsername, GetProfile, Login, Logout, ProfileView, Register, current_username,
-    get_profile, login, logout, register,
+    ConfirmPassword, CurrentUsername, EndOtherSessions, EndSession, GetProfile, ListSessions,
+    Login, Logout, ProfileView, Register, SessionRow, SessionsView, confirm_password,
+    current_username, end_other_sessions, end_session, get_profile, list_sessions, login, logout,
+    register,
 };
 
-use pages::{HomePage, LoginPage, NotFound, ProfilePage, RegisterPage};
+use pages::{HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, SessionsPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("login") view=LoginPage/>
                     <Route path=path!("register") view=RegisterPage/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("sessions") view=SessionsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">

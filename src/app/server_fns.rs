@@ -1,5 +1,5 @@
 //! The server functions behind the forms, at fixed paths under `/api`. Each body
-//! parses its input, calls the auth core, sets or clears the cookie and redirects;
+//! parses its input, calls the auth core, sets or clears the cookies and redirects;
 //! `crate::server::FnRequest` does the HTTP side. Bodies exist on the server only;
 //! the browser gets a client stub that posts to the same path.
 
@@ -15,7 +15,26 @@ pub struct ProfileView {
     pub email: Option<String>,
     pub status: String,
     pub member_since: String,
-    pub session_expires: String,
+    pub signed_in_since: String,
+}
+
+/// The sessions page's data: the signed-in user's live sessions, this one first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsView {
+    pub sessions: Vec<SessionRow>,
+    /// The password was last entered in this session too long ago to end others.
+    pub needs_password: bool,
+}
+
+/// One session as the sessions page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub id: String,
+    pub device: String,
+    pub address: String,
+    pub signed_in: String,
+    pub last_active: String,
+    pub current: bool,
 }
 
 #[server(endpoint = "register")]
@@ -40,8 +59,8 @@ pub async fn register(
             .await
     };
     match signed_up.await {
-        Ok(token) => {
-            request.start_session(token, SIGNED_IN_HOME);
+        Ok(signed_in) => {
+            request.start_session(&signed_in, SIGNED_IN_HOME);
             Ok(())
         }
         Err(error) => {
@@ -76,9 +95,9 @@ pub async fn login(
             .await
     };
     match logged_in.await {
-        Ok(token) => {
+        Ok(signed_in) => {
             let destination = next.as_ref().map_or(SIGNED_IN_HOME, NextPath::as_str);
-            request.start_session(token, destination);
+            request.start_session(&signed_in, destination);
             Ok(())
         }
         Err(error) => {
@@ -95,14 +114,16 @@ pub async fn logout() -> Result<(), AuthFnError> {
     use crate::server::{FnRequest, FormReturn, SIGNED_IN_HOME};
 
     let request = FnRequest::current()?;
-    if let Some(token) = request.session_token() {
-        // Keep the cookie if the revocation was not recorded: saying "logged out"
-        // while the token still works would be a lie.
-        request
+    match request.session() {
+        // Keep the cookies if the session was not ended: saying "logged out" while
+        // its tokens still work would be a lie.
+        Ok(session) => request
             .auth()
-            .logout(&token)
+            .logout(&session)
             .await
-            .map_err(|error| request.reject_form(error, &FormReturn::new(SIGNED_IN_HOME)))?;
+            .map_err(|error| request.reject_form(error, &FormReturn::new(SIGNED_IN_HOME)))?,
+        Err(AuthFnError::NotSignedIn) => {}
+        Err(error) => return Err(request.reject_public(error)),
     }
     request.end_session();
     request.redirect("/login?logged_out=1");
@@ -114,23 +135,116 @@ pub async fn get_profile() -> Result<ProfileView, AuthFnError> {
     use crate::server::{FnRequest, profile_view};
 
     let request = FnRequest::current()?;
-    let session = request
-        .session()
-        .await
-        .map_err(|error| request.reject(error))?;
-    Ok(profile_view(&session))
+    Ok(profile_view(&request.require_session()?))
 }
 
 /// The signed-in user's name, or `None` when nobody is signed in.
 #[server(endpoint = "session")]
 pub async fn current_username() -> Result<Option<String>, AuthFnError> {
-    use crate::auth::AuthError;
     use crate::server::FnRequest;
 
     let request = FnRequest::current()?;
-    match request.session().await {
+    match request.session() {
         Ok(session) => Ok(Some(session.user.username)),
-        Err(AuthError::Unauthenticated(_)) => Ok(None),
-        Err(error) => Err(request.reject(error)),
+        Err(AuthFnError::NotSignedIn) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+#[server(endpoint = "sessions")]
+pub async fn list_sessions() -> Result<SessionsView, AuthFnError> {
+    use crate::server::{FnRequest, format_time};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let sessions = request
+        .auth()
+        .list_sessions(&session)
+        .await
+        .map_err(|error| request.reject(error))?
+        .into_iter()
+        .map(|summary| SessionRow {
+            id: summary.id.as_str().to_owned(),
+            device: summary.device,
+            address: summary.address,
+            signed_in: format_time(summary.created_at),
+            last_active: format_time(summary.last_active_at),
+            current: summary.current,
+        })
+        .collect();
+    Ok(SessionsView {
+        sessions,
+        needs_password: request.auth().needs_recent_password(&session),
+    })
+}
+
+/// Ends one of the signed-in user's sessions: "Sign out" beside it on the sessions page.
+#[server(endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<(), AuthFnError> {
+    use crate::auth::{AuthError, Ended, SessionId};
+    use crate::server::{FnRequest, FormReturn, SESSIONS_PAGE};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let form = FormReturn::new(SESSIONS_PAGE);
+    let id = SessionId::parse(&id)
+        .ok_or(AuthError::SessionNotFound)
+        .map_err(|error| request.reject_form(error, &form))?;
+    match request.auth().end_session_by_id(&session, &id).await {
+        Ok(Ended::ThisSession) => {
+            request.end_session();
+            request.redirect("/login?logged_out=1");
+            Ok(())
+        }
+        Ok(Ended::AnotherSession) => {
+            request.redirect(&format!("{SESSIONS_PAGE}?ended=1"));
+            Ok(())
+        }
+        Err(error) => Err(request.reject_form(error, &form)),
+    }
+}
+
+/// "Sign out all other sessions".
+#[server(endpoint = "end_other_sessions")]
+pub async fn end_other_sessions() -> Result<usize, AuthFnError> {
+    use crate::server::{FnRequest, FormReturn, SESSIONS_PAGE};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    match request.auth().end_other_sessions(&session).await {
+        Ok(ended) => {
+            request.redirect(&format!("{SESSIONS_PAGE}?ended={ended}"));
+            Ok(ended)
+        }
+        Err(error) => Err(request.reject_form(error, &FormReturn::new(SESSIONS_PAGE))),
+    }
+}
+
+/// "Confirm your password": counts as a recent sign-in for this session.
+#[server(endpoint = "confirm_password")]
+pub async fn confirm_password(password: String) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::Password;
+    use crate::server::{FnRequest, FormReturn, SESSIONS_PAGE};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let confirmed = async {
+        let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
+        request
+            .auth()
+            .confirm_password(&session, password, request.client().address)
+            .await
+    };
+    match confirmed.await {
+        Ok(()) => {
+            request.redirect(&format!("{SESSIONS_PAGE}?confirmed=1"));
+            Ok(())
+        }
+        Err(AuthError::InvalidCredentials) => {
+            let error = AuthFnError::IncorrectPassword;
+            Err(request.reject_public_form(error, &FormReturn::new(SESSIONS_PAGE)))
+        }
+        Err(error) => Err(request.reject_form(error, &FormReturn::new(SESSIONS_PAGE))),
     }
 }

@@ -1,24 +1,24 @@
 //! Revoked token ids, kept until the token would have expired anyway.
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
 /// Records `token_id` as revoked until `expires_at`, and deletes rows whose tokens have
 /// expired since, so the table only ever holds tokens that could still be presented.
-pub fn revoke_token(
-    connection: &mut Connection,
+/// Run it inside the caller's transaction, so it commits with the rest of a logout.
+pub fn record_revocation(
+    connection: &Connection,
     token_id: &str,
     expires_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> rusqlite::Result<()> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    transaction
+    connection
         .prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?
         .execute([now.unix_timestamp()])?;
-    transaction
+    connection
         .prepare_cached("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)")?
         .execute(params![token_id, expires_at.unix_timestamp()])?;
-    transaction.commit()
+    Ok(())
 }
 
 pub fn is_token_revoked(connection: &Connection, token_id: &str) -> rusqlite::Result<bool> {
@@ -35,25 +35,25 @@ mod tests {
 
     #[test]
     fn a_revoked_token_is_reported_as_revoked() {
-        let (_directory, mut connection) = temporary_connection();
+        let (_directory, connection) = temporary_connection();
         let now = OffsetDateTime::now_utc();
-        revoke_token(&mut connection, "revoked", now + Duration::hours(1), now).unwrap();
+        record_revocation(&connection, "revoked", now + Duration::hours(1), now).unwrap();
         assert!(is_token_revoked(&connection, "revoked").unwrap());
         assert!(!is_token_revoked(&connection, "still-good").unwrap());
     }
 
     #[test]
     fn rows_of_expired_tokens_are_pruned_on_the_next_write() {
-        let (_directory, mut connection) = temporary_connection();
+        let (_directory, connection) = temporary_connection();
         let now = OffsetDateTime::now_utc();
-        revoke_token(
-            &mut connection,
+        record_revocation(
+            &connection,
             "old",
             now - Duration::minutes(1),
             now - Duration::hours(1),
         )
         .unwrap();
-        revoke_token(&mut connection, "new", now + Duration::hours(1), now).unwrap();
+        record_revocation(&connection, "new", now + Duration::hours(1), now).unwrap();
         let rows: i64 = connection
             .query_row("SELECT COUNT(*) FROM revoked_tokens", [], |row| row.get(0))
             .unwrap();

@@ -17,6 +17,12 @@ pub enum AuthError {
     Throttled(RetryAfter),
     #[error("not signed in: {0}")]
     Unauthenticated(#[from] Rejection),
+    /// Ending other sessions needs the password entered in this session lately.
+    #[error("the password must be entered again first")]
+    RecentSignInRequired,
+    /// No live session of this account has that id.
+    #[error("no such session")]
+    SessionNotFound,
     /// The database could not serve the request now (busy, full, read-only); nothing
     /// was committed. Also every failure to read the blocklist, so the guard fails closed.
     #[error(transparent)]
@@ -38,12 +44,18 @@ pub enum Rejection {
     Revoked,
     #[error("the account no longer exists or is disabled")]
     AccountGone,
+    #[error("the session has ended or expired")]
+    SessionEnded,
+    #[error("the refresh token is not one that is in use")]
+    UnknownRefreshToken,
+    #[error("an old refresh token was presented, so its session was ended")]
+    RefreshTokenReused,
 }
 
 impl From<DbError> for AuthError {
     fn from(error: DbError) -> Self {
         match error {
-            DbError::Unavailable(_) => Self::Unavailable(error),
+            DbError::Unavailable(_) | DbError::WritesQueued => Self::Unavailable(error),
             _ => Self::Internal(error.into()),
         }
     }

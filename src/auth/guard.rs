@@ -1,22 +1,40 @@
-//! The one place that decides who is signed in: token, blocklist, then the account.
+//! The one place that decides who is signed in: the token, the blocklist, the session
+//! and the account.
 
-use super::blocklist::is_token_revoked;
+use time::OffsetDateTime;
+
 use super::error::{AuthError, Rejection};
 use super::service::AuthService;
+use super::sessions::{
+    GuardRecord, SessionId, SessionTimes, find_guard_record, timestamp, touch_session,
+};
 use super::token::{TokenError, VerifiedToken};
-use super::users::{User, UserStatus, find_user_by_id};
+use super::users::{User, UserStatus};
 use crate::db::DbError;
 
-/// A signed-in user and the token that proved it.
+/// A request the guard accepted: the user, the token that proved it, and the times of
+/// the session the token belongs to.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: User,
     pub token: VerifiedToken,
+    pub times: SessionTimes,
+}
+
+impl Session {
+    pub fn id(&self) -> &SessionId {
+        &self.token.session_id
+    }
+
+    pub fn started_at(&self) -> OffsetDateTime {
+        timestamp(self.times.created_at)
+    }
 }
 
 impl AuthService {
     /// Accepts a request as signed in only if its token verifies, has not been
-    /// revoked, and names an account that still exists and is active.
+    /// revoked, belongs to a live session (not ended, not idle past the idle timeout,
+    /// not older than the session lifetime), and names an active account.
     pub async fn current_user(&self, token: Option<&str>) -> Result<Session, AuthError> {
         let token = token.ok_or(Rejection::MissingToken)?;
         let verified = self
@@ -27,80 +45,89 @@ impl AuthService {
                 TokenError::Invalid => Rejection::InvalidToken,
             })?;
         let lookup = verified.clone();
-        // Whatever stops the blocklist or the account from being read, the answer is
-        // "cannot tell", never "signed in": the guard fails closed.
-        let found = self
+        // Whatever stops the blocklist, the session or the account from being read, the
+        // answer is "cannot tell", never "signed in": the guard fails closed.
+        let record = self
             .db
             .run(move |connection| -> Result<_, DbError> {
-                if is_token_revoked(connection, &lookup.token_id)? {
-                    return Ok(Err(Rejection::Revoked));
-                }
-                Ok(Ok(find_user_by_id(connection, lookup.user_id)?))
+                Ok(find_guard_record(
+                    connection,
+                    lookup.user_id,
+                    &lookup.session_id,
+                    &lookup.token_id,
+                )?)
             })
             .await
             .map_err(AuthError::Unavailable)?;
-        let user = found?
-            .filter(|user| user.status == UserStatus::Active)
-            .ok_or(Rejection::AccountGone)?;
+        let (user, times) = match record {
+            GuardRecord::Found { user, times } => (user, times),
+            GuardRecord::Revoked => return Err(Rejection::Revoked.into()),
+            GuardRecord::NoSession => return Err(Rejection::SessionEnded.into()),
+            GuardRecord::NoAccount => return Err(Rejection::AccountGone.into()),
+        };
+        if user.status != UserStatus::Active {
+            return Err(Rejection::AccountGone.into());
+        }
+        let now = OffsetDateTime::now_utc();
+        if !self.sessions.is_live(&times, now) {
+            return Err(Rejection::SessionEnded.into());
+        }
+        if self.sessions.needs_touch(times.last_active_at, now) {
+            self.touch_in_background(verified.session_id.clone(), now);
+        }
         Ok(Session {
             user,
             token: verified,
+            times,
         })
+    }
+
+    /// Records the session's activity without holding up the request: a request is
+    /// never refused or slowed because "last active" could not be written now.
+    fn touch_in_background(&self, session: SessionId, now: OffsetDateTime) {
+        if !self.start_touching(&session) {
+            return;
+        }
+        let auth = self.clone();
+        tokio::spawn(async move {
+            let id = session.clone();
+            let touched = auth
+                .db
+                .write(move |connection| touch_session(connection, &id, now).map_err(DbError::from))
+                .await;
+            if let Err(error) = touched {
+                tracing::debug!(%error, "could not record a session's last activity");
+            }
+            auth.stop_touching(&session);
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::auth::{JwtSecret, PasswordHasher, ThrottlePolicy, TokenKeys};
-    use crate::db::Db;
-    use crate::domain::{Password, Username};
-
-    async fn service(directory: &tempfile::TempDir) -> AuthService {
-        let db = Db::open(
-            &directory.path().join("guard.db"),
-            crate::db::DEFAULT_BUSY_TIMEOUT,
-        )
-        .unwrap();
-        let secret = JwtSecret::new(vec![9; 32]).unwrap();
-        let keys = TokenKeys::new(&secret, Duration::from_secs(600)).unwrap();
-        AuthService::new(
-            db,
-            keys,
-            PasswordHasher::new(2).unwrap(),
-            ThrottlePolicy::default(),
-        )
-    }
-
-    async fn signed_up(auth: &AuthService) -> String {
-        auth.register(
-            Username::parse("grace").unwrap(),
-            None,
-            Password::parse("correct horse battery").unwrap(),
-            std::net::Ipv4Addr::LOCALHOST.into(),
-        )
-        .await
-        .unwrap()
-        .token
-    }
+    use crate::auth::testing::{service, signed_up};
 
     #[tokio::test]
     async fn a_fresh_token_is_accepted_and_names_its_user() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
-        let token = signed_up(&auth).await;
-        let session = auth.current_user(Some(&token)).await.unwrap();
+        let signed_in = signed_up(&auth).await;
+        let session = auth
+            .current_user(Some(&signed_in.access.token))
+            .await
+            .unwrap();
         assert_eq!(session.user.username, "grace");
+        assert_eq!(session.id(), &signed_in.session_id);
     }
 
     #[tokio::test]
     async fn a_revoked_token_is_refused() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
-        let token = signed_up(&auth).await;
-        auth.logout(&token).await.unwrap();
+        let token = signed_up(&auth).await.access.token;
+        let session = auth.current_user(Some(&token)).await.unwrap();
+        auth.logout(&session).await.unwrap();
         assert!(matches!(
             auth.current_user(Some(&token)).await,
             Err(AuthError::Unauthenticated(Rejection::Revoked))
@@ -111,7 +138,7 @@ mod tests {
     async fn a_token_of_a_deleted_account_is_refused() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
-        let token = signed_up(&auth).await;
+        let token = signed_up(&auth).await.access.token;
         auth.db
             .run(|connection| {
                 connection

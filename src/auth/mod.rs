@@ -1,22 +1,35 @@
-//! The authentication core: password hashing, tokens, the blocklist, users and the
-//! guard that decides who is signed in. It knows nothing of HTTP or Leptos; the web
-//! pages, server functions and the JSON API are thin adapters over it. Server only.
+//! The authentication core: password hashing, tokens, the blocklist, users, sessions
+//! with their refresh tokens, and the guard that decides who is signed in. It knows
+//! nothing of HTTP or Leptos; the web pages, server functions and the JSON API are thin
+//! adapters over it. Server only.
 
 mod blocklist;
 mod common_passwords;
+mod device;
 mod error;
 mod guard;
 mod hashing_threads;
 mod password;
+mod random_id;
+mod refresh_token;
 mod service;
+mod session_flows;
+mod sessions;
 mod throttle;
 mod token;
 mod users;
 
+#[cfg(test)]
+mod testing;
+
+pub use device::{ClientInfo, UserAgent};
 pub use error::{AuthError, Rejection};
 pub use guard::Session;
 pub use password::PasswordHasher;
+pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToken};
 pub use service::AuthService;
+pub use session_flows::Ended;
+pub use sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SessionSummary, SignedIn};
 pub use throttle::{RetryAfter, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use users::{User, UserId, UserStatus};

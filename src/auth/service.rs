@@ -1,20 +1,27 @@
 //! Sign-up, login and logout: the flows every surface (pages, server functions, the
-//! JSON API) goes through.
+//! JSON API) goes through. Each sign-in starts a session.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::blocklist::revoke_token;
 use super::common_passwords::is_common_password;
+use super::device::ClientInfo;
 use super::error::AuthError;
+use super::guard::Session;
 use super::password::{PasswordHasher, Verification};
+use super::refresh_token::{RefreshToken, SuccessorKey};
+use super::sessions::{
+    IssuedRefreshToken, SessionId, SessionPolicy, SignedIn, insert_session, sign_out,
+};
 use super::throttle::{Throttle, ThrottlePolicy};
-use super::token::{IssuedToken, TokenError, TokenKeys};
+use super::token::{JwtSecret, TokenKeys};
 use super::users::{
-    InsertUserError, UserId, find_credentials_by_name, insert_user, update_password_hash,
+    InsertUserError, StoredCredentials, UserId, find_credentials_by_name, insert_user,
+    update_password_hash,
 };
 use crate::db::{Db, DbError};
 use crate::domain::{CredentialError, Email, Password, Username};
@@ -24,23 +31,33 @@ use crate::domain::{CredentialError, Email, Password, Username};
 pub struct AuthService {
     pub(super) db: Db,
     pub(super) tokens: Arc<TokenKeys>,
-    passwords: PasswordHasher,
-    throttle: Arc<Throttle>,
+    pub(super) successor_key: Arc<SuccessorKey>,
+    pub(super) sessions: SessionPolicy,
+    pub(super) passwords: PasswordHasher,
+    pub(super) throttle: Arc<Throttle>,
+    /// Sessions whose "last active" is being written right now, so a burst of requests
+    /// in one session writes it once.
+    touching: Arc<Mutex<HashSet<SessionId>>>,
 }
 
 impl AuthService {
+    /// The core over `db`, signing with keys made from `secret`.
     pub fn new(
         db: Db,
-        tokens: TokenKeys,
+        secret: &JwtSecret,
         passwords: PasswordHasher,
         throttle: ThrottlePolicy,
-    ) -> Self {
-        Self {
+        sessions: SessionPolicy,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
             db,
-            tokens: Arc::new(tokens),
+            tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
+            successor_key: Arc::new(SuccessorKey::new(secret)?),
+            sessions,
             passwords,
             throttle: Arc::new(Throttle::new(throttle)),
-        }
+            touching: Arc::new(Mutex::new(HashSet::new())),
+        })
     }
 
     /// Argon2 verifications run so far, for tests and metrics.
@@ -57,15 +74,19 @@ impl AuthService {
         self.tokens.lifetime()
     }
 
-    /// Creates an account and signs it in. `client` is the address the request came
-    /// from, which has a bounded number of attempts.
-    pub async fn register(
+    pub fn session_policy(&self) -> &SessionPolicy {
+        &self.sessions
+    }
+
+    /// Creates an account without signing in (the JSON API's registration). `client` is
+    /// the address the request came from, which has a bounded number of attempts.
+    pub async fn create_account(
         &self,
         username: Username,
         email: Option<Email>,
         password: Password,
         client: IpAddr,
-    ) -> Result<IssuedToken, AuthError> {
+    ) -> Result<UserId, AuthError> {
         self.throttle
             .admit_attempt(client, Instant::now())
             .map_err(AuthError::Throttled)?;
@@ -76,7 +97,7 @@ impl AuthService {
         let now = OffsetDateTime::now_utc();
         let user = self
             .db
-            .run(move |connection| {
+            .write(move |connection| {
                 insert_user(connection, &username, email.as_ref(), &password_hash, now).map_err(
                     |error| match error {
                         InsertUserError::Taken => AuthError::UsernameTaken,
@@ -86,7 +107,21 @@ impl AuthService {
             })
             .await?;
         tracing::info!(user_id = user.id.0, "account created");
-        Ok(self.tokens.issue_token(user.id, now)?)
+        Ok(user.id)
+    }
+
+    /// Creates an account and signs it in (the sign-up form).
+    pub async fn register(
+        &self,
+        username: Username,
+        email: Option<Email>,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        let user = self
+            .create_account(username, email, password, client.address)
+            .await?;
+        self.start_session(user, client).await
     }
 
     /// Checks a username and password; an unknown name and a wrong password give the
@@ -96,13 +131,11 @@ impl AuthService {
         &self,
         username: Username,
         password: Password,
-        client: IpAddr,
-    ) -> Result<IssuedToken, AuthError> {
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
         let account_key = username.canonical_key();
-        let now = Instant::now();
         self.throttle
-            .admit_attempt(client, now)
-            .and_then(|()| self.throttle.check_login(&account_key, client, now))
+            .admit_attempt(client.address, Instant::now())
             .map_err(AuthError::Throttled)?;
         let stored = self
             .db
@@ -110,6 +143,26 @@ impl AuthService {
                 find_credentials_by_name(connection, &username).map_err(DbError::from)
             })
             .await?;
+        let user = self
+            .check_password(&account_key, stored, password, client.address)
+            .await?;
+        tracing::info!(user_id = user.0, "signed in");
+        self.start_session(user, client).await
+    }
+
+    /// The password check of a login or a re-confirmation: throttled per account and
+    /// address, one argon2 run whether or not the account exists, failures counted and
+    /// a success clearing them, an outdated hash upgraded.
+    pub(super) async fn check_password(
+        &self,
+        account_key: &str,
+        stored: Option<StoredCredentials>,
+        password: Password,
+        client: IpAddr,
+    ) -> Result<UserId, AuthError> {
+        self.throttle
+            .check_login(account_key, client, Instant::now())
+            .map_err(AuthError::Throttled)?;
         let (user_id, stored_hash) = match stored {
             Some(credentials) => (Some(credentials.id), Some(credentials.password_hash)),
             None => (None, None),
@@ -122,11 +175,11 @@ impl AuthService {
             (Some(user_id), Verification::Match | Verification::MatchWithOutdatedHash) => user_id,
             _ => {
                 self.throttle
-                    .record_failed_login(&account_key, client, Instant::now());
+                    .record_failed_login(account_key, client, Instant::now());
                 return Err(AuthError::InvalidCredentials);
             }
         };
-        self.throttle.record_successful_login(&account_key, client);
+        self.throttle.record_successful_login(account_key, client);
         // The password was right, so a failed upgrade must not turn into a failed login.
         if verification == Verification::MatchWithOutdatedHash
             && let Err(error) = self.rehash(user_id, password).await
@@ -137,17 +190,14 @@ impl AuthService {
                 "could not upgrade a password hash"
             );
         }
-        tracing::info!(user_id = user_id.0, "signed in");
-        Ok(self
-            .tokens
-            .issue_token(user_id, OffsetDateTime::now_utc())?)
+        Ok(user_id)
     }
 
     /// Stores a hash made with the current parameters in place of an older one.
     async fn rehash(&self, user_id: UserId, password: Password) -> Result<(), AuthError> {
         let password_hash = self.passwords.hash_password(password).await?;
         self.db
-            .run(move |connection| {
+            .write(move |connection| {
                 update_password_hash(connection, user_id, &password_hash).map_err(DbError::from)
             })
             .await?;
@@ -158,26 +208,61 @@ impl AuthService {
         Ok(())
     }
 
-    /// Revokes the token until it would have expired. A token that is already expired
-    /// or not valid needs no revoking, so logging out with it still succeeds.
-    pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
-        let verified = match self.tokens.verify_token(token) {
-            Ok(verified) => verified,
-            Err(TokenError::Expired | TokenError::Invalid) => return Ok(()),
-        };
-        let user_id = verified.user_id;
+    /// A new session for `user`, its first refresh token and an access token.
+    async fn start_session(
+        &self,
+        user: UserId,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        let session = SessionId::generate()?;
+        let refresh = RefreshToken::generate()?;
+        let now = OffsetDateTime::now_utc();
+        let stored = (session.clone(), client.clone(), refresh.clone());
         self.db
-            .run(move |connection| {
-                revoke_token(
-                    connection,
-                    &verified.token_id,
-                    verified.expires_at,
-                    OffsetDateTime::now_utc(),
-                )
-                .map_err(DbError::from)
+            .write(move |connection| {
+                let (session, client, refresh) = stored;
+                insert_session(connection, &session, user, &client, &refresh, now)
+                    .map_err(DbError::from)
             })
             .await?;
-        tracing::info!(user_id = user_id.0, "signed out");
+        let seconds = now.unix_timestamp();
+        Ok(SignedIn {
+            access: self.tokens.issue_token(user, &session, now)?,
+            refresh: IssuedRefreshToken {
+                token: refresh,
+                expires_at: self.sessions.ends_at(seconds, seconds),
+            },
+            session_id: session,
+        })
+    }
+
+    /// Ends the session and revokes the token that proved it, in one transaction: every
+    /// token and the refresh token of this sign-in stop working at once.
+    pub async fn logout(&self, session: &Session) -> Result<(), AuthError> {
+        let user = session.user.id;
+        let token = session.token.clone();
+        self.db
+            .write(move |connection| {
+                sign_out(connection, &token, OffsetDateTime::now_utc()).map_err(DbError::from)
+            })
+            .await?;
+        tracing::info!(user_id = user.0, "signed out");
         Ok(())
+    }
+
+    /// Marks a session as having its "last active" written now; false if another
+    /// request already is.
+    pub(super) fn start_touching(&self, session: &SessionId) -> bool {
+        self.touching
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(session.clone())
+    }
+
+    pub(super) fn stop_touching(&self, session: &SessionId) {
+        self.touching
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(session);
     }
 }

@@ -8,14 +8,18 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::random_id::{is_random_id, random_id};
+use super::sessions::SessionId;
 use super::users::UserId;
 
 /// RFC 7518 asks for a key at least as long as the HS256 output.
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Anything longer is refused before it is decoded at all.
 const MAX_TOKEN_BYTES: usize = 4096;
-/// Allowed clock difference for `exp`, `nbf` and `iat`.
-const LEEWAY_SECONDS: i64 = 30;
+/// Allowed clock difference for `exp`, `nbf` and `iat`. Keycard both issues and checks
+/// its tokens, so this only covers the skew between its own processes' clocks; kept
+/// small so that a short `KEYCARD_TOKEN_TTL` means what it says.
+const LEEWAY_SECONDS: i64 = 5;
 const ISSUER: &str = "keycard";
 const AUDIENCE: &str = "keycard";
 const ALGORITHM: Algorithm = Algorithm::HS256;
@@ -34,6 +38,11 @@ impl JwtSecret {
         }
         Ok(Self(bytes))
     }
+
+    /// The key material, for the keys the core derives from it.
+    pub(super) fn expose(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for JwtSecret {
@@ -51,6 +60,8 @@ struct Claims {
     jti: String,
     iss: String,
     aud: String,
+    /// The session the token belongs to.
+    sid: String,
 }
 
 /// A freshly signed token. `Debug` leaves the token itself out.
@@ -71,6 +82,7 @@ impl std::fmt::Debug for IssuedToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
     pub user_id: UserId,
+    pub session_id: SessionId,
     pub token_id: String,
     pub issued_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
@@ -113,9 +125,14 @@ impl TokenKeys {
         self.lifetime
     }
 
-    /// Signs a token for `user`, valid from `now` for the configured lifetime, with a
-    /// random 128-bit id so each one can be revoked on its own.
-    pub fn issue_token(&self, user: UserId, now: OffsetDateTime) -> anyhow::Result<IssuedToken> {
+    /// Signs a token for `user` in `session`, valid from `now` for the configured
+    /// lifetime, with a random 128-bit id so each one can be revoked on its own.
+    pub fn issue_token(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<IssuedToken> {
         let issued_at = now.unix_timestamp();
         let expires_at = now + self.lifetime;
         let claims = Claims {
@@ -123,9 +140,10 @@ impl TokenKeys {
             iat: issued_at,
             nbf: issued_at,
             exp: expires_at.unix_timestamp(),
-            jti: random_token_id()?,
+            jti: random_id()?,
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
+            sid: session.as_str().to_owned(),
         };
         let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)
             .context("signing a token failed")?;
@@ -133,7 +151,7 @@ impl TokenKeys {
     }
 
     /// Checks size, header, algorithm, signature, `exp`, `nbf`, `iat`, `iss`, `aud`,
-    /// and the shape of `sub` and `jti`.
+    /// and the shape of `sub`, `jti` and `sid`.
     pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Invalid);
@@ -151,33 +169,21 @@ impl TokenKeys {
             })?
             .claims;
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        if claims.iat > now + LEEWAY_SECONDS || !is_token_id(&claims.jti) {
+        if claims.iat > now + LEEWAY_SECONDS || !is_random_id(&claims.jti) {
             return Err(TokenError::Invalid);
         }
+        let session_id = SessionId::parse(&claims.sid).ok_or(TokenError::Invalid)?;
         let user_id = claims.sub.parse().map_err(|_| TokenError::Invalid)?;
         let timestamp =
             |seconds| OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| TokenError::Invalid);
         Ok(VerifiedToken {
             user_id: UserId(user_id),
+            session_id,
             token_id: claims.jti,
             issued_at: timestamp(claims.iat)?,
             expires_at: timestamp(claims.exp)?,
         })
     }
-}
-
-fn random_token_id() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("no randomness for a token id: {e}"))?;
-    Ok(hex::encode(bytes))
-}
-
-fn is_token_id(candidate: &str) -> bool {
-    candidate.len() == 32
-        && candidate
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[cfg(test)]
@@ -203,6 +209,7 @@ mod tests {
         json!({
             "sub": "7", "iat": now(), "nbf": now(), "exp": now() + 600,
             "jti": "0123456789abcdef0123456789abcdef", "iss": ISSUER, "aud": AUDIENCE,
+            "sid": "fedcba9876543210fedcba9876543210",
         })
     }
 
@@ -246,11 +253,13 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_and_names_its_user() {
         let keys = keys();
+        let session = SessionId::generate().unwrap();
         let issued = keys
-            .issue_token(UserId(42), OffsetDateTime::now_utc())
+            .issue_token(UserId(42), &session, OffsetDateTime::now_utc())
             .unwrap();
         let verified = keys.verify_token(&issued.token).unwrap();
         assert_eq!(verified.user_id, UserId(42));
+        assert_eq!(verified.session_id, session);
         assert_eq!(
             verified.expires_at.unix_timestamp(),
             issued.expires_at.unix_timestamp()
@@ -261,11 +270,12 @@ mod tests {
     fn two_tokens_for_one_user_have_different_ids() {
         let keys = keys();
         let now = OffsetDateTime::now_utc();
+        let session = SessionId::generate().unwrap();
         let first = keys
-            .verify_token(&keys.issue_token(UserId(1), now).unwrap().token)
+            .verify_token(&keys.issue_token(UserId(1), &session, now).unwrap().token)
             .unwrap();
         let second = keys
-            .verify_token(&keys.issue_token(UserId(1), now).unwrap().token)
+            .verify_token(&keys.issue_token(UserId(1), &session, now).unwrap().token)
             .unwrap();
         assert_ne!(first.token_id, second.token_id);
     }
@@ -350,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_token_missing_a_required_claim_is_refused() {
-        for field in ["exp", "nbf", "iat", "sub", "jti"] {
+        for field in ["exp", "nbf", "iat", "sub", "jti", "sid"] {
             let token = sign_with(without(field));
             assert_eq!(
                 keys().verify_token(&token),
@@ -366,6 +376,8 @@ mod tests {
             with("exp", json!((now() + 600).to_string())),
             with("sub", json!("not-a-number")),
             with("jti", json!("short")),
+            with("sid", json!(7)),
+            with("sid", json!("not-a-session-id")),
         ] {
             assert_eq!(
                 keys().verify_token(&sign_with(claims)),

@@ -33,9 +33,11 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
-/// The stored hash of one account, for checking a password at login.
+/// The stored hash of one account, for checking a password, and the key its failed
+/// attempts are counted under.
 pub struct StoredCredentials {
     pub id: UserId,
+    pub username_key: String,
     pub password_hash: String,
 }
 
@@ -94,15 +96,32 @@ pub fn find_credentials_by_name(
 ) -> rusqlite::Result<Option<StoredCredentials>> {
     connection
         .prepare_cached(
-            "SELECT id, password_hash FROM users WHERE username_key = ?1 AND status = 'active'",
+            "SELECT id, username_key, password_hash FROM users
+             WHERE username_key = ?1 AND status = 'active'",
         )?
-        .query_row([username.canonical_key()], |row| {
-            Ok(StoredCredentials {
-                id: UserId(row.get(0)?),
-                password_hash: row.get(1)?,
-            })
-        })
+        .query_row([username.canonical_key()], stored_credentials)
         .optional()
+}
+
+/// The credentials of an active account, by its id.
+pub fn find_credentials_by_id(
+    connection: &Connection,
+    id: UserId,
+) -> rusqlite::Result<Option<StoredCredentials>> {
+    connection
+        .prepare_cached(
+            "SELECT id, username_key, password_hash FROM users WHERE id = ?1 AND status = 'active'",
+        )?
+        .query_row([id.0], stored_credentials)
+        .optional()
+}
+
+fn stored_credentials(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCredentials> {
+    Ok(StoredCredentials {
+        id: UserId(row.get(0)?),
+        username_key: row.get(1)?,
+        password_hash: row.get(2)?,
+    })
 }
 
 /// Replaces an account's password hash, after a login proved the password right.

@@ -20,6 +20,28 @@ const STEPS: &[&str] = &[
          expires_at INTEGER NOT NULL
      ) STRICT, WITHOUT ROWID;
      CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);",
+    // 2: sessions, one per sign-in, and the refresh tokens that renew them (only their
+    // SHA-256 fingerprints; every token a session ever had, so a replaced one is
+    // recognised when it comes back).
+    "CREATE TABLE sessions (
+         id             TEXT    PRIMARY KEY,
+         user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         created_at     INTEGER NOT NULL,
+         last_active_at INTEGER NOT NULL,
+         password_at    INTEGER NOT NULL,
+         client_address TEXT    NOT NULL,
+         user_agent     TEXT    NOT NULL,
+         ended_at       INTEGER,
+         end_reason     TEXT
+     ) STRICT, WITHOUT ROWID;
+     CREATE INDEX sessions_by_user ON sessions (user_id);
+     CREATE TABLE refresh_tokens (
+         fingerprint TEXT    PRIMARY KEY,
+         session_id  TEXT    NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+         issued_at   INTEGER NOT NULL,
+         replaced_at INTEGER
+     ) STRICT, WITHOUT ROWID;
+     CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id);",
 ];
 
 /// Brings the schema up to date inside one immediate transaction, so two processes

@@ -34,6 +34,9 @@ pub enum DbError {
     Unavailable(rusqlite::Error),
     #[error("database query failed: {0}")]
     Query(rusqlite::Error),
+    /// This process's earlier writes held the database past the busy timeout.
+    #[error("the database is unavailable: other writes did not finish in time")]
+    WritesQueued,
     #[error("the database pool is closed")]
     Closed,
     #[error("database task did not finish: {0}")]
@@ -68,6 +71,12 @@ struct Inner {
     idle: Mutex<Vec<Connection>>,
     /// One permit per connection that may be in use.
     in_use: Arc<Semaphore>,
+    /// The one connection writes use, taking turns here, first come first served,
+    /// rather than in SQLite, where a write that finds another in progress sleeps and
+    /// retries while it holds a connection reads could use. One connection also keeps
+    /// the pages and statements of writes out of the readers' caches. `None` until
+    /// first used, or after a write failed inside a transaction.
+    writer: tokio::sync::Mutex<Option<Connection>>,
 }
 
 impl Db {
@@ -111,6 +120,7 @@ impl Db {
                 busy_timeout,
                 idle: Mutex::new(vec![connection]),
                 in_use: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+                writer: tokio::sync::Mutex::new(None),
             }),
         })
     }
@@ -137,6 +147,37 @@ impl Db {
         })
         .await
         .map_err(DbError::from)?
+    }
+
+    /// Like [`Db::run`], for work that writes: it runs on the writer connection once
+    /// this process's earlier writes are done, waiting its turn for at most the busy
+    /// timeout, so a write never waits more than twice that before it is refused.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let mut writer = tokio::time::timeout(self.inner.busy_timeout, self.inner.writer.lock())
+            .await
+            .map_err(|_| DbError::WritesQueued)?;
+        let kept = writer.take();
+        let inner = Arc::clone(&self.inner);
+        let (connection, result) = tokio::task::spawn_blocking(move || {
+            let mut connection = match kept {
+                Some(connection) => connection,
+                None => match open_connection(&inner.path, inner.busy_timeout) {
+                    Ok(connection) => connection,
+                    Err(error) => return (None, Err(DbError::from(error).into())),
+                },
+            };
+            let result = work(&mut connection);
+            (Some(connection), result)
+        })
+        .await
+        .map_err(DbError::from)?;
+        *writer = connection.filter(Connection::is_autocommit);
+        result
     }
 
     /// Whether the database answers a read now: what readiness means for Keycard.

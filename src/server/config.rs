@@ -7,12 +7,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::origin::PublicOrigin;
-use crate::auth::{JwtSecret, SecretError, ThrottlePolicy};
+use crate::auth::{JwtSecret, SecretError, SessionPolicy, ThrottlePolicy};
 use crate::db::DEFAULT_BUSY_TIMEOUT;
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
-const TOKEN_LIFETIME_SECONDS: RangeInclusive<u64> = 60..=7 * 24 * 60 * 60;
+/// Session settings go down to one second, so tests (ours and anyone's) can see expiry
+/// without waiting.
+const TOKEN_LIFETIME_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
+const SESSION_SECONDS: RangeInclusive<u64> = 1..=366 * 24 * 60 * 60;
+const REUSE_GRACE_SECONDS: RangeInclusive<u64> = 0..=5 * 60;
 const ATTEMPT_LIMITS: RangeInclusive<u64> = 1..=1_000_000;
 const THROTTLE_WINDOW_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
 const BUSY_TIMEOUT_MILLISECONDS: RangeInclusive<u64> = 1..=60_000;
@@ -26,8 +29,10 @@ pub struct Config {
     pub busy_timeout: Duration,
     /// `KEYCARD_JWT_SECRET`: when unset, a secret is generated once and kept on disk.
     pub jwt_secret: Option<JwtSecret>,
-    /// `KEYCARD_TOKEN_TTL`: seconds a sign-in lasts.
-    pub token_lifetime: Duration,
+    /// `KEYCARD_TOKEN_TTL`, `KEYCARD_SESSION_IDLE_TIMEOUT`, `KEYCARD_SESSION_LIFETIME`,
+    /// `KEYCARD_REFRESH_REUSE_GRACE` and `KEYCARD_REAUTH_WINDOW` (seconds): how long
+    /// access tokens and sessions last.
+    pub sessions: SessionPolicy,
     /// `KEYCARD_COOKIE_SECURE`: `false` drops `Secure` and the `__Host-` prefix, for
     /// plain-http setups other than localhost.
     pub cookie_secure: bool,
@@ -86,6 +91,37 @@ impl Config {
                     value,
                 }),
         };
+        let seconds = |name, range, default: Duration| {
+            number(name, range, default.as_secs()).map(Duration::from_secs)
+        };
+        let session_defaults = SessionPolicy::default();
+        let sessions = SessionPolicy {
+            access_token_lifetime: seconds(
+                "KEYCARD_TOKEN_TTL",
+                TOKEN_LIFETIME_SECONDS,
+                session_defaults.access_token_lifetime,
+            )?,
+            idle_timeout: seconds(
+                "KEYCARD_SESSION_IDLE_TIMEOUT",
+                SESSION_SECONDS,
+                session_defaults.idle_timeout,
+            )?,
+            lifetime: seconds(
+                "KEYCARD_SESSION_LIFETIME",
+                SESSION_SECONDS,
+                session_defaults.lifetime,
+            )?,
+            refresh_reuse_grace: seconds(
+                "KEYCARD_REFRESH_REUSE_GRACE",
+                REUSE_GRACE_SECONDS,
+                session_defaults.refresh_reuse_grace,
+            )?,
+            reauthentication_window: seconds(
+                "KEYCARD_REAUTH_WINDOW",
+                SESSION_SECONDS,
+                session_defaults.reauthentication_window,
+            )?,
+        };
         let defaults = ThrottlePolicy::default();
         let throttle = ThrottlePolicy {
             failures_per_account: count(number(
@@ -135,11 +171,7 @@ impl Config {
             jwt_secret: set("KEYCARD_JWT_SECRET")
                 .map(|secret| JwtSecret::new(secret.into_bytes()))
                 .transpose()?,
-            token_lifetime: Duration::from_secs(number(
-                "KEYCARD_TOKEN_TTL",
-                TOKEN_LIFETIME_SECONDS,
-                DEFAULT_TOKEN_LIFETIME.as_secs(),
-            )?),
+            sessions,
             cookie_secure,
             public_origin,
             throttle,
@@ -183,7 +215,11 @@ mod tests {
         assert_eq!(config.database_path, PathBuf::from("data/keycard.db"));
         assert_eq!(config.busy_timeout, Duration::from_secs(5));
         assert!(config.jwt_secret.is_none());
-        assert_eq!(config.token_lifetime, Duration::from_secs(3600));
+        assert_eq!(config.sessions, SessionPolicy::default());
+        assert_eq!(
+            config.sessions.access_token_lifetime,
+            Duration::from_secs(900)
+        );
         assert!(config.cookie_secure);
         assert!(config.public_origin.is_none());
         assert_eq!(config.throttle, ThrottlePolicy::default());
@@ -213,6 +249,42 @@ mod tests {
             "https://auth.example.com"
         );
         assert_eq!(config.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn session_settings_go_down_to_one_second() {
+        let config = config(&[
+            ("KEYCARD_TOKEN_TTL", "1"),
+            ("KEYCARD_SESSION_IDLE_TIMEOUT", "1"),
+            ("KEYCARD_SESSION_LIFETIME", "1"),
+            ("KEYCARD_REFRESH_REUSE_GRACE", "0"),
+            ("KEYCARD_REAUTH_WINDOW", "1"),
+        ])
+        .unwrap();
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            config.sessions,
+            SessionPolicy {
+                access_token_lifetime: second,
+                idle_timeout: second,
+                lifetime: second,
+                refresh_reuse_grace: Duration::ZERO,
+                reauthentication_window: second,
+            }
+        );
+        for name in [
+            "KEYCARD_TOKEN_TTL",
+            "KEYCARD_SESSION_IDLE_TIMEOUT",
+            "KEYCARD_SESSION_LIFETIME",
+            "KEYCARD_REAUTH_WINDOW",
+        ] {
+            let error = config_error(name, "0");
+            assert!(error.contains(name), "{error}");
+        }
+    }
+
+    fn config_error(name: &str, value: &str) -> String {
+        config(&[(name, value)]).unwrap_err().to_string()
     }
 
     #[test]

@@ -1,53 +1,94 @@
-//! The one cookie that carries the session token.
-
-use std::time::Duration;
+//! The two cookies of a browser session: the short access token and the refresh token
+//! that renews it.
 
 use tower_cookies::Cookies;
 use tower_cookies::cookie::{Cookie, SameSite};
 
-/// How the session cookie is written: HttpOnly, SameSite=Lax, Path=/, no Domain, and
-/// by default Secure with the `__Host-` prefix, which browsers then pin to this host.
+use crate::auth::SignedIn;
+
+/// How one cookie is written: HttpOnly, SameSite=Lax (a link from another site still
+/// arrives signed in), Path=/, no Domain, and by default Secure with the `__Host-`
+/// prefix, which browsers then pin to this host.
 #[derive(Debug, Clone)]
-pub struct SessionCookie {
+pub struct AuthCookie {
+    name: String,
     secure: bool,
-    lifetime: Duration,
 }
 
-impl SessionCookie {
-    pub fn new(secure: bool, lifetime: Duration) -> Self {
-        Self { secure, lifetime }
+impl AuthCookie {
+    fn new(stem: &str, secure: bool) -> Self {
+        let name = if secure {
+            format!("__Host-{stem}")
+        } else {
+            stem.to_owned()
+        };
+        Self { name, secure }
     }
 
-    pub fn name(&self) -> &'static str {
-        if self.secure {
-            "__Host-keycard_session"
-        } else {
-            "keycard_session"
-        }
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     pub fn read(&self, cookies: &Cookies) -> Option<String> {
         cookies
-            .get(self.name())
+            .get(&self.name)
             .map(|cookie| cookie.value().to_owned())
+            .filter(|value| !value.is_empty())
     }
 
-    pub fn set(&self, cookies: &Cookies, token: String) {
-        let max_age = time::Duration::try_from(self.lifetime).unwrap_or(time::Duration::HOUR);
-        cookies.add(self.build(token).max_age(max_age).build());
+    /// Sets the cookie to `value` for `seconds`.
+    fn set(&self, cookies: &Cookies, value: String, seconds: u64) {
+        let max_age = time::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
+        cookies.add(self.build(value).max_age(max_age).build());
     }
 
     /// Replaces the cookie with an empty one that has already expired, under the same
     /// name and path, so the browser drops it.
-    pub fn clear(&self, cookies: &Cookies) {
+    fn clear(&self, cookies: &Cookies) {
         cookies.remove(self.build(String::new()).build());
     }
 
     fn build(&self, value: String) -> tower_cookies::cookie::CookieBuilder<'static> {
-        Cookie::build((self.name(), value))
+        Cookie::build((self.name.clone(), value))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
             .secure(self.secure)
+    }
+}
+
+/// The access-token cookie and the refresh-token cookie, set and cleared together.
+#[derive(Debug, Clone)]
+pub struct SessionCookies {
+    pub access: AuthCookie,
+    pub refresh: AuthCookie,
+}
+
+impl SessionCookies {
+    pub fn new(secure: bool) -> Self {
+        Self {
+            access: AuthCookie::new("keycard_session", secure),
+            refresh: AuthCookie::new("keycard_refresh", secure),
+        }
+    }
+
+    /// Each cookie lives as long as its token: the access cookie until the access token
+    /// expires, the refresh cookie until the session would end unused.
+    pub fn set(&self, cookies: &Cookies, signed_in: &SignedIn) {
+        self.access.set(
+            cookies,
+            signed_in.access.token.clone(),
+            signed_in.access_seconds_left(),
+        );
+        self.refresh.set(
+            cookies,
+            signed_in.refresh.token.reveal(),
+            signed_in.refresh_seconds_left(),
+        );
+    }
+
+    pub fn clear(&self, cookies: &Cookies) {
+        self.access.clear(cookies);
+        self.refresh.clear(cookies);
     }
 }

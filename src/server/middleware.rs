@@ -2,21 +2,19 @@
 //! and the status of server-function errors raised before a body runs.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use tower_cookies::Cookies;
 
 use super::api::{ApiError, is_api_path};
-use super::server_fn::{internal_error, status_of, to_public_error};
-use super::state::AppState;
+use super::browser_session::BrowserSession;
+use super::server_fn::{internal_error, status_of};
 use crate::app::AuthFnError;
-use crate::auth::AuthError;
 use crate::domain::NextPath;
 
 /// Pages only a signed-in user may load.
-const PROTECTED_PAGES: &[&str] = &["/profile"];
+const PROTECTED_PAGES: &[&str] = &["/profile", "/sessions"];
 /// Server functions answer below this prefix.
 const SERVER_FN_PREFIX: &str = "/api/";
 /// The header server_fn puts on every error response it writes.
@@ -27,23 +25,18 @@ const MAX_ERROR_BODY: usize = 1024;
 const MAX_REQUEST_BODY: usize = 16 * 1024;
 
 /// Redirects a signed-out request for a protected page to the login page before any
-/// of the page is rendered, so its data never leaves the server. A signed-in request
-/// carries its session on to the page, which then need not check it again.
-pub async fn guard_protected_pages(
-    State(state): State<AppState>,
-    cookies: Cookies,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// of the page is rendered, so its data never leaves the server. It reads the session
+/// `resolve_browser_session` found, which the page then uses too.
+pub async fn guard_protected_pages(request: Request, next: Next) -> Response {
     if !PROTECTED_PAGES.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    match state.session(&cookies).await {
-        Ok(session) => {
-            request.extensions_mut().insert(session);
-            next.run(request).await
+    match request.extensions().get::<BrowserSession>() {
+        Some(BrowserSession::SignedIn(_)) => next.run(request).await,
+        Some(BrowserSession::Failed(error)) => {
+            (status_of(*error), error.to_string()).into_response()
         }
-        Err(AuthError::Unauthenticated(_)) => {
+        Some(BrowserSession::SignedOut) | None => {
             let wanted = request
                 .uri()
                 .path_and_query()
@@ -54,10 +47,6 @@ pub async fn guard_protected_pages(
                 .append_pair("next", wanted)
                 .finish();
             Redirect::to(&format!("/login?{query}")).into_response()
-        }
-        Err(error) => {
-            let public = to_public_error(error);
-            (status_of(public), public.to_string()).into_response()
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the session cookie, and the glue server functions use. Server only.
 
 mod api;
+mod browser_session;
 mod config;
 mod cookie;
 mod health;
@@ -14,8 +15,10 @@ mod server_fn;
 mod state;
 
 pub use config::{Config, ConfigError};
-pub use cookie::SessionCookie;
+pub use cookie::{AuthCookie, SessionCookies};
 pub use origin::PublicOrigin;
 pub use router::{build_state, router, run};
-pub use server_fn::{FnRequest, FormReturn, SIGNED_IN_HOME, profile_view};
+pub use server_fn::{
+    FnRequest, FormReturn, SESSIONS_PAGE, SIGNED_IN_HOME, format_time, profile_view,
+};
 pub use state::AppState;

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -19,8 +20,9 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tower_cookies::CookieManagerLayer;
 
 use super::api::{API_PREFIX, ApiError, api_routes, is_api_path};
+use super::browser_session::resolve_browser_session;
 use super::config::Config;
-use super::cookie::SessionCookie;
+use super::cookie::SessionCookies;
 use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
 use super::middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
@@ -33,8 +35,11 @@ use super::security::{
 };
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
-use crate::auth::{AuthService, PasswordHasher, TokenKeys};
+use crate::auth::{AuthService, PasswordHasher};
 use crate::db::Db;
+
+/// How often sessions and revoked token ids that can no longer be used are deleted.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
@@ -43,7 +48,6 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         Some(secret) => secret,
         None => load_or_create_secret(data_directory(&config.database_path))?,
     };
-    let tokens = TokenKeys::new(&secret, config.token_lifetime)?;
     let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
     let own_origins = OwnOrigins::new(config.public_origin, leptos_options.site_addr)
         .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?;
@@ -51,11 +55,12 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         leptos_options,
         auth: AuthService::new(
             db,
-            tokens,
+            &secret,
             PasswordHasher::new(hashing_threads)?,
             config.throttle,
-        ),
-        session_cookie: SessionCookie::new(config.cookie_secure, config.token_lifetime),
+            config.sessions,
+        )?,
+        session_cookies: SessionCookies::new(config.cookie_secure),
         edge: EdgePolicy {
             own_origins,
             trusted_proxies: config.trusted_proxies.into(),
@@ -101,7 +106,8 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(from_fn(client_errors_are_not_server_errors))
         .layer(from_fn(keep_redirects_on_site))
-        .layer(from_fn_with_state(state.clone(), guard_protected_pages))
+        .layer(from_fn(guard_protected_pages))
+        .layer(from_fn_with_state(state.clone(), resolve_browser_session))
         .layer(from_fn(no_store_for_private_responses))
         .layer(from_fn(limit_request_body))
         .layer(from_fn_with_state(
@@ -146,6 +152,7 @@ pub async fn run() -> anyhow::Result<()> {
     leptos_options.site_addr = address;
     let state = build_state(config, leptos_options)?;
     let open_at = state.edge.own_origins.preferred().as_str().to_owned();
+    tokio::spawn(state.auth.clone().prune_periodically(PRUNE_INTERVAL));
     let app = router(state);
     tracing::info!(%address, database = %database.display(), "Keycard is listening on {open_at}");
     // Streamed pages go out in several small writes; with Nagle's algorithm on, each

@@ -1,8 +1,6 @@
-//! What server-function bodies use to talk HTTP: the session cookie, redirects that
+//! What server-function bodies use to talk HTTP: the session cookies, redirects that
 //! work with and without JavaScript, and the single mapping from core errors to the
 //! status and message a client sees.
-
-use std::net::IpAddr;
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,14 +10,17 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 use tower_cookies::Cookies;
 
+use super::browser_session::BrowserSession;
 use super::security::ClientAddress;
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
-use crate::auth::{AuthError, AuthService, IssuedToken, Session};
+use crate::auth::{AuthError, AuthService, ClientInfo, Session, SignedIn, UserAgent};
 use crate::db::DbError;
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";
+/// The page listing the signed-in user's sessions, where its forms return to.
+pub const SESSIONS_PAGE: &str = "/sessions";
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
 const MAX_KEPT_CHARS: usize = 256;
 
@@ -31,9 +32,9 @@ pub struct FnRequest {
     /// A browser posting the form itself (JavaScript off), as opposed to the hydrated
     /// page calling the function: it needs real redirects, errors included.
     plain_form_post: bool,
-    /// Set when rendering a page the guard let through, so it is not checked twice.
-    guarded_session: Option<Session>,
-    client: ClientAddress,
+    /// Who the request is signed in as, found once before anything ran.
+    browser_session: Option<BrowserSession>,
+    client: ClientInfo,
 }
 
 impl FnRequest {
@@ -54,46 +55,61 @@ impl FnRequest {
             response: use_context::<ResponseOptions>()
                 .ok_or_else(|| missing("the response options"))?,
             plain_form_post: accepts_html(&parts.headers),
-            guarded_session: parts.extensions.get::<Session>().cloned(),
-            client: *parts
-                .extensions
-                .get::<ClientAddress>()
-                .ok_or_else(|| missing("the client address"))?,
+            browser_session: parts.extensions.get::<BrowserSession>().cloned(),
+            client: ClientInfo {
+                address: parts
+                    .extensions
+                    .get::<ClientAddress>()
+                    .ok_or_else(|| missing("the client address"))?
+                    .0,
+                user_agent: UserAgent::from_header(
+                    parts
+                        .headers
+                        .get(header::USER_AGENT)
+                        .and_then(|value| value.to_str().ok()),
+                ),
+            },
         })
     }
 
-    /// The address throttling counts this request against.
-    pub fn client(&self) -> IpAddr {
-        self.client.0
+    /// The address and device the request came from; throttling counts the address.
+    pub fn client(&self) -> &ClientInfo {
+        &self.client
     }
 
     pub fn auth(&self) -> &AuthService {
         &self.state.auth
     }
 
-    pub fn session_token(&self) -> Option<String> {
-        self.state.session_cookie.read(&self.cookies)
-    }
-
-    /// The signed-in user: the one the page guard already found while rendering a
-    /// protected page, otherwise whatever the guard says of the session cookie.
-    pub async fn session(&self) -> Result<Session, AuthError> {
-        match &self.guarded_session {
-            Some(session) => Ok(session.clone()),
-            None => self.state.session(&self.cookies).await,
+    /// The signed-in user, as worked out for this request before anything ran, or why
+    /// there is none (`NotSignedIn` when nobody is).
+    pub fn session(&self) -> Result<Session, AuthFnError> {
+        match &self.browser_session {
+            Some(BrowserSession::SignedIn(session)) => Ok(session.clone()),
+            Some(BrowserSession::SignedOut) => Err(AuthFnError::NotSignedIn),
+            Some(BrowserSession::Failed(error)) => Err(*error),
+            None => Err(internal_error(
+                "the request's session was never resolved".to_owned(),
+            )),
         }
     }
 
-    /// Stores the token in the session cookie and sends the browser to `destination`.
-    pub fn start_session(&self, token: IssuedToken, destination: &str) {
-        self.state.session_cookie.set(&self.cookies, token.token);
+    /// [`FnRequest::session`] for a function only the signed-in may call: without a
+    /// session, the client gets the error with its status.
+    pub fn require_session(&self) -> Result<Session, AuthFnError> {
+        self.session().map_err(|error| self.reject_public(error))
+    }
+
+    /// Sets the access and refresh cookies and sends the browser to `destination`.
+    pub fn start_session(&self, signed_in: &SignedIn, destination: &str) {
+        self.state.session_cookies.set(&self.cookies, signed_in);
         self.redirect(destination);
     }
 
-    /// Clears the session cookie, and asks the browser to drop every cookie of this
+    /// Clears both session cookies, and asks the browser to drop every cookie of this
     /// site as well.
     pub fn end_session(&self) {
-        self.state.session_cookie.clear(&self.cookies);
+        self.state.session_cookies.clear(&self.cookies);
         self.response.insert_header(
             header::HeaderName::from_static("clear-site-data"),
             HeaderValue::from_static("\"cookies\""),
@@ -111,22 +127,31 @@ impl FnRequest {
 
     /// Turns a core error into the client's error with a fitting status.
     pub fn reject(&self, error: AuthError) -> AuthFnError {
-        let public = to_public_error(error);
-        self.response.set_status(status_of(public));
+        self.reject_public(to_public_error(error))
+    }
+
+    /// Sends the client `error` with its status (and `Retry-After` when it says to wait).
+    pub fn reject_public(&self, error: AuthFnError) -> AuthFnError {
+        self.response.set_status(status_of(error));
         if let AuthFnError::TooManyAttempts {
             retry_after_seconds,
-        } = public
+        } = error
         {
             self.response
                 .insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
         }
-        public
+        error
     }
 
     /// Like [`FnRequest::reject`], but a plain form post is sent back to its form, which
     /// shows the same message and keeps what was typed (never passwords).
     pub fn reject_form(&self, error: AuthError, form: &FormReturn) -> AuthFnError {
-        let public = self.reject(error);
+        self.reject_public_form(to_public_error(error), form)
+    }
+
+    /// [`FnRequest::reject_form`] for an error already in the client's terms.
+    pub fn reject_public_form(&self, error: AuthFnError, form: &FormReturn) -> AuthFnError {
+        let public = self.reject_public(error);
         if self.plain_form_post {
             self.redirect(&form.url_with_error(public));
         }
@@ -175,7 +200,7 @@ pub fn profile_view(session: &Session) -> ProfileView {
         email: user.email.clone(),
         status: user.status.as_str().to_owned(),
         member_since: format_date(user.created_at),
-        session_expires: format_time(session.token.expires_at),
+        signed_in_since: format_time(session.started_at()),
     }
 }
 
@@ -187,7 +212,8 @@ fn format_date(moment: OffsetDateTime) -> String {
         .unwrap_or_else(|_| moment.date().to_string())
 }
 
-fn format_time(moment: OffsetDateTime) -> String {
+/// A moment as the pages show it, e.g. "29 November 2026, 17:24 UTC".
+pub fn format_time(moment: OffsetDateTime) -> String {
     moment
         .format(format_description!(
             "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
@@ -213,6 +239,8 @@ pub(super) fn to_public_error(error: AuthError) -> AuthFnError {
             retry_after_seconds: retry_after.whole_seconds(),
         },
         AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
+        AuthError::RecentSignInRequired => AuthFnError::RecentSignInRequired,
+        AuthError::SessionNotFound => AuthFnError::SessionNotFound,
         AuthError::Unavailable(unavailable) => {
             log_unavailable(&unavailable);
             AuthFnError::Unavailable
@@ -254,8 +282,11 @@ pub(super) fn log_unavailable(error: &DbError) {
 pub(super) fn status_of(error: AuthFnError) -> StatusCode {
     match error {
         AuthFnError::Invalid(_) | AuthFnError::BadRequest => StatusCode::BAD_REQUEST,
-        AuthFnError::InvalidCredentials | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
-        AuthFnError::CrossSite => StatusCode::FORBIDDEN,
+        AuthFnError::InvalidCredentials
+        | AuthFnError::IncorrectPassword
+        | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AuthFnError::CrossSite | AuthFnError::RecentSignInRequired => StatusCode::FORBIDDEN,
+        AuthFnError::SessionNotFound => StatusCode::NOT_FOUND,
         AuthFnError::UsernameTaken => StatusCode::CONFLICT,
         AuthFnError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AuthFnError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -50,3 +50,34 @@ async fn a_mixed_load_at_concurrency_64_gets_no_server_errors_and_loses_nothing(
     );
     assert_ledger_holds(&client, &ledger).await;
 }
+
+/// Twenty requests renew one session with the same refresh token at once, as tabs or
+/// retries do: all are answered 200 with the same next token, and the session lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refresh_race_within_the_grace_period_never_ends_the_session() {
+    let data = DataDir::new();
+    let server = Server::start(&data);
+    let client = Client::new(&server);
+    client.register("racer").await.unwrap();
+    let token = client.login("racer").await.unwrap().refresh_token();
+    let racers: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, token) = (client.clone(), token.clone());
+            tokio::spawn(async move { client.refresh(&token).await })
+        })
+        .collect();
+    let mut successors = Vec::new();
+    for racer in racers {
+        let answer = racer.await.unwrap().expect("every refresh is answered");
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        successors.push(answer.refresh_token());
+        assert_eq!(
+            client.user(&answer.token()).await.unwrap().status,
+            StatusCode::OK
+        );
+    }
+    successors.dedup();
+    assert_eq!(successors.len(), 1, "{successors:?}");
+    let next = client.refresh(&successors[0]).await.unwrap();
+    assert_eq!(next.status, StatusCode::OK, "{next:?}");
+}

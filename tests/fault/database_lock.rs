@@ -43,13 +43,17 @@ async fn while_another_process_holds_the_write_lock_writes_answer_503_and_reads_
     assert_unavailable(&logout, asked_at);
     assert!(!logout.message().contains("logged out"), "{logout:?}");
 
+    // A login starts a session, which is a write: it waits, then says to try again.
+    let asked_at = Instant::now();
+    assert_unavailable(&client.login("holder").await.unwrap(), asked_at);
+
     assert_eq!(client.user(&to_end).await.unwrap().status, StatusCode::OK);
     let profile = client.profile(&kept).await.unwrap();
     assert_eq!(profile.status, StatusCode::OK, "{profile:?}");
-    assert_eq!(client.login("holder").await.unwrap().status, StatusCode::OK);
     assert_eq!(client.get("/readyz").await.unwrap().status, StatusCode::OK);
 
     blocker.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(client.login("holder").await.unwrap().status, StatusCode::OK);
     assert_eq!(
         client.register("newcomer").await.unwrap().status,
         StatusCode::CREATED

@@ -200,9 +200,17 @@ impl Answer {
     }
 
     pub fn token(&self) -> String {
-        self.body["access_token"]
+        self.field("access_token")
+    }
+
+    pub fn refresh_token(&self) -> String {
+        self.field("refresh_token")
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.body[name]
             .as_str()
-            .unwrap_or_else(|| panic!("no token in {self:?}"))
+            .unwrap_or_else(|| panic!("no {name} in {self:?}"))
             .to_owned()
     }
 }
@@ -250,6 +258,11 @@ impl Client {
     pub async fn login(&self, username: &str) -> reqwest::Result<Answer> {
         let body = json!({ "username": username, "password": PASSWORD });
         Self::answer(self.http.post(self.url("/api/v1/login")).json(&body)).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Result<Answer> {
+        let body = json!({ "refresh_token": refresh_token });
+        Self::answer(self.http.post(self.url("/api/v1/refresh")).json(&body)).await
     }
 
     pub async fn user(&self, token: &str) -> reqwest::Result<Answer> {

@@ -95,11 +95,14 @@ async fn on_a_full_disk_writes_fail_clearly_reads_go_on_and_space_brings_writes_
     let refused = refused.expect("30 sign-ups fit on a full disk");
     assert!(refused.message().contains("try again"), "{refused:?}");
 
-    assert_eq!(client.login("early").await.unwrap().status, StatusCode::OK);
+    // A login starts a session, which is a write: refused the same way.
+    let login = client.login("early").await.unwrap();
+    assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE, "{login:?}");
     assert_eq!(client.user(&token).await.unwrap().status, StatusCode::OK);
     assert_eq!(client.get("/readyz").await.unwrap().status, StatusCode::OK);
 
     std::fs::remove_file(filler).unwrap();
+    assert_eq!(client.login("early").await.unwrap().status, StatusCode::OK);
     assert_eq!(
         client.register("roomagain").await.unwrap().status,
         StatusCode::CREATED

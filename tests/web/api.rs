@@ -8,47 +8,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, SECRET, SESSION_COOKIE, TestApp, TestResponse, spawn_app};
-
-/// One API call the way curl makes it: JSON body, optional bearer token, no cookies,
-/// no Origin.
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<&str>,
-    token: Option<&str>,
-) -> TestResponse {
-    let mut request = Request::builder().method(method).uri(path);
-    if body.is_some() {
-        request = request.header(header::CONTENT_TYPE, "application/json");
-    }
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let body = body.map_or_else(Body::empty, |body| Body::from(body.to_owned()));
-    app.send(request.body(body).unwrap()).await
-}
-
-fn json_of(response: &TestResponse) -> Value {
-    assert_eq!(
-        response.header(header::CONTENT_TYPE),
-        Some("application/json"),
-        "{} {}",
-        response.status,
-        response.body
-    );
-    serde_json::from_str(&response.body).expect("a JSON body")
-}
-
-fn assert_answer(response: &TestResponse, status: StatusCode, msg: &str) {
-    assert_eq!(response.status, status, "{}", response.body);
-    assert_eq!(json_of(response), json!({ "msg": msg }));
-}
-
-async fn post_json(app: &TestApp, path: &str, body: &Value) -> TestResponse {
-    call(app, Method::POST, path, Some(&body.to_string()), None).await
-}
+use crate::helpers::{
+    PASSWORD, SECRET, SESSION_COOKIE, TestApp, TestResponse, assert_answer, call, json_of,
+    post_json, spawn_app,
+};
 
 async fn register(app: &TestApp, username: &str, password: &str) -> TestResponse {
     let body = json!({"username": username, "password": password});
@@ -172,9 +135,13 @@ async fn login_returns_a_bearer_token_and_its_lifetime() {
     assert_eq!(response.status, StatusCode::OK);
     let body = json_of(&response);
     assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 3600);
-    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    assert_eq!(body["expires_in"], 900);
+    assert_eq!(body["refresh_expires_in"], 7 * 24 * 60 * 60);
+    assert_eq!(body.as_object().unwrap().len(), 5, "{body}");
     assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3);
+    let refresh = body["refresh_token"].as_str().unwrap();
+    assert_eq!(refresh.len(), 64);
+    assert!(refresh.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(response.set_cookie().is_none());
 }
 
@@ -304,6 +271,7 @@ fn claims(exp_offset: i64) -> Value {
     json!({
         "sub": "1", "iat": now - 7200, "nbf": now - 7200, "exp": now + exp_offset,
         "jti": "00112233445566778899aabbccddeeff", "iss": "keycard", "aud": "keycard",
+        "sid": "0123456789abcdef0123456789abcdef",
     })
 }
 
@@ -352,19 +320,19 @@ async fn bad_json_is_400_json_never_an_html_page() {
         ("not json at all", "The request body is not valid JSON"),
         (
             "[\"ada\", \"password\"]",
-            "The request body must be a JSON object whose username and password are strings, and email a string or null",
+            "The request body must be a JSON object whose fields are strings (email may be null)",
         ),
         (
             "\"ada\"",
-            "The request body must be a JSON object whose username and password are strings, and email a string or null",
+            "The request body must be a JSON object whose fields are strings (email may be null)",
         ),
         (
             "{\"username\": 5, \"password\": \"correct horse\"}",
-            "The request body must be a JSON object whose username and password are strings, and email a string or null",
+            "The request body must be a JSON object whose fields are strings (email may be null)",
         ),
         (
             "{\"username\": \"ada\", \"password\": [1]}",
-            "The request body must be a JSON object whose username and password are strings, and email a string or null",
+            "The request body must be a JSON object whose fields are strings (email may be null)",
         ),
     ];
     for path in ["/api/v1/register", "/api/v1/login"] {
@@ -497,8 +465,12 @@ async fn the_openapi_document_describes_exactly_this_contract() {
         described,
         [
             "DELETE /api/v1/logout",
+            "DELETE /api/v1/sessions",
+            "DELETE /api/v1/sessions/{id}",
+            "GET /api/v1/sessions",
             "GET /api/v1/user",
             "POST /api/v1/login",
+            "POST /api/v1/refresh",
             "POST /api/v1/register",
         ]
     );
@@ -522,6 +494,19 @@ async fn the_openapi_document_describes_exactly_this_contract() {
     );
     assert_eq!(responses("/api/v1/user", "get"), ["200", "401", "503"]);
     assert_eq!(
+        responses("/api/v1/refresh", "post"),
+        ["200", "400", "401", "413", "415", "503"]
+    );
+    assert_eq!(responses("/api/v1/sessions", "get"), ["200", "401", "503"]);
+    assert_eq!(
+        responses("/api/v1/sessions/{id}", "delete"),
+        ["204", "401", "403", "404", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/sessions", "delete"),
+        ["200", "401", "403", "503"]
+    );
+    assert_eq!(
         document["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
@@ -529,6 +514,9 @@ async fn the_openapi_document_describes_exactly_this_contract() {
         "AccessToken",
         "RegisterRequest",
         "LoginRequest",
+        "RefreshRequest",
+        "SessionView",
+        "EndedSessions",
         "Message",
         "UserView",
     ] {

@@ -156,6 +156,40 @@ async fn forged_logout_is_refused_and_the_session_lives_on() {
 }
 
 #[tokio::test]
+async fn forged_session_endings_are_refused_and_every_session_lives_on() {
+    let app = spawn_app();
+    let victim = app.signed_up("victim").await;
+    let elsewhere = app.login("victim", PASSWORD, Client::Hydrated).await;
+    let elsewhere = elsewhere.session().unwrap();
+    let forged = Sender {
+        origin: Some("https://evil.example"),
+        fetch_site: Some("cross-site"),
+        ..SAME_ORIGIN
+    };
+    let page = app.get("/sessions", Some(&victim)).await;
+    let marker = r#"name="id" value=""#;
+    let start = page.body.find(marker).unwrap() + marker.len();
+    let id = &page.body[start..start + 32];
+    let attempts: [(&str, &[(&str, &str)]); 3] = [
+        ("/api/end_session", &[("id", id)]),
+        ("/api/end_other_sessions", &[]),
+        ("/api/confirm_password", &[("password", PASSWORD)]),
+    ];
+    for (path, fields) in attempts {
+        let response = app
+            .post_form_from(path, fields, Some(&victim), Client::PlainForm, forged)
+            .await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    for session in [&victim, &elsewhere] {
+        assert_eq!(
+            app.get("/profile", Some(session)).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_default_origin_is_the_listen_address() {
     let app = spawn_app_with(&[("KEYCARD_PUBLIC_ORIGIN", "")]);
     let own = Sender {

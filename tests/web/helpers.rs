@@ -6,15 +6,17 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use keycard::server::{AppState, Config, build_state, router};
 use leptos::prelude::LeptosOptions;
+use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt as _;
 use tower_cookies::cookie::Cookie;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const SESSION_COOKIE: &str = "__Host-keycard_session";
+pub const REFRESH_COOKIE: &str = "__Host-keycard_refresh";
 /// The tests' signing key, so attack tests can forge tokens with and without it.
 pub const SECRET: &str = "test secret, thirty-two bytes or more";
 /// Where the test app believes browsers reach it.
@@ -144,6 +146,21 @@ impl TestApp {
         self.directory.path().join("keycard.db")
     }
 
+    /// Writes a live session `id` of account `user` straight into the database, so a
+    /// token forged with that session id fails only for what else is wrong with it.
+    pub fn add_session(&self, user: i64, id: &str) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        rusqlite::Connection::open(self.database_path())
+            .expect("the test database opens")
+            .execute(
+                "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
+                                       client_address, user_agent)
+                 VALUES (?1, ?2, ?3, ?3, ?3, '192.0.2.10', 'test')",
+                rusqlite::params![id, user, now],
+            )
+            .expect("the session is stored");
+    }
+
     /// Argon2 verifications the app has run so far.
     pub fn password_verifications(&self) -> u64 {
         self.state.auth.password_verifications()
@@ -187,9 +204,19 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, session: Option<&str>) -> TestResponse {
+        self.get_with_cookies(path, session.map(access_cookie))
+            .await
+    }
+
+    /// A page load by a browser holding `jar`'s cookies.
+    pub async fn get_as(&self, path: &str, jar: &Jar) -> TestResponse {
+        self.get_with_cookies(path, jar.header()).await
+    }
+
+    async fn get_with_cookies(&self, path: &str, cookies: Option<String>) -> TestResponse {
         let mut request = Request::get(path).header(header::ACCEPT, "text/html");
-        if let Some(session) = session {
-            request = request.header(header::COOKIE, format!("{SESSION_COOKIE}={session}"));
+        if let Some(cookies) = cookies {
+            request = request.header(header::COOKIE, cookies);
         }
         self.send(request.body(Body::empty()).unwrap()).await
     }
@@ -214,6 +241,30 @@ impl TestApp {
         client: Client,
         sender: Sender<'_>,
     ) -> TestResponse {
+        self.post_form_with_cookies(path, fields, session.map(access_cookie), client, sender)
+            .await
+    }
+
+    /// A form post from one of Keycard's pages by a browser holding `jar`'s cookies.
+    pub async fn post_form_as(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        jar: &Jar,
+        client: Client,
+    ) -> TestResponse {
+        self.post_form_with_cookies(path, fields, jar.header(), client, SAME_ORIGIN)
+            .await
+    }
+
+    async fn post_form_with_cookies(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        cookies: Option<String>,
+        client: Client,
+        sender: Sender<'_>,
+    ) -> TestResponse {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -235,8 +286,8 @@ impl TestApp {
                 request = request.header(name, value);
             }
         }
-        if let Some(session) = session {
-            request = request.header(header::COOKIE, format!("{SESSION_COOKIE}={session}"));
+        if let Some(cookies) = cookies {
+            request = request.header(header::COOKIE, cookies);
         }
         let mut request = request.body(Body::from(body)).unwrap();
         request
@@ -305,18 +356,82 @@ impl TestApp {
     }
 }
 
+fn access_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}")
+}
+
+/// A browser's two Keycard cookies, kept up to date from the responses it gets.
+#[derive(Debug, Clone, Default)]
+pub struct Jar {
+    pub access: Option<String>,
+    pub refresh: Option<String>,
+}
+
+impl Jar {
+    /// The cookies a sign-in response set.
+    pub fn from_response(response: &TestResponse) -> Self {
+        let mut jar = Self::default();
+        jar.update(response);
+        jar
+    }
+
+    /// Takes what the response set, and drops what it cleared, as a browser does.
+    pub fn update(&mut self, response: &TestResponse) {
+        for (slot, name) in [
+            (&mut self.access, SESSION_COOKIE),
+            (&mut self.refresh, REFRESH_COOKIE),
+        ] {
+            if let Some(cookie) = response.cookie(name) {
+                *slot = Some(cookie.value().to_owned()).filter(|value| !value.is_empty());
+            }
+        }
+    }
+
+    /// The jar once the access cookie has expired: the browser no longer sends it.
+    pub fn without_access(&self) -> Self {
+        Self {
+            access: None,
+            refresh: self.refresh.clone(),
+        }
+    }
+
+    fn header(&self) -> Option<String> {
+        let pairs: Vec<String> = [
+            (SESSION_COOKIE, &self.access),
+            (REFRESH_COOKIE, &self.refresh),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}={value}")))
+        .collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+}
+
 impl TestResponse {
     pub fn header(&self, name: header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
+    /// The access-token cookie this response set or cleared.
     pub fn set_cookie(&self) -> Option<Cookie<'static>> {
+        self.cookie(SESSION_COOKIE)
+    }
+
+    /// The cookie called `name` this response set or cleared.
+    pub fn cookie(&self, name: &str) -> Option<Cookie<'static>> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())
             .filter_map(|value| Cookie::parse(value.to_owned()).ok())
-            .find(|cookie| cookie.name() == SESSION_COOKIE)
+            .find(|cookie| cookie.name() == name)
+    }
+
+    /// The refresh token this response set, if it set a non-empty one.
+    pub fn refresh(&self) -> Option<String> {
+        self.cookie(REFRESH_COOKIE)
+            .map(|cookie| cookie.value().to_owned())
+            .filter(|value| !value.is_empty())
     }
 
     /// The session token this response set, if it set a non-empty one.
@@ -335,4 +450,114 @@ impl TestResponse {
         );
         assert_eq!(self.header(header::LOCATION), Some(location));
     }
+}
+
+/// One API call the way curl makes it: JSON body, optional bearer token, no cookies,
+/// no Origin.
+pub async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(path);
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let body = body.map_or_else(Body::empty, |body| Body::from(body.to_owned()));
+    app.send(request.body(body).unwrap()).await
+}
+
+pub fn json_of(response: &TestResponse) -> Value {
+    assert_eq!(
+        response.header(header::CONTENT_TYPE),
+        Some("application/json"),
+        "{} {}",
+        response.status,
+        response.body
+    );
+    serde_json::from_str(&response.body).expect("a JSON body")
+}
+
+pub fn assert_answer(response: &TestResponse, status: StatusCode, msg: &str) {
+    assert_eq!(response.status, status, "{}", response.body);
+    assert_eq!(json_of(response), json!({ "msg": msg }));
+}
+
+pub async fn post_json(app: &TestApp, path: &str, body: &Value) -> TestResponse {
+    call(app, Method::POST, path, Some(&body.to_string()), None).await
+}
+
+/// Log lines the app writes while the returned guard lives, on this thread (the
+/// `#[tokio::test]` runtime runs every task of the test on it).
+pub fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    (logs.clone(), tracing::subscriber::set_default(subscriber))
+}
+
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+/// `POST /api/v1/login` with `user_agent`; the JSON body of a successful answer.
+pub async fn api_login(app: &TestApp, username: &str, user_agent: &str) -> Value {
+    let body = json!({"username": username, "password": PASSWORD}).to_string();
+    let request = Request::post("/api/v1/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::USER_AGENT, user_agent)
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    json_of(&response)
+}
+
+/// `POST /api/v1/refresh` with `token`.
+pub async fn api_refresh(app: &TestApp, token: &str) -> TestResponse {
+    post_json(app, "/api/v1/refresh", &json!({"refresh_token": token})).await
+}
+
+/// A string field of a JSON answer.
+pub fn text<'a>(body: &'a Value, field: &str) -> &'a str {
+    body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {body}"))
+}
+
+/// An API call made with the access token of `pair`, a login or refresh answer.
+pub async fn api_as(app: &TestApp, method: Method, path: &str, pair: &Value) -> TestResponse {
+    call(app, method, path, None, Some(text(pair, "access_token"))).await
 }

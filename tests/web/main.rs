@@ -9,5 +9,7 @@ mod helpers;
 mod input;
 mod journeys;
 mod pages;
+mod renewal;
+mod session_list;
 mod sessions;
 mod tokens;

@@ -23,7 +23,8 @@ async fn the_profile_shows_the_account_and_is_never_cached() {
         "ida@example.com",
         "active",
         "Member since",
-        "Signed in until",
+        "Signed in since",
+        r#"href="/sessions""#,
         "Log out",
     ] {
         assert!(profile.body.contains(expected), "missing {expected:?}");

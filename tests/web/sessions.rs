@@ -3,20 +3,26 @@
 use axum::http::{StatusCode, header};
 use tower_cookies::cookie::SameSite;
 
-use crate::helpers::{Client, PASSWORD, spawn_app};
+use crate::helpers::{Client, PASSWORD, REFRESH_COOKIE, SESSION_COOKIE, spawn_app};
 
 #[tokio::test]
-async fn the_session_cookie_is_http_only_lax_host_only_and_secure() {
+async fn both_session_cookies_are_http_only_lax_host_only_and_secure() {
     let app = spawn_app();
     let response = app.register("rosalind", PASSWORD, Client::Hydrated).await;
-    let cookie = response.set_cookie().expect("a session cookie");
-    assert_eq!(cookie.name(), "__Host-keycard_session");
-    assert_eq!(cookie.http_only(), Some(true));
-    assert_eq!(cookie.secure(), Some(true));
-    assert_eq!(cookie.same_site(), Some(SameSite::Lax));
-    assert_eq!(cookie.path(), Some("/"));
-    assert_eq!(cookie.domain(), None);
-    assert_eq!(cookie.max_age(), Some(time::Duration::hours(1)));
+    let lifetimes = [
+        (SESSION_COOKIE, time::Duration::minutes(15)),
+        (REFRESH_COOKIE, time::Duration::days(7)),
+    ];
+    for (name, lifetime) in lifetimes {
+        let cookie = response.cookie(name).expect("the cookie is set");
+        assert!(!cookie.value().is_empty());
+        assert_eq!(cookie.http_only(), Some(true), "{name}");
+        assert_eq!(cookie.secure(), Some(true), "{name}");
+        assert_eq!(cookie.same_site(), Some(SameSite::Lax), "{name}");
+        assert_eq!(cookie.path(), Some("/"), "{name}");
+        assert_eq!(cookie.domain(), None, "{name}");
+        assert_eq!(cookie.max_age(), Some(lifetime), "{name}");
+    }
 }
 
 #[tokio::test]

@@ -10,19 +10,26 @@ use crate::app::AuthFnError;
 pub fn form_error<T: 'static>(
     result: impl With<Value = Option<Result<T, AuthFnError>>> + Send + Sync + 'static,
 ) -> Signal<Option<AuthFnError>> {
-    let query = use_query_map();
+    let redirected = redirected_error();
     Signal::derive(move || {
         result.with(|result| match result {
             Some(Err(error)) => Some(*error),
             Some(Ok(_)) => None,
-            None => {
-                let query = query.read();
-                let detail = query.get("detail");
-                query
-                    .get("error")
-                    .and_then(|code| AuthFnError::from_code(&code, detail.as_deref()))
-            }
+            None => redirected.get(),
         })
+    })
+}
+
+/// The error a no-JavaScript form post was redirected back with, from the URL's `error`
+/// and `detail`.
+pub fn redirected_error() -> Signal<Option<AuthFnError>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        let detail = query.get("detail");
+        query
+            .get("error")
+            .and_then(|code| AuthFnError::from_code(&code, detail.as_deref()))
     })
 }
 

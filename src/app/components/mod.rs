@@ -7,7 +7,7 @@ mod submit_button;
 mod text_field;
 
 pub use auth_card::AuthCard;
-pub use form_alert::{FormAlert, form_error};
+pub use form_alert::{FormAlert, form_error, redirected_error};
 pub use logout_button::LogoutButton;
 pub use submit_button::SubmitButton;
 pub use text_field::{TextField, clear_on_error};

@@ -44,8 +44,11 @@ fn ProfileCard(profile: ProfileView) -> impl IntoView {
                     <dd><span class="badge">{profile.status}</span></dd>
                 </div>
                 <div><dt>"Member since"</dt><dd>{profile.member_since}</dd></div>
-                <div><dt>"Signed in until"</dt><dd>{profile.session_expires}</dd></div>
+                <div><dt>"Signed in since"</dt><dd>{profile.signed_in_since}</dd></div>
             </dl>
+            <nav class="account-links" aria-label="Your account">
+                <a href="/sessions">"Sessions"</a>
+            </nav>
             <LogoutButton/>
         </section>
     }

@@ -21,6 +21,8 @@ pub enum ApiError {
     UserExists,
     #[error("Bad username or password")]
     BadCredentials,
+    #[error("Missing refresh_token")]
+    MissingRefreshToken,
     #[error("Missing Authorization Header")]
     MissingToken,
     #[error("The Authorization header must be 'Bearer <token>'")]
@@ -29,11 +31,13 @@ pub enum ApiError {
     TokenRefused(Rejection),
     #[error("{}", AuthFnError::TooManyAttempts { retry_after_seconds: *.0 })]
     TooManyAttempts(u64),
+    #[error("Recent sign-in required")]
+    RecentSignInRequired,
+    #[error("No such session")]
+    SessionNotFound,
     #[error("The request body is not valid JSON")]
     MalformedJson,
-    #[error(
-        "The request body must be a JSON object whose username and password are strings, and email a string or null"
-    )]
+    #[error("The request body must be a JSON object whose fields are strings (email may be null)")]
     WrongShape,
     #[error("Send the body as JSON, with Content-Type: application/json")]
     NotJson,
@@ -56,6 +60,11 @@ fn token_message(rejection: Rejection) -> &'static str {
         Rejection::Revoked => "Token has been revoked",
         Rejection::InvalidToken => "Token is invalid",
         Rejection::AccountGone => "The token's account no longer exists",
+        Rejection::SessionEnded => "The session has ended; log in again",
+        Rejection::UnknownRefreshToken => "Refresh token is invalid or has expired",
+        Rejection::RefreshTokenReused => {
+            "Refresh token was already used, so its session has been ended; log in again"
+        }
     }
 }
 
@@ -68,6 +77,8 @@ impl From<AuthError> for ApiError {
             AuthError::Throttled(retry_after) => Self::TooManyAttempts(retry_after.whole_seconds()),
             AuthError::Unauthenticated(Rejection::MissingToken) => Self::MissingToken,
             AuthError::Unauthenticated(rejection) => Self::TokenRefused(rejection),
+            AuthError::RecentSignInRequired => Self::RecentSignInRequired,
+            AuthError::SessionNotFound => Self::SessionNotFound,
             AuthError::Unavailable(unavailable) => {
                 log_unavailable(&unavailable);
                 Self::Unavailable
@@ -96,6 +107,7 @@ impl ApiError {
             // common password keeps them all and is refused for what it is.
             Self::Invalid(CredentialError::PasswordTooCommon) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingCredentials
+            | Self::MissingRefreshToken
             | Self::Invalid(_)
             | Self::MalformedJson
             | Self::WrongShape => StatusCode::BAD_REQUEST,
@@ -103,10 +115,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             Self::UserExists => StatusCode::CONFLICT,
+            Self::RecentSignInRequired => StatusCode::FORBIDDEN,
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::SessionNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,9 +1,10 @@
-//! The four endpoints: parse the JSON or the bearer token, call the auth core, answer
-//! in the Flask tutorial's shapes.
+//! The account endpoints (register, login, logout, user) in the Flask tutorial's
+//! shapes, and the two extractors every endpoint uses: a JSON object body and the
+//! bearer token's session.
 
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Extension, Json};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -13,17 +14,35 @@ use super::super::AppState;
 use super::super::security::ClientAddress;
 use super::error::{ApiError, Message};
 use super::schema::{LoginRequest, RegisterRequest};
-use crate::auth::{AuthService, Session};
+
+use crate::auth::{AuthService, ClientInfo, Session, SignedIn, UserAgent};
 use crate::domain::{Email, Password, Username};
 
-/// A signed-in session for a non-browser client.
+/// A signed-in session for a non-browser client: a short access token for requests,
+/// and a refresh token for `POST /api/v1/refresh` when it expires.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessToken {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
-    /// Seconds until the token expires.
+    /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// Opaque; use it once. Every refresh returns the next one.
+    pub refresh_token: String,
+    /// Seconds until the session ends unless it is used (refreshed) again.
+    pub refresh_expires_in: u64,
+}
+
+impl AccessToken {
+    pub fn new(signed_in: &SignedIn) -> Self {
+        Self {
+            access_token: signed_in.access.token.clone(),
+            token_type: "Bearer",
+            expires_in: signed_in.access_seconds_left(),
+            refresh_token: signed_in.refresh.token.reveal(),
+            refresh_expires_in: signed_in.refresh_seconds_left(),
+        }
+    }
 }
 
 /// The signed-in account.
@@ -53,10 +72,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
 
 /// The signed-in user behind the `Authorization: Bearer` header. Cookies and query
 /// strings are never looked at.
-pub struct BearerSession {
-    session: Session,
-    token: String,
-}
+pub struct BearerSession(pub Session);
 
 impl FromRequestParts<AppState> for BearerSession {
     type Rejection = ApiError;
@@ -76,8 +92,7 @@ impl FromRequestParts<AppState> for BearerSession {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim().to_owned())
             .ok_or(ApiError::NotBearer)?;
-        let session = state.auth.current_user(Some(&token)).await?;
-        Ok(Self { session, token })
+        Ok(Self(state.auth.current_user(Some(&token)).await?))
     }
 }
 
@@ -125,7 +140,8 @@ pub async fn register(
     let password = Password::parse(password).map_err(ApiError::Invalid)?;
     let email =
         Email::parse_optional(request.email.as_deref().unwrap_or("")).map_err(ApiError::Invalid)?;
-    auth.register(username, email, password, client).await?;
+    auth.create_account(username, email, password, client)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Message::new("User created successfully"),
@@ -153,29 +169,35 @@ pub async fn register(
 )]
 pub async fn login(
     State(auth): State<AuthService>,
-    Extension(ClientAddress(client)): Extension<ClientAddress>,
+    Extension(ClientAddress(address)): Extension<ClientAddress>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<AccessToken>, ApiError> {
     let (username, password) = required(&request.username, &request.password)?;
     // A name or password that could never have been registered is simply wrong.
     let username = Username::parse(username).map_err(|_| ApiError::BadCredentials)?;
     let password = Password::parse(password).map_err(|_| ApiError::BadCredentials)?;
-    let issued = auth.login(username, password, client).await?;
-    Ok(Json(AccessToken {
-        access_token: issued.token,
-        token_type: "Bearer",
-        expires_in: auth.token_lifetime().as_secs(),
-    }))
+    let client = ClientInfo {
+        address,
+        user_agent: UserAgent::from_header(
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|value| value.to_str().ok()),
+        ),
+    };
+    let signed_in = auth.login(username, password, &client).await?;
+    Ok(Json(AccessToken::new(&signed_in)))
 }
 
-/// Revoke the bearer token, everywhere at once.
+/// Sign out: the bearer token's session ends, so its access and refresh tokens stop
+/// working everywhere at once.
 #[utoipa::path(
     delete,
     path = "/api/v1/logout",
     tag = "sessions",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The token is revoked", body = Message,
+        (status = 200, description = "The token is revoked and its session ended", body = Message,
             example = json!({"msg": "Token revoked"})),
         (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message,
             headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"))),
@@ -184,9 +206,9 @@ pub async fn login(
 )]
 pub async fn logout(
     State(auth): State<AuthService>,
-    bearer: BearerSession,
+    BearerSession(session): BearerSession,
 ) -> Result<Json<Message>, ApiError> {
-    auth.logout(&bearer.token).await?;
+    auth.logout(&session).await?;
     Ok(Message::new("Token revoked"))
 }
 
@@ -203,8 +225,8 @@ pub async fn logout(
         (status = 503, description = "The database cannot be read now; try again", body = Message),
     )
 )]
-pub async fn user(bearer: BearerSession) -> Json<UserView> {
-    let user = bearer.session.user;
+pub async fn user(BearerSession(session): BearerSession) -> Json<UserView> {
+    let user = session.user;
     Json(UserView {
         username: user.username,
         email: user.email,

@@ -6,6 +6,7 @@
 mod error;
 mod handlers;
 mod schema;
+mod sessions;
 
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -33,6 +34,12 @@ pub fn api_routes() -> Router<AppState> {
         .route("/login", post(handlers::login))
         .route("/logout", delete(handlers::logout))
         .route("/user", get(handlers::user))
+        .route("/refresh", post(sessions::refresh))
+        .route(
+            "/sessions",
+            get(sessions::list).delete(sessions::end_others),
+        )
+        .route("/sessions/{id}", delete(sessions::end_one))
         .route("/openapi.json", get(openapi_document))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -44,9 +51,18 @@ pub fn api_routes() -> Router<AppState> {
 #[openapi(
     info(
         title = "Keycard API",
-        description = "Accounts and bearer tokens for non-browser clients. The same accounts, tokens and revocations as the Keycard web pages.",
+        description = "Accounts, sessions and bearer tokens for non-browser clients. The same accounts, sessions, tokens and revocations as the Keycard web pages.",
     ),
-    paths(handlers::register, handlers::login, handlers::logout, handlers::user),
+    paths(
+        handlers::register,
+        handlers::login,
+        handlers::logout,
+        handlers::user,
+        sessions::refresh,
+        sessions::list,
+        sessions::end_one,
+        sessions::end_others,
+    ),
     modifiers(&BearerScheme),
 )]
 pub struct ApiDocument;

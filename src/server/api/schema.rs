@@ -7,6 +7,7 @@ use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, SchemaType, T
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::auth::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN};
 use crate::domain::{
     EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH, USERNAME_LENGTH,
     USERNAME_PATTERN, password_rule, username_rule,
@@ -28,6 +29,32 @@ pub struct LoginRequest {
     pub username: Option<String>,
     pub password: Option<String>,
 }
+
+/// What `POST /api/v1/refresh` takes.
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: Option<String>,
+}
+
+impl PartialSchema for RefreshRequest {
+    fn schema() -> RefOr<Schema> {
+        let token = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(REFRESH_TOKEN_LENGTH))
+            .max_length(Some(REFRESH_TOKEN_LENGTH))
+            .pattern(Some(REFRESH_TOKEN_PATTERN))
+            .description(Some(
+                "The refresh token from the last login or refresh. Each one works once.",
+            ));
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("refresh_token", token)
+            .required("refresh_token")
+            .into()
+    }
+}
+
+impl ToSchema for RefreshRequest {}
 
 const USERNAME: &str = "Username";
 const PASSWORD: &str = "Password";

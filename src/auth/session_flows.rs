@@ -1,0 +1,586 @@
+//! What a signed-in person (or an attacker holding a token) can do with sessions:
+//! renew one with its refresh token, list them, end one or all the others, confirm the
+//! password again; and the pruning of those that can no longer be used.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::error::{AuthError, Rejection};
+use super::guard::Session;
+use super::refresh_token::RefreshToken;
+use super::service::AuthService;
+use super::sessions::{
+    EndReason, IssuedRefreshToken, Redemption, SessionId, SessionSummary, SignedIn,
+    end_other_sessions, end_session, list_live_sessions, prune_sessions, record_password_entry,
+    redeem_refresh_token,
+};
+use super::users::find_credentials_by_id;
+use crate::db::DbError;
+use crate::domain::Password;
+
+/// What ending a session by its id did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The caller's own session: a logout.
+    ThisSession,
+    AnotherSession,
+}
+
+impl AuthService {
+    /// Renews a session: the presented refresh token is replaced by its successor and a
+    /// new access token is signed. The token replaced moments ago, presented again within
+    /// the grace period, gets the same successor (two tabs racing are not an attack); any
+    /// older token ends the whole session, since it means someone else has a copy.
+    pub async fn refresh(&self, presented: &RefreshToken) -> Result<SignedIn, AuthError> {
+        let successor = presented.successor(&self.successor_key)?;
+        let policy = self.sessions;
+        let now = OffsetDateTime::now_utc();
+        let tokens = (presented.clone(), successor.clone());
+        let redemption = self
+            .db
+            .write(move |connection| {
+                let (presented, successor) = tokens;
+                redeem_refresh_token(connection, &presented, &successor, &policy, now)
+                    .map_err(DbError::from)
+            })
+            .await?;
+        let (user, session, times) = match redemption {
+            Redemption::Rotated {
+                user_id,
+                session,
+                times,
+            }
+            | Redemption::Raced {
+                user_id,
+                session,
+                times,
+            } => (user_id, session, times),
+            Redemption::Reused { user_id, session } => {
+                tracing::warn!(
+                    target: "keycard::security",
+                    user_id = user_id.0,
+                    session = session.as_str(),
+                    "refresh token reused: session ended"
+                );
+                return Err(Rejection::RefreshTokenReused.into());
+            }
+            Redemption::Ended => return Err(Rejection::SessionEnded.into()),
+            Redemption::Unknown => return Err(Rejection::UnknownRefreshToken.into()),
+        };
+        Ok(SignedIn {
+            access: self.tokens.issue_token(user, &session, now)?,
+            refresh: IssuedRefreshToken {
+                token: successor,
+                expires_at: self
+                    .sessions
+                    .ends_at(times.created_at, times.last_active_at),
+            },
+            session_id: session,
+        })
+    }
+
+    /// The live sessions of the signed-in user: the current one first, then the most
+    /// recently active.
+    pub async fn list_sessions(&self, session: &Session) -> Result<Vec<SessionSummary>, AuthError> {
+        let user = session.user.id;
+        let policy = self.sessions;
+        let stored = self
+            .db
+            .run(move |connection| {
+                list_live_sessions(connection, user, &policy, OffsetDateTime::now_utc())
+                    .map_err(DbError::from)
+            })
+            .await?;
+        let mut summaries: Vec<SessionSummary> = stored
+            .into_iter()
+            .map(|row| row.summary(session.id()))
+            .collect();
+        summaries.sort_by_key(|summary| !summary.current);
+        Ok(summaries)
+    }
+
+    /// Ends the session `id` of the signed-in user. Their own is a logout; another needs
+    /// a recent password; an id that is not a live session of theirs is not found,
+    /// whether it belongs to nobody or to someone else.
+    pub async fn end_session_by_id(
+        &self,
+        session: &Session,
+        id: &SessionId,
+    ) -> Result<Ended, AuthError> {
+        if id == session.id() {
+            self.logout(session).await?;
+            return Ok(Ended::ThisSession);
+        }
+        self.require_recent_password(session)?;
+        let user = session.user.id;
+        let policy = self.sessions;
+        let target = id.clone();
+        let ended = self
+            .db
+            .write(move |connection| {
+                end_session(
+                    connection,
+                    user,
+                    &target,
+                    EndReason::EndedFromAnotherSession,
+                    &policy,
+                    OffsetDateTime::now_utc(),
+                )
+                .map_err(DbError::from)
+            })
+            .await?;
+        if !ended {
+            return Err(AuthError::SessionNotFound);
+        }
+        tracing::info!(user_id = user.0, "ended a session from another session");
+        Ok(Ended::AnotherSession)
+    }
+
+    /// Ends every session of the signed-in user but this one; needs a recent password.
+    /// Returns how many were ended.
+    pub async fn end_other_sessions(&self, session: &Session) -> Result<usize, AuthError> {
+        self.require_recent_password(session)?;
+        let user = session.user.id;
+        let keep = session.id().clone();
+        let policy = self.sessions;
+        let ended = self
+            .db
+            .write(move |connection| {
+                end_other_sessions(connection, user, &keep, &policy, OffsetDateTime::now_utc())
+                    .map_err(DbError::from)
+            })
+            .await?;
+        tracing::info!(user_id = user.0, ended, "signed out the other sessions");
+        Ok(ended)
+    }
+
+    /// Checks the password again within this session, which then counts as recently
+    /// signed in. A wrong one counts as a failed login, under the same limits.
+    pub async fn confirm_password(
+        &self,
+        session: &Session,
+        password: Password,
+        client: IpAddr,
+    ) -> Result<(), AuthError> {
+        let user = session.user.id;
+        let stored = self
+            .db
+            .run(move |connection| find_credentials_by_id(connection, user).map_err(DbError::from))
+            .await?;
+        let Some(account_key) = stored.as_ref().map(|stored| stored.username_key.clone()) else {
+            return Err(Rejection::AccountGone.into());
+        };
+        self.check_password(&account_key, stored, password, client)
+            .await?;
+        let id = session.id().clone();
+        self.db
+            .write(move |connection| {
+                record_password_entry(connection, &id, OffsetDateTime::now_utc())
+                    .map_err(DbError::from)
+            })
+            .await?;
+        tracing::info!(user_id = user.0, "password confirmed");
+        Ok(())
+    }
+
+    /// Whether the signed-in user must confirm their password before ending sessions.
+    pub fn needs_recent_password(&self, session: &Session) -> bool {
+        !self
+            .sessions
+            .is_recent_password(session.times.password_at, OffsetDateTime::now_utc())
+    }
+
+    fn require_recent_password(&self, session: &Session) -> Result<(), AuthError> {
+        if self.needs_recent_password(session) {
+            return Err(AuthError::RecentSignInRequired);
+        }
+        Ok(())
+    }
+
+    /// Deletes the sessions and revoked token ids that can no longer be used.
+    pub async fn prune_expired(&self) -> Result<usize, AuthError> {
+        let policy = self.sessions;
+        let pruned = self
+            .db
+            .write(move |connection| {
+                prune_sessions(connection, &policy, OffsetDateTime::now_utc())
+                    .map_err(DbError::from)
+            })
+            .await?;
+        Ok(pruned)
+    }
+
+    /// Prunes every `interval` for as long as the process runs; a failure is logged and
+    /// tried again next time.
+    pub async fn prune_periodically(self, interval: Duration) {
+        let mut ticks = tokio::time::interval(interval);
+        loop {
+            ticks.tick().await;
+            match self.prune_expired().await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "pruned sessions that can no longer be used"),
+                Err(error) => tracing::warn!(%error, "could not prune expired sessions"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::auth::sessions::SessionPolicy;
+    use crate::auth::testing::{PASSWORD, client, logged_in, service, service_with, signed_up};
+    use crate::domain::{Password, Username};
+
+    fn policy(change: impl FnOnce(&mut SessionPolicy)) -> SessionPolicy {
+        let mut policy = SessionPolicy::default();
+        change(&mut policy);
+        policy
+    }
+
+    async fn sleep_seconds(seconds: f64) {
+        tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_is_a_session_with_an_unguessable_id_listed_as_this_device() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let signed_in = signed_up(&auth).await;
+        assert_eq!(signed_in.session_id.as_str().len(), 32);
+        let session = auth
+            .current_user(Some(&signed_in.access.token))
+            .await
+            .unwrap();
+        assert_ne!(session.id().as_str(), session.user.id.0.to_string());
+        let listed = auth.list_sessions(&session).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].current);
+        assert_eq!(listed[0].device, "curl");
+        assert_eq!(listed[0].address, "127.0.0.1");
+        let other = logged_in(
+            &auth,
+            "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Firefox/133.0",
+        )
+        .await;
+        let listed = auth.list_sessions(&session).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(listed[0].current, "the current session comes first");
+        assert_eq!(listed[1].id, other.session_id);
+        assert_eq!(listed[1].device, "Firefox on Android");
+    }
+
+    #[tokio::test]
+    async fn a_refresh_rotates_the_token_and_the_old_one_is_spent() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| p.refresh_reuse_grace = Duration::ZERO),
+        )
+        .await;
+        let first = signed_up(&auth).await;
+        let second = auth.refresh(&first.refresh.token).await.unwrap();
+        assert_ne!(second.refresh.token, first.refresh.token);
+        assert_ne!(second.access.token, first.access.token);
+        assert_eq!(second.session_id, first.session_id);
+        let third = auth.refresh(&second.refresh.token).await.unwrap();
+        assert!(auth.current_user(Some(&third.access.token)).await.is_ok());
+        // The first token, two generations old, is theft whatever the grace period.
+        assert!(matches!(
+            auth.refresh(&first.refresh.token).await,
+            Err(AuthError::Unauthenticated(Rejection::RefreshTokenReused))
+        ));
+        for access in [&first.access.token, &third.access.token] {
+            assert!(matches!(
+                auth.current_user(Some(access)).await,
+                Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+            ));
+        }
+        assert!(matches!(
+            auth.refresh(&third.refresh.token).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_token_just_replaced_works_again_within_the_grace_period() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let first = signed_up(&auth).await;
+        let winner = auth.refresh(&first.refresh.token).await.unwrap();
+        let loser = auth.refresh(&first.refresh.token).await.unwrap();
+        assert_eq!(loser.refresh.token, winner.refresh.token);
+        assert!(auth.current_user(Some(&loser.access.token)).await.is_ok());
+        let next = auth.refresh(&loser.refresh.token).await.unwrap();
+        assert!(auth.current_user(Some(&next.access.token)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn two_refreshes_at_once_both_succeed_in_one_live_session() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let first = signed_up(&auth).await;
+        let (one, two) = tokio::join!(
+            auth.refresh(&first.refresh.token),
+            auth.refresh(&first.refresh.token)
+        );
+        let (one, two) = (one.unwrap(), two.unwrap());
+        assert_eq!(one.refresh.token, two.refresh.token);
+        let session = auth.current_user(Some(&one.access.token)).await.unwrap();
+        assert_eq!(auth.list_sessions(&session).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_replaced_token_after_the_grace_period_ends_the_session() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| p.refresh_reuse_grace = Duration::from_secs(1)),
+        )
+        .await;
+        let first = signed_up(&auth).await;
+        let second = auth.refresh(&first.refresh.token).await.unwrap();
+        sleep_seconds(2.2).await;
+        assert!(matches!(
+            auth.refresh(&first.refresh.token).await,
+            Err(AuthError::Unauthenticated(Rejection::RefreshTokenReused))
+        ));
+        assert!(matches!(
+            auth.refresh(&second.refresh.token).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_refresh_token_is_refused_and_ends_nothing() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let signed_in = signed_up(&auth).await;
+        let stranger = RefreshToken::generate().unwrap();
+        assert!(matches!(
+            auth.refresh(&stranger).await,
+            Err(AuthError::Unauthenticated(Rejection::UnknownRefreshToken))
+        ));
+        assert!(auth.refresh(&signed_in.refresh.token).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_session_unused_for_the_idle_timeout_is_over() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| p.idle_timeout = Duration::from_secs(1)),
+        )
+        .await;
+        let signed_in = signed_up(&auth).await;
+        assert!(
+            auth.current_user(Some(&signed_in.access.token))
+                .await
+                .is_ok()
+        );
+        sleep_seconds(2.5).await;
+        assert!(matches!(
+            auth.current_user(Some(&signed_in.access.token)).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+        assert!(matches!(
+            auth.refresh(&signed_in.refresh.token).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_session_in_use_lasts_past_the_idle_timeout_but_not_past_its_lifetime() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| {
+                p.idle_timeout = Duration::from_secs(2);
+                p.lifetime = Duration::from_secs(4);
+            }),
+        )
+        .await;
+        let mut signed_in = signed_up(&auth).await;
+        for _ in 0..3 {
+            sleep_seconds(1.2).await;
+            signed_in = auth.refresh(&signed_in.refresh.token).await.unwrap();
+        }
+        sleep_seconds(1.5).await;
+        assert!(matches!(
+            auth.refresh(&signed_in.refresh.token).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+        assert!(matches!(
+            auth.current_user(Some(&signed_in.access.token)).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+    }
+
+    #[tokio::test]
+    async fn ending_another_session_needs_a_recent_password() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| p.reauthentication_window = Duration::from_secs(1)),
+        )
+        .await;
+        let laptop = signed_up(&auth).await;
+        let phone = logged_in(&auth, "Firefox/133.0").await;
+        sleep_seconds(2.2).await;
+        let session = auth.current_user(Some(&laptop.access.token)).await.unwrap();
+        assert!(auth.needs_recent_password(&session));
+        assert!(matches!(
+            auth.end_session_by_id(&session, &phone.session_id).await,
+            Err(AuthError::RecentSignInRequired)
+        ));
+        assert!(matches!(
+            auth.end_other_sessions(&session).await,
+            Err(AuthError::RecentSignInRequired)
+        ));
+        let wrong = Password::parse("not the password").unwrap();
+        assert!(matches!(
+            auth.confirm_password(&session, wrong, client("curl").address)
+                .await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        let right = Password::parse(PASSWORD).unwrap();
+        auth.confirm_password(&session, right, client("curl").address)
+            .await
+            .unwrap();
+        let session = auth.current_user(Some(&laptop.access.token)).await.unwrap();
+        assert!(!auth.needs_recent_password(&session));
+        assert_eq!(
+            auth.end_session_by_id(&session, &phone.session_id)
+                .await
+                .unwrap(),
+            Ended::AnotherSession
+        );
+        assert!(matches!(
+            auth.current_user(Some(&phone.access.token)).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+        assert!(auth.refresh(&phone.refresh.token).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn someone_elses_session_and_an_unknown_one_are_both_not_found() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let grace = signed_up(&auth).await;
+        let alan = auth
+            .register(
+                Username::parse("alan").unwrap(),
+                None,
+                Password::parse(PASSWORD).unwrap(),
+                &client("curl"),
+            )
+            .await
+            .unwrap();
+        let session = auth.current_user(Some(&grace.access.token)).await.unwrap();
+        for id in [alan.session_id.clone(), SessionId::generate().unwrap()] {
+            assert!(matches!(
+                auth.end_session_by_id(&session, &id).await,
+                Err(AuthError::SessionNotFound)
+            ));
+        }
+        assert!(auth.current_user(Some(&alan.access.token)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn ending_your_own_session_by_id_is_a_logout() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let signed_in = signed_up(&auth).await;
+        let session = auth
+            .current_user(Some(&signed_in.access.token))
+            .await
+            .unwrap();
+        assert_eq!(
+            auth.end_session_by_id(&session, &signed_in.session_id)
+                .await
+                .unwrap(),
+            Ended::ThisSession
+        );
+        assert!(
+            auth.current_user(Some(&signed_in.access.token))
+                .await
+                .is_err()
+        );
+        assert!(auth.refresh(&signed_in.refresh.token).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn signing_out_the_others_keeps_this_session_and_counts_the_rest() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let here = signed_up(&auth).await;
+        let others = [
+            logged_in(&auth, "Firefox/133.0").await,
+            logged_in(&auth, "curl/8").await,
+        ];
+        let session = auth.current_user(Some(&here.access.token)).await.unwrap();
+        assert_eq!(auth.end_other_sessions(&session).await.unwrap(), 2);
+        assert_eq!(auth.end_other_sessions(&session).await.unwrap(), 0);
+        for other in &others {
+            assert!(auth.current_user(Some(&other.access.token)).await.is_err());
+            assert!(auth.refresh(&other.refresh.token).await.is_err());
+        }
+        assert!(auth.current_user(Some(&here.access.token)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn pruning_deletes_what_can_no_longer_be_used_and_keeps_the_rest() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| p.idle_timeout = Duration::from_secs(2)),
+        )
+        .await;
+        let ended = signed_up(&auth).await;
+        let session = auth.current_user(Some(&ended.access.token)).await.unwrap();
+        auth.logout(&session).await.unwrap();
+        let idle = logged_in(&auth, "curl").await;
+        sleep_seconds(1.5).await;
+        let live = logged_in(&auth, "curl").await;
+        sleep_seconds(1.6).await;
+        assert_eq!(auth.prune_expired().await.unwrap(), 2);
+        let count = |table: &'static str| {
+            let auth = auth.clone();
+            async move {
+                auth.db
+                    .run(move |connection| {
+                        connection
+                            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                                row.get::<_, i64>(0)
+                            })
+                            .map_err(DbError::from)
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(count("sessions").await, 1);
+        assert_eq!(count("refresh_tokens").await, 1);
+        assert!(auth.refresh(&live.refresh.token).await.is_ok());
+        assert!(auth.refresh(&idle.refresh.token).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_database_keeps_only_fingerprints_of_refresh_tokens() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let signed_in = signed_up(&auth).await;
+        drop(auth);
+        let bytes = std::fs::read(directory.path().join("core.db")).unwrap();
+        let wal = std::fs::read(directory.path().join("core.db-wal")).unwrap_or_default();
+        let token = signed_in.refresh.token.reveal();
+        for file in [bytes, wal] {
+            let text = String::from_utf8_lossy(&file);
+            assert!(!text.contains(&token));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! What the core's unit tests share: a service on a temporary database, a client, and
+//! a signed-up account.
+
+use super::device::{ClientInfo, UserAgent};
+use super::sessions::{SessionPolicy, SignedIn};
+use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
+use crate::db::Db;
+use crate::domain::{Password, Username};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub async fn service(directory: &tempfile::TempDir) -> AuthService {
+    service_with(directory, SessionPolicy::default()).await
+}
+
+pub async fn service_with(directory: &tempfile::TempDir, sessions: SessionPolicy) -> AuthService {
+    let db = Db::open(
+        &directory.path().join("core.db"),
+        crate::db::DEFAULT_BUSY_TIMEOUT,
+    )
+    .unwrap();
+    let secret = JwtSecret::new(vec![9; 32]).unwrap();
+    AuthService::new(
+        db,
+        &secret,
+        PasswordHasher::new(2).unwrap(),
+        ThrottlePolicy::default(),
+        sessions,
+    )
+    .unwrap()
+}
+
+pub fn client(user_agent: &str) -> ClientInfo {
+    ClientInfo {
+        address: std::net::Ipv4Addr::LOCALHOST.into(),
+        user_agent: UserAgent::from_header(Some(user_agent)),
+    }
+}
+
+/// Signs up "grace" and returns the sign-in.
+pub async fn signed_up(auth: &AuthService) -> SignedIn {
+    auth.register(
+        Username::parse("grace").unwrap(),
+        None,
+        Password::parse(PASSWORD).unwrap(),
+        &client("curl/8.5.0"),
+    )
+    .await
+    .unwrap()
+}
+
+/// Logs "grace" in again from `user_agent`: another session of the same account.
+pub async fn logged_in(auth: &AuthService, user_agent: &str) -> SignedIn {
+    auth.login(
+        Username::parse("grace").unwrap(),
+        Password::parse(PASSWORD).unwrap(),
+        &client(user_agent),
+    )
+    .await
+    .unwrap()
+}

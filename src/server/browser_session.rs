@@ -1,0 +1,96 @@
+//! Who a browser request is signed in as, worked out once per page or server-function
+//! request before anything renders: from the access cookie, or, when that has expired
+//! or is gone, by renewing the session with the refresh cookie, setting both cookies on
+//! this very response. Pages, the page guard and server functions then all read the
+//! same answer from the request.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_cookies::Cookies;
+
+use super::api::is_api_path;
+use super::server_fn::to_public_error;
+use super::state::{AppState, Services};
+use crate::app::AuthFnError;
+use crate::auth::{AuthError, RefreshToken, Rejection, Session};
+
+/// The signed-in state of one browser request.
+#[derive(Debug, Clone)]
+pub enum BrowserSession {
+    SignedIn(Session),
+    SignedOut,
+    /// The state could not be worked out (the database is unavailable): never treated
+    /// as signed in, and the cookies are kept for when it is back.
+    Failed(AuthFnError),
+}
+
+/// Resolves the request's session for every page and server function. API calls read
+/// only their bearer token, and files (a last path segment with a dot) carry no session,
+/// so neither costs a look-up or ever rotates a refresh token.
+pub async fn resolve_browser_session(
+    State(state): State<AppState>,
+    cookies: Cookies,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'));
+    if is_api_path(path) || is_file {
+        return next.run(request).await;
+    }
+    let session = state.browser_session(&cookies).await;
+    request.extensions_mut().insert(session);
+    next.run(request).await
+}
+
+impl Services {
+    /// The signed-in user behind the request's cookies. An access token that is gone or
+    /// expired is renewed with the refresh token; cookies the guard refuses are cleared
+    /// so the browser stops sending them.
+    async fn browser_session(&self, cookies: &Cookies) -> BrowserSession {
+        let access = self.session_cookies.access.read(cookies);
+        let refresh = self.session_cookies.refresh.read(cookies);
+        if access.is_none() && refresh.is_none() {
+            return BrowserSession::SignedOut;
+        }
+        match self.auth.current_user(access.as_deref()).await {
+            Ok(session) => BrowserSession::SignedIn(session),
+            Err(AuthError::Unauthenticated(Rejection::MissingToken | Rejection::Expired))
+                if refresh.is_some() =>
+            {
+                self.renew(cookies, refresh.as_deref().unwrap_or_default())
+                    .await
+            }
+            Err(error) => self.signed_out_or_failed(cookies, error),
+        }
+    }
+
+    async fn renew(&self, cookies: &Cookies, refresh: &str) -> BrowserSession {
+        let Some(token) = RefreshToken::parse(refresh) else {
+            return self.signed_out_or_failed(cookies, Rejection::UnknownRefreshToken.into());
+        };
+        let renewed = match self.auth.refresh(&token).await {
+            Ok(renewed) => renewed,
+            Err(error) => return self.signed_out_or_failed(cookies, error),
+        };
+        self.session_cookies.set(cookies, &renewed);
+        match self.auth.current_user(Some(&renewed.access.token)).await {
+            Ok(session) => BrowserSession::SignedIn(session),
+            Err(error) => self.signed_out_or_failed(cookies, error),
+        }
+    }
+
+    fn signed_out_or_failed(&self, cookies: &Cookies, error: AuthError) -> BrowserSession {
+        match error {
+            AuthError::Unauthenticated(_) => {
+                self.session_cookies.clear(cookies);
+                BrowserSession::SignedOut
+            }
+            other => BrowserSession::Failed(to_public_error(other)),
+        }
+    }
+}
