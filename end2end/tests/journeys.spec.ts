@@ -149,7 +149,7 @@ test.describe("on a 360 px wide phone", () => {
   test("every page fits the screen without sideways scrolling", async ({ page }) => {
     const username = uniqueName("phone");
     await signUp(page, username);
-    for (const path of ["/profile", "/", "/login", "/register"]) {
+    for (const path of ["/profile", "/sessions", "/", "/login", "/register"]) {
       await page.goto(path);
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,

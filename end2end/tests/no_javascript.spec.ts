@@ -26,6 +26,7 @@ test("every page arrives complete, signed out and signed in", async ({ page }) =
   const signedIn: [string, RegExp][] = [
     ["/", new RegExp(`Signed in as ${username}[\\s\\S]*Profile[\\s\\S]*Log out`)],
     ["/profile", new RegExp(`${username}[\\s\\S]*Member since[\\s\\S]*Log out`)],
+    ["/sessions", /Sessions[\s\S]*This device[\s\S]*Last active/],
   ];
   // Several loads each: the fault this guards against showed in about one load of two.
   for (let load = 0; load < 10; load += 1) {
