@@ -24,6 +24,8 @@ const CONNECTIONS: u32 = 32;
 /// Connections for logins: a few more than the cores that run argon2.
 const LOGIN_CONNECTIONS: u32 = 8;
 const BLOCKLIST_ROWS: u32 = 1_000_000;
+/// Sessions renewed side by side in the refresh row, one wrk thread each.
+const REFRESH_CHAINS: usize = 4;
 const HASH_SAMPLES: u32 = 8;
 
 /// What the wrk script's `done` hook prints for one run.
@@ -50,6 +52,10 @@ struct Load<'a> {
     headers: Vec<(&'a str, String)>,
     body: Option<String>,
     connections: u32,
+    /// wrk threads; each has its own Lua state and at least one connection.
+    threads: u32,
+    /// Lua that replaces the fixed request, e.g. to chain one response into the next.
+    script: Option<String>,
 }
 
 impl<'a> Load<'a> {
@@ -60,6 +66,43 @@ impl<'a> Load<'a> {
             headers: Vec::new(),
             body: None,
             connections: CONNECTIONS,
+            threads: 1,
+            script: None,
+        }
+    }
+
+    /// Renews sessions for as long as it runs: one wrk thread and connection per
+    /// session, each sending the refresh token the last answer gave it, as a client
+    /// does. A token used twice would end its session and fail the run.
+    fn refresh_chains(tokens: &[String]) -> Self {
+        let list: Vec<String> = tokens.iter().map(|token| format!("{token:?}")).collect();
+        let script = format!(
+            r#"local tokens = {{{}}}
+local handed_out = 0
+function setup(thread)
+  handed_out = handed_out + 1
+  thread:set("token", tokens[handed_out])
+end
+function request()
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json"}},
+    '{{"refresh_token":"' .. token .. '"}}')
+end
+function response(status, headers, body)
+  local next_token = body:match('"refresh_token":"(%x+)"')
+  if next_token then token = next_token end
+end
+"#,
+            list.join(", ")
+        );
+        let count = u32::try_from(tokens.len()).expect("a few sessions");
+        Self {
+            path: "/api/v1/refresh",
+            method: "POST",
+            headers: Vec::new(),
+            body: None,
+            connections: count,
+            threads: count,
+            script: Some(script),
         }
     }
 
@@ -76,6 +119,9 @@ impl<'a> Load<'a> {
         }
         if let Some(body) = &self.body {
             let _ = writeln!(lua, "wrk.body = {body:?}");
+        }
+        if let Some(script) = &self.script {
+            lua.push_str(script);
         }
         lua.push_str(
             r#"done = function(summary, latency, requests)
@@ -97,7 +143,8 @@ end
         let script = scripts.join(format!("load{number}.lua"));
         std::fs::write(&script, self.script()).expect("the wrk script is written");
         Command::new("wrk")
-            .args(["--threads", "1", "--timeout", "10s"])
+            .args(["--timeout", "10s"])
+            .arg(format!("--threads={}", self.threads))
             .arg(format!("--connections={}", self.connections))
             .arg(format!("--duration={seconds}s"))
             .arg("--script")
@@ -162,7 +209,14 @@ async fn benchmark(seconds: u64) -> ExitCode {
         headers: vec![("Content-Type", "application/json".to_owned())],
         body: Some(format!(r#"{{"username":"bench","password":"{PASSWORD}"}}"#)),
         connections: LOGIN_CONNECTIONS,
+        threads: 1,
+        script: None,
     };
+    let mut refresh_tokens = Vec::new();
+    for _ in 0..REFRESH_CHAINS {
+        let answer = client.login("bench").await.expect("the bench user logs in");
+        refresh_tokens.push(answer.refresh_token());
+    }
 
     let bare = Load::get("/healthz").run(&base, seconds, scripts.path());
     let user = bearer().run(&base, seconds, scripts.path());
@@ -176,12 +230,16 @@ async fn benchmark(seconds: u64) -> ExitCode {
     let flood = finish(flood);
     seed_blocklist(&data.database(), BLOCKLIST_ROWS);
     let user_big_blocklist = bearer().run(&base, seconds, scripts.path());
+    // Last, because thousands of rotations a second grow SQLite's write-ahead log, which
+    // slows the reads measured after it until the next checkpoint.
+    let refreshes = Load::refresh_chains(&refresh_tokens).run(&base, seconds, scripts.path());
     let peak_kib = peak_memory_kib(server.pid());
     let runs = [
         &bare,
         &user,
         &profile,
         &logins,
+        &refreshes,
         &flood,
         &user_in_flood,
         &user_big_blocklist,
@@ -218,6 +276,13 @@ async fn benchmark(seconds: u64) -> ExitCode {
         login_share >= 0.90,
     );
     table.row(
+        "POST /api/v1/refresh (rotation)",
+        &refreshes,
+        &vs_bare(&refreshes),
+        "",
+        true,
+    );
+    table.row(
         "GET /api/v1/user during login flood",
         &user_in_flood,
         &vs_bare(&user_in_flood),
@@ -250,7 +315,7 @@ async fn benchmark(seconds: u64) -> ExitCode {
         if peak_mib < 150.0 { "met" } else { "MISSED" }
     );
     println!(
-        "{seconds} s per measurement, wrk 1 thread, {CONNECTIONS} connections ({LOGIN_CONNECTIONS} for logins); whole run {:.0} s",
+        "{seconds} s per measurement, wrk 1 thread, {CONNECTIONS} connections ({LOGIN_CONNECTIONS} for logins; {REFRESH_CHAINS} threads of one connection for refreshes); whole run {:.0} s",
         started.elapsed().as_secs_f64()
     );
     if failed > 0 {
