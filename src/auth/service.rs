@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use time::OffsetDateTime;
 
@@ -68,14 +68,6 @@ impl AuthService {
     /// Whether the database answers, so the service can take requests.
     pub async fn check_ready(&self) -> Result<(), DbError> {
         self.db.check().await
-    }
-
-    pub fn token_lifetime(&self) -> Duration {
-        self.tokens.lifetime()
-    }
-
-    pub fn session_policy(&self) -> &SessionPolicy {
-        &self.sessions
     }
 
     /// Creates an account without signing in (the JSON API's registration). `client` is

@@ -121,10 +121,6 @@ impl TokenKeys {
         })
     }
 
-    pub fn lifetime(&self) -> Duration {
-        self.lifetime
-    }
-
     /// Signs a token for `user` in `session`, valid from `now` for the configured
     /// lifetime, with a random 128-bit id so each one can be revoked on its own.
     pub fn issue_token(

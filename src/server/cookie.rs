@@ -25,10 +25,6 @@ impl AuthCookie {
         Self { name, secure }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     pub fn read(&self, cookies: &Cookies) -> Option<String> {
         cookies
             .get(&self.name)

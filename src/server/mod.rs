@@ -15,7 +15,7 @@ mod server_fn;
 mod state;
 
 pub use config::{Config, ConfigError};
-pub use cookie::{AuthCookie, SessionCookies};
+pub use cookie::SessionCookies;
 pub use origin::PublicOrigin;
 pub use router::{build_state, router, run};
 pub use server_fn::{
