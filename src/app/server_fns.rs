@@ -126,7 +126,6 @@ pub async fn logout() -> Result<(), AuthFnError> {
         Err(error) => return Err(request.reject_public(error)),
     }
     request.end_session();
-    request.redirect("/login?logged_out=1");
     Ok(())
 }
 
@@ -147,7 +146,7 @@ pub async fn current_username() -> Result<Option<String>, AuthFnError> {
     match request.session() {
         Ok(session) => Ok(Some(session.user.username)),
         Err(AuthFnError::NotSignedIn) => Ok(None),
-        Err(error) => Err(error),
+        Err(error) => Err(request.reject_public(error)),
     }
 }
 
@@ -193,7 +192,6 @@ pub async fn end_session(id: String) -> Result<(), AuthFnError> {
     match request.auth().end_session_by_id(&session, &id).await {
         Ok(Ended::ThisSession) => {
             request.end_session();
-            request.redirect("/login?logged_out=1");
             Ok(())
         }
         Ok(Ended::AnotherSession) => {

@@ -15,6 +15,7 @@ use super::origin::OwnOrigins;
 use super::server_fn::{accepts_html, status_of};
 use super::state::AppState;
 use crate::app::AuthFnError;
+use crate::auth::{ClientInfo, UserAgent};
 
 /// The address a request is counted against for throttling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,19 @@ pub async fn resolve_client_address(
     let client = client_address(peer, request.headers(), &state.edge.trusted_proxies);
     request.extensions_mut().insert(ClientAddress(client));
     next.run(request).await
+}
+
+/// Where a sign-in comes from, as a session records it: the resolved client address and
+/// the request's User-Agent.
+pub fn client_info(address: IpAddr, headers: &HeaderMap) -> ClientInfo {
+    ClientInfo {
+        address,
+        user_agent: UserAgent::from_header(
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|value| value.to_str().ok()),
+        ),
+    }
 }
 
 fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {

@@ -11,14 +11,16 @@ use time::macros::format_description;
 use tower_cookies::Cookies;
 
 use super::browser_session::BrowserSession;
-use super::security::ClientAddress;
+use super::security::{ClientAddress, client_info};
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
-use crate::auth::{AuthError, AuthService, ClientInfo, Session, SignedIn, UserAgent};
+use crate::auth::{AuthError, AuthService, ClientInfo, Session, SignedIn};
 use crate::db::DbError;
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";
+/// Where a browser lands once its session has ended.
+const LOGGED_OUT_PAGE: &str = "/login?logged_out=1";
 /// The page listing the signed-in user's sessions, where its forms return to.
 pub const SESSIONS_PAGE: &str = "/sessions";
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
@@ -56,19 +58,14 @@ impl FnRequest {
                 .ok_or_else(|| missing("the response options"))?,
             plain_form_post: accepts_html(&parts.headers),
             browser_session: parts.extensions.get::<BrowserSession>().cloned(),
-            client: ClientInfo {
-                address: parts
+            client: client_info(
+                parts
                     .extensions
                     .get::<ClientAddress>()
                     .ok_or_else(|| missing("the client address"))?
                     .0,
-                user_agent: UserAgent::from_header(
-                    parts
-                        .headers
-                        .get(header::USER_AGENT)
-                        .and_then(|value| value.to_str().ok()),
-                ),
-            },
+                &parts.headers,
+            ),
         })
     }
 
@@ -106,14 +103,15 @@ impl FnRequest {
         self.redirect(destination);
     }
 
-    /// Clears both session cookies, and asks the browser to drop every cookie of this
-    /// site as well.
+    /// Clears both session cookies, asks the browser to drop every cookie of this site
+    /// as well, and sends it to the login page, which says it is logged out.
     pub fn end_session(&self) {
         self.state.session_cookies.clear(&self.cookies);
         self.response.insert_header(
             header::HeaderName::from_static("clear-site-data"),
             HeaderValue::from_static("\"cookies\""),
         );
+        self.redirect(LOGGED_OUT_PAGE);
     }
 
     /// A redirect that works both ways: a real 303 for a plain form post, and a hint

@@ -11,11 +11,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::super::AppState;
-use super::super::security::ClientAddress;
+use super::super::security::{ClientAddress, client_info};
 use super::error::{ApiError, Message};
 use super::schema::{LoginRequest, RegisterRequest};
 
-use crate::auth::{AuthService, ClientInfo, Session, SignedIn, UserAgent};
+use crate::auth::{AuthService, Session, SignedIn};
 use crate::domain::{Email, Password, Username};
 
 /// A signed-in session for a non-browser client: a short access token for requests,
@@ -177,15 +177,9 @@ pub async fn login(
     // A name or password that could never have been registered is simply wrong.
     let username = Username::parse(username).map_err(|_| ApiError::BadCredentials)?;
     let password = Password::parse(password).map_err(|_| ApiError::BadCredentials)?;
-    let client = ClientInfo {
-        address,
-        user_agent: UserAgent::from_header(
-            headers
-                .get(header::USER_AGENT)
-                .and_then(|value| value.to_str().ok()),
-        ),
-    };
-    let signed_in = auth.login(username, password, &client).await?;
+    let signed_in = auth
+        .login(username, password, &client_info(address, &headers))
+        .await?;
     Ok(Json(AccessToken::new(&signed_in)))
 }
 
