@@ -29,7 +29,9 @@ pub use password::PasswordHasher;
 pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToken};
 pub use service::AuthService;
 pub use session_flows::Ended;
-pub use sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SessionSummary, SignedIn};
+pub use sessions::{
+    IssuedRefreshToken, SESSION_ID_PATTERN, SessionId, SessionPolicy, SessionSummary, SignedIn,
+};
 pub use throttle::{RetryAfter, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use users::{User, UserId, UserStatus};

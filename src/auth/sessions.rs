@@ -16,6 +16,10 @@ use super::refresh_token::RefreshToken;
 use super::token::{IssuedToken, VerifiedToken};
 use super::users::{UserId, find_user_by_id};
 
+/// What a session id looks like: what [`SessionId::parse`] takes. utoipa's attributes
+/// take only literals, so the API document repeats it, and a test holds the two equal.
+pub const SESSION_ID_PATTERN: &str = "^[0-9a-f]{32}$";
+
 /// A session's id: 128 random bits, never derived from the user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SessionId(String);
@@ -258,6 +262,7 @@ pub fn redeem_refresh_token(
     policy: &SessionPolicy,
     now: OffsetDateTime,
 ) -> rusqlite::Result<Redemption> {
+    let presented_fingerprint = presented.fingerprint();
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found = transaction
         .prepare_cached(
@@ -268,7 +273,7 @@ pub fn redeem_refresh_token(
              JOIN users u ON u.id = s.user_id
              WHERE r.fingerprint = ?1",
         )?
-        .query_row([presented.fingerprint()], |row| {
+        .query_row([&presented_fingerprint], |row| {
             Ok((
                 row.get::<_, Option<i64>>(0)?,
                 SessionId(row.get(1)?),
@@ -303,7 +308,7 @@ pub fn redeem_refresh_token(
     let Some(replaced_at) = replaced_at else {
         transaction
             .prepare_cached("UPDATE refresh_tokens SET replaced_at = ?2 WHERE fingerprint = ?1")?
-            .execute(params![presented.fingerprint(), now_seconds])?;
+            .execute(params![presented_fingerprint, now_seconds])?;
         insert_refresh_token(&transaction, &session, successor, now_seconds)?;
         touch(&transaction)?;
         transaction.commit()?;
@@ -575,4 +580,28 @@ pub fn find_guard_record(
         (Some(_), None) => GuardRecord::NoSession,
         (Some(user), Some(times)) => GuardRecord::Found { user, times },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_id_pattern_takes_exactly_what_parse_takes() {
+        let pattern = regex::Regex::new(SESSION_ID_PATTERN).unwrap();
+        let generated = SessionId::generate().unwrap();
+        for candidate in [
+            generated.as_str(),
+            "0123456789ABCDEF0123456789ABCDEF",
+            "0123456789abcdef0123456789abcde",
+            "0123456789abcdef0123456789abcdefa",
+            "0123456789abcdef0123456789abcdeg",
+        ] {
+            assert_eq!(
+                pattern.is_match(candidate),
+                SessionId::parse(candidate).is_some(),
+                "{candidate}"
+            );
+        }
+    }
 }

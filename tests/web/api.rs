@@ -588,6 +588,13 @@ async fn the_openapi_document_states_the_credential_rules_the_server_applies() {
             "{name}"
         );
     }
+    let session_id = &schemas["SessionView"]["properties"]["id"]["pattern"];
+    assert_eq!(session_id, keycard::auth::SESSION_ID_PATTERN);
+    let path_id =
+        document["paths"]["/api/v1/sessions/{id}"]["delete"]["parameters"][0]["schema"]["pattern"]
+            .clone();
+    assert_eq!(path_id, keycard::auth::SESSION_ID_PATTERN);
+
     let null_name = json!({"username": null, "password": PASSWORD});
     let response = post_json(&app, "/api/v1/register", &null_name).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
