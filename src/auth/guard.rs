@@ -1,6 +1,9 @@
 //! The one place that decides who is signed in: the token, the blocklist, the session
 //! and the account.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use time::OffsetDateTime;
 
 use super::error::{AuthError, Rejection};
@@ -85,21 +88,53 @@ impl AuthService {
     /// Records the session's activity without holding up the request: a request is
     /// never refused or slowed because "last active" could not be written now.
     fn touch_in_background(&self, session: SessionId, now: OffsetDateTime) {
-        if !self.start_touching(&session) {
+        let Some(claim) = self.touching.claim(&session) else {
             return;
-        }
-        let auth = self.clone();
+        };
+        let db = self.db.clone();
         tokio::spawn(async move {
-            let id = session.clone();
-            let touched = auth
-                .db
-                .write(move |connection| touch_session(connection, &id, now).map_err(DbError::from))
+            let touched = db
+                .write(move |connection| {
+                    touch_session(connection, &session, now).map_err(DbError::from)
+                })
                 .await;
             if let Err(error) = touched {
                 tracing::debug!(%error, "could not record a session's last activity");
             }
-            auth.stop_touching(&session);
+            drop(claim);
         });
+    }
+}
+
+/// Sessions whose "last active" is being written right now, so a burst of requests in
+/// one session writes it once.
+#[derive(Clone, Default)]
+pub(super) struct Touching(Arc<Mutex<HashSet<SessionId>>>);
+
+impl Touching {
+    /// Claims the write for `session`, or `None` when another request holds it. The claim
+    /// ends when dropped, however the write ended.
+    fn claim(&self, session: &SessionId) -> Option<TouchClaim> {
+        let claimed = self.lock().insert(session.clone());
+        claimed.then(|| TouchClaim {
+            touching: self.clone(),
+            session: session.clone(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<SessionId>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+struct TouchClaim {
+    touching: Touching,
+    session: SessionId,
+}
+
+impl Drop for TouchClaim {
+    fn drop(&mut self) {
+        self.touching.lock().remove(&self.session);
     }
 }
 

@@ -1,9 +1,8 @@
 //! Sign-up, login and logout: the flows every surface (pages, server functions, the
 //! JSON API) goes through. Each sign-in starts a session.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use time::OffsetDateTime;
@@ -11,7 +10,7 @@ use time::OffsetDateTime;
 use super::common_passwords::is_common_password;
 use super::device::ClientInfo;
 use super::error::AuthError;
-use super::guard::Session;
+use super::guard::{Session, Touching};
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
 use super::sessions::{
@@ -35,9 +34,7 @@ pub struct AuthService {
     pub(super) sessions: SessionPolicy,
     pub(super) passwords: PasswordHasher,
     pub(super) throttle: Arc<Throttle>,
-    /// Sessions whose "last active" is being written right now, so a burst of requests
-    /// in one session writes it once.
-    touching: Arc<Mutex<HashSet<SessionId>>>,
+    pub(super) touching: Touching,
 }
 
 impl AuthService {
@@ -56,7 +53,7 @@ impl AuthService {
             sessions,
             passwords,
             throttle: Arc::new(Throttle::new(throttle)),
-            touching: Arc::new(Mutex::new(HashSet::new())),
+            touching: Touching::default(),
         })
     }
 
@@ -240,21 +237,5 @@ impl AuthService {
             .await?;
         tracing::info!(user_id = user.0, "signed out");
         Ok(())
-    }
-
-    /// Marks a session as having its "last active" written now; false if another
-    /// request already is.
-    pub(super) fn start_touching(&self, session: &SessionId) -> bool {
-        self.touching
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(session.clone())
-    }
-
-    pub(super) fn stop_touching(&self, session: &SessionId) {
-        self.touching
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(session);
     }
 }

@@ -421,6 +421,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn requests_alone_keep_a_session_alive_past_the_idle_timeout() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service_with(
+            &directory,
+            policy(|p| p.idle_timeout = Duration::from_secs(2)),
+        )
+        .await;
+        let signed_in = signed_up(&auth).await;
+        for _ in 0..6 {
+            sleep_seconds(0.7).await;
+            assert!(
+                auth.current_user(Some(&signed_in.access.token))
+                    .await
+                    .is_ok(),
+                "the guard's own record of activity lapsed"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn ending_another_session_needs_a_recent_password() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service_with(
