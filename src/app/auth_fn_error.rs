@@ -17,6 +17,9 @@ pub enum AuthFnError {
     /// A signed-in person's password, asked for again, was wrong.
     #[error("Password is incorrect")]
     IncorrectPassword,
+    /// The current password, asked for before setting a new one, was wrong.
+    #[error("Current password is incorrect")]
+    IncorrectCurrentPassword,
     #[error("That username is taken")]
     UsernameTaken,
     #[error("Too many attempts. Try again in {}.", minutes_text(*retry_after_seconds))]
@@ -89,6 +92,7 @@ impl AuthFnError {
             Self::Invalid(error) => error.code(),
             Self::InvalidCredentials => "invalid_credentials",
             Self::IncorrectPassword => "incorrect_password",
+            Self::IncorrectCurrentPassword => "incorrect_current_password",
             Self::UsernameTaken => "username_taken",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::NotSignedIn => "not_signed_in",
@@ -135,6 +139,7 @@ impl AuthFnError {
             _ => [
                 Self::InvalidCredentials,
                 Self::IncorrectPassword,
+                Self::IncorrectCurrentPassword,
                 Self::UsernameTaken,
                 Self::NotSignedIn,
                 Self::RecentSignInRequired,
@@ -155,6 +160,7 @@ impl AuthFnError {
             Self::Invalid(error) => Some(error.field()),
             Self::UsernameTaken => Some(Field::Username),
             Self::IncorrectPassword => Some(Field::Password),
+            Self::IncorrectCurrentPassword => Some(Field::CurrentPassword),
             _ => None,
         }
     }
@@ -189,6 +195,7 @@ mod tests {
             AuthFnError::Invalid(CredentialError::EmailInvalid),
             AuthFnError::InvalidCredentials,
             AuthFnError::IncorrectPassword,
+            AuthFnError::IncorrectCurrentPassword,
             AuthFnError::UsernameTaken,
             AuthFnError::TooManyAttempts {
                 retry_after_seconds: 600,

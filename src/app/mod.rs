@@ -15,13 +15,17 @@ use leptos_router::path;
 
 pub use auth_fn_error::{AuthFnError, ErrorReference};
 pub use server_fns::{
-    ConfirmPassword, CurrentUsername, EndOtherSessions, EndSession, GetProfile, ListSessions,
-    Login, Logout, ProfileView, Register, SessionRow, SessionsView, confirm_password,
-    current_username, end_other_sessions, end_session, get_profile, list_sessions, login, logout,
-    register,
+    ActivityRow, ActivityView, ChangePassword, ConfirmPassword, CurrentUsername, DeleteAccount,
+    EndOtherSessions, EndSession, GetProfile, ListActivity, ListSessions, Login, Logout,
+    ProfileView, Register, SessionRow, SessionsView, change_password, confirm_password,
+    current_username, delete_account, end_other_sessions, end_session, get_profile, list_activity,
+    list_sessions, login, logout, register,
 };
 
-use pages::{HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, SessionsPage};
+use pages::{
+    ActivityPage, ChangePasswordPage, DeleteAccountPage, HomePage, LoginPage, NotFound,
+    ProfilePage, RegisterPage, SessionsPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +70,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("register") view=RegisterPage/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("activity") view=ActivityPage ssr=SsrMode::Async/>
+                    <Route path=path!("password") view=ChangePasswordPage/>
+                    <Route path=path!("delete-account") view=DeleteAccountPage/>
                 </Routes>
             </main>
             <footer class="footer">

@@ -37,6 +37,22 @@ pub struct SessionRow {
     pub current: bool,
 }
 
+/// The activity page's data: the account's newest security events, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub events: Vec<ActivityRow>,
+}
+
+/// One event as the activity page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    pub at: String,
+    /// "Signed in", "Password changed", ...
+    pub what: String,
+    pub device: String,
+    pub address: String,
+}
+
 #[server(endpoint = "register")]
 pub async fn register(
     username: String,
@@ -119,7 +135,7 @@ pub async fn logout() -> Result<(), AuthFnError> {
         // its tokens still work would be a lie.
         Ok(session) => request
             .auth()
-            .logout(&session)
+            .logout(&session, request.client())
             .await
             .map_err(|error| request.reject_form(error, &FormReturn::new(SIGNED_IN_HOME)))?,
         Err(AuthFnError::NotSignedIn) => {}
@@ -189,7 +205,11 @@ pub async fn end_session(id: String) -> Result<(), AuthFnError> {
     let id = SessionId::parse(&id)
         .ok_or(AuthError::SessionNotFound)
         .map_err(|error| request.reject_form(error, &form))?;
-    match request.auth().end_session_by_id(&session, &id).await {
+    match request
+        .auth()
+        .end_session_by_id(&session, &id, request.client())
+        .await
+    {
         Ok(Ended::ThisSession) => {
             request.end_session();
             Ok(())
@@ -209,7 +229,11 @@ pub async fn end_other_sessions() -> Result<usize, AuthFnError> {
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
-    match request.auth().end_other_sessions(&session).await {
+    match request
+        .auth()
+        .end_other_sessions(&session, request.client())
+        .await
+    {
         Ok(ended) => {
             request.redirect(&format!("{SESSIONS_PAGE}?ended={ended}"));
             Ok(ended)
@@ -231,7 +255,7 @@ pub async fn confirm_password(password: String) -> Result<(), AuthFnError> {
         let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
         request
             .auth()
-            .confirm_password(&session, password, request.client().address)
+            .confirm_password(&session, password, request.client())
             .await
     };
     match confirmed.await {
@@ -245,4 +269,91 @@ pub async fn confirm_password(password: String) -> Result<(), AuthFnError> {
         }
         Err(error) => Err(request.reject_form(error, &FormReturn::new(SESSIONS_PAGE))),
     }
+}
+
+/// "Change password": the current one, then the new one twice. Every other session ends.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_new_password: String,
+) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::Password;
+    use crate::server::{FnRequest, FormReturn, PASSWORD_PAGE};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let changed = async {
+        // A current password that could never have been set is simply wrong.
+        let current =
+            Password::parse(&current_password).map_err(|_| AuthError::InvalidCredentials)?;
+        let new = Password::parse_confirmed(&new_password, &confirm_new_password)?;
+        request
+            .auth()
+            .change_password(&session, current, new, request.client())
+            .await
+    };
+    let form = FormReturn::new(PASSWORD_PAGE);
+    match changed.await {
+        Ok(_) => {
+            request.redirect(&format!("{PASSWORD_PAGE}?changed=1"));
+            Ok(())
+        }
+        Err(AuthError::InvalidCredentials) => {
+            Err(request.reject_public_form(AuthFnError::IncorrectCurrentPassword, &form))
+        }
+        Err(error) => Err(request.reject_form(error, &form)),
+    }
+}
+
+/// "Delete account": the password, then the account and everything of it is gone.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::Password;
+    use crate::server::{DELETE_ACCOUNT_PAGE, FnRequest, FormReturn};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let deleted = async {
+        let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
+        request
+            .auth()
+            .delete_account(&session, password, request.client())
+            .await
+    };
+    let form = FormReturn::new(DELETE_ACCOUNT_PAGE);
+    match deleted.await {
+        Ok(()) => {
+            request.account_deleted();
+            Ok(())
+        }
+        Err(AuthError::InvalidCredentials) => {
+            Err(request.reject_public_form(AuthFnError::IncorrectPassword, &form))
+        }
+        Err(error) => Err(request.reject_form(error, &form)),
+    }
+}
+
+#[server(endpoint = "activity")]
+pub async fn list_activity() -> Result<ActivityView, AuthFnError> {
+    use crate::server::{FnRequest, format_time};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let events = request
+        .auth()
+        .activity(&session)
+        .await
+        .map_err(|error| request.reject(error))?
+        .into_iter()
+        .map(|entry| ActivityRow {
+            at: format_time(entry.at),
+            what: entry.event.description().to_owned(),
+            device: entry.device,
+            address: entry.address,
+        })
+        .collect();
+    Ok(ActivityView { events })
 }

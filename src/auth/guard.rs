@@ -141,7 +141,7 @@ impl Drop for TouchClaim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{service, signed_up};
+    use crate::auth::testing::{client, service, signed_up};
 
     #[tokio::test]
     async fn a_fresh_token_is_accepted_and_names_its_user() {
@@ -162,7 +162,7 @@ mod tests {
         let auth = service(&directory).await;
         let token = signed_up(&auth).await.access.token;
         let session = auth.current_user(Some(&token)).await.unwrap();
-        auth.logout(&session).await.unwrap();
+        auth.logout(&session, &client("curl")).await.unwrap();
         assert!(matches!(
             auth.current_user(Some(&token)).await,
             Err(AuthError::Unauthenticated(Rejection::Revoked))

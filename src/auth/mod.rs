@@ -3,6 +3,8 @@
 //! nothing of HTTP or Leptos; the web pages, server functions and the JSON API are thin
 //! adapters over it. Server only.
 
+mod account_flows;
+mod activity;
 mod blocklist;
 mod common_passwords;
 mod device;
@@ -22,6 +24,7 @@ mod users;
 #[cfg(test)]
 mod testing;
 
+pub use activity::{ACTIVITY_SHOWN, ActivityEntry, ActivityEvent};
 pub use device::{ClientInfo, UserAgent};
 pub use error::{AuthError, Rejection};
 pub use guard::Session;

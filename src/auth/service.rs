@@ -1,15 +1,15 @@
 //! Sign-up, login and logout: the flows every surface (pages, server functions, the
 //! JSON API) goes through. Each sign-in starts a session.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use time::OffsetDateTime;
 
+use super::activity::{ActivityEvent, record_activity};
 use super::common_passwords::is_common_password;
 use super::device::ClientInfo;
-use super::error::AuthError;
+use super::error::{AuthError, Rejection};
 use super::guard::{Session, Touching};
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
@@ -19,8 +19,8 @@ use super::sessions::{
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::{JwtSecret, TokenKeys};
 use super::users::{
-    InsertUserError, StoredCredentials, UserId, find_credentials_by_name, insert_user,
-    update_password_hash,
+    InsertUserError, PasswordVersion, StoredCredentials, UserId, find_credentials_by_id,
+    find_credentials_by_name, insert_user, upgrade_password_hash,
 };
 use crate::db::{Db, DbError};
 use crate::domain::{CredentialError, Email, Password, Username};
@@ -67,36 +67,54 @@ impl AuthService {
         self.db.check().await
     }
 
-    /// Creates an account without signing in (the JSON API's registration). `client` is
-    /// the address the request came from, which has a bounded number of attempts.
+    /// Creates an account without signing in (the JSON API's registration). The address
+    /// `client` came from has a bounded number of attempts.
     pub async fn create_account(
         &self,
         username: Username,
         email: Option<Email>,
         password: Password,
-        client: IpAddr,
+        client: &ClientInfo,
     ) -> Result<UserId, AuthError> {
         self.throttle
-            .admit_attempt(client, Instant::now())
+            .admit_attempt(client.address, Instant::now())
             .map_err(AuthError::Throttled)?;
-        if is_common_password(&password) {
-            return Err(CredentialError::PasswordTooCommon.into());
-        }
-        let password_hash = self.passwords.hash_password(password).await?;
+        let password_hash = self.new_password_hash(password).await?;
         let now = OffsetDateTime::now_utc();
+        let client = client.clone();
         let user = self
             .db
             .write(move |connection| {
-                insert_user(connection, &username, email.as_ref(), &password_hash, now).map_err(
-                    |error| match error {
-                        InsertUserError::Taken => AuthError::UsernameTaken,
-                        InsertUserError::Query(query) => DbError::from(query).into(),
-                    },
+                let transaction = connection.transaction().map_err(DbError::from)?;
+                let user =
+                    insert_user(&transaction, &username, email.as_ref(), &password_hash, now)
+                        .map_err(|error| match error {
+                            InsertUserError::Taken => AuthError::UsernameTaken,
+                            InsertUserError::Query(query) => DbError::from(query).into(),
+                        })?;
+                record_activity(
+                    &transaction,
+                    user.id,
+                    ActivityEvent::AccountCreated,
+                    &client,
+                    now,
                 )
+                .map_err(DbError::from)?;
+                transaction.commit().map_err(DbError::from)?;
+                Ok::<_, AuthError>(user)
             })
             .await?;
         tracing::info!(user_id = user.id.0, "account created");
         Ok(user.id)
+    }
+
+    /// The hash of a password someone chose for their account: never one of the most
+    /// common ones.
+    pub(super) async fn new_password_hash(&self, password: Password) -> Result<String, AuthError> {
+        if is_common_password(&password) {
+            return Err(CredentialError::PasswordTooCommon.into());
+        }
+        Ok(self.passwords.hash_password(password).await?)
     }
 
     /// Creates an account and signs it in (the sign-up form).
@@ -108,9 +126,10 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
         let user = self
-            .create_account(username, email, password, client.address)
+            .create_account(username, email, password, client)
             .await?;
-        self.start_session(user, client).await
+        self.start_session(user, PasswordVersion::FIRST, client)
+            .await
     }
 
     /// Checks a username and password; an unknown name and a wrong password give the
@@ -132,46 +151,55 @@ impl AuthService {
                 find_credentials_by_name(connection, &username).map_err(DbError::from)
             })
             .await?;
-        let user = self
-            .check_password(&account_key, stored, password, client.address)
+        let (user, version) = self
+            .check_password(&account_key, stored, password, client)
             .await?;
         tracing::info!(user_id = user.0, "signed in");
-        self.start_session(user, client).await
+        self.start_session(user, version, client).await
     }
 
-    /// The password check of a login or a re-confirmation: throttled per account and
-    /// address, one argon2 run whether or not the account exists, failures counted and
-    /// a success clearing them, an outdated hash upgraded.
+    /// The password check of a login or of a signed-in person asked for it again:
+    /// throttled per account and address, one argon2 run whether or not the account
+    /// exists, failures counted (and recorded in the account's activity) and a success
+    /// clearing them, an outdated hash upgraded. Returns the account and the version of
+    /// the password that matched.
     pub(super) async fn check_password(
         &self,
         account_key: &str,
         stored: Option<StoredCredentials>,
         password: Password,
-        client: IpAddr,
-    ) -> Result<UserId, AuthError> {
+        client: &ClientInfo,
+    ) -> Result<(UserId, PasswordVersion), AuthError> {
+        let address = client.address;
         self.throttle
-            .check_login(account_key, client, Instant::now())
+            .check_login(account_key, address, Instant::now())
             .map_err(AuthError::Throttled)?;
-        let (user_id, stored_hash) = match stored {
-            Some(credentials) => (Some(credentials.id), Some(credentials.password_hash)),
+        let (account, stored_hash) = match stored {
+            Some(credentials) => (
+                Some((credentials.id, credentials.password_version)),
+                Some(credentials.password_hash),
+            ),
             None => (None, None),
         };
         let verification = self
             .passwords
             .verify_password(password.clone(), stored_hash)
             .await?;
-        let user_id = match (user_id, verification) {
-            (Some(user_id), Verification::Match | Verification::MatchWithOutdatedHash) => user_id,
+        let (user_id, version) = match (account, verification) {
+            (Some(account), Verification::Match | Verification::MatchWithOutdatedHash) => account,
             _ => {
                 self.throttle
-                    .record_failed_login(account_key, client, Instant::now());
+                    .record_failed_login(account_key, address, Instant::now());
+                if let Some((user_id, _)) = account {
+                    self.record_failure_in_background(user_id, client);
+                }
                 return Err(AuthError::InvalidCredentials);
             }
         };
-        self.throttle.record_successful_login(account_key, client);
+        self.throttle.record_successful_login(account_key, address);
         // The password was right, so a failed upgrade must not turn into a failed login.
         if verification == Verification::MatchWithOutdatedHash
-            && let Err(error) = self.rehash(user_id, password).await
+            && let Err(error) = self.rehash(user_id, version, password).await
         {
             tracing::warn!(
                 user_id = user_id.0,
@@ -179,15 +207,71 @@ impl AuthService {
                 "could not upgrade a password hash"
             );
         }
-        Ok(user_id)
+        Ok((user_id, version))
+    }
+
+    /// The password check of a signed-in person asked for their password again, under the
+    /// same limits as a login. Returns the version of the password that matched.
+    pub(super) async fn check_own_password(
+        &self,
+        session: &Session,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<PasswordVersion, AuthError> {
+        self.throttle
+            .admit_attempt(client.address, Instant::now())
+            .map_err(AuthError::Throttled)?;
+        let user = session.user.id;
+        let stored = self
+            .db
+            .run(move |connection| find_credentials_by_id(connection, user).map_err(DbError::from))
+            .await?;
+        let Some(account_key) = stored.as_ref().map(|stored| stored.username_key.clone()) else {
+            return Err(Rejection::AccountGone.into());
+        };
+        let (_, version) = self
+            .check_password(&account_key, stored, password, client)
+            .await?;
+        Ok(version)
+    }
+
+    /// Records a failed sign-in in the account's activity without holding up the answer:
+    /// waiting for the write would make a wrong password for a real account slower than
+    /// one for a name nobody has, which tells an attacker which names exist.
+    fn record_failure_in_background(&self, user: UserId, client: &ClientInfo) {
+        let db = self.db.clone();
+        let client = client.clone();
+        tokio::spawn(async move {
+            let recorded = db
+                .write(move |connection| {
+                    record_activity(
+                        connection,
+                        user,
+                        ActivityEvent::FailedSignIn,
+                        &client,
+                        OffsetDateTime::now_utc(),
+                    )
+                    .map_err(DbError::from)
+                })
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(user_id = user.0, %error, "could not record a failed sign-in");
+            }
+        });
     }
 
     /// Stores a hash made with the current parameters in place of an older one.
-    async fn rehash(&self, user_id: UserId, password: Password) -> Result<(), AuthError> {
+    async fn rehash(
+        &self,
+        user_id: UserId,
+        version: PasswordVersion,
+        password: Password,
+    ) -> Result<(), AuthError> {
         let password_hash = self.passwords.hash_password(password).await?;
         self.db
             .write(move |connection| {
-                update_password_hash(connection, user_id, &password_hash).map_err(DbError::from)
+                upgrade_password_hash(connection, user_id, version, &password_hash)
+                    .map_err(DbError::from)
             })
             .await?;
         tracing::info!(
@@ -197,23 +281,30 @@ impl AuthService {
         Ok(())
     }
 
-    /// A new session for `user`, its first refresh token and an access token.
-    async fn start_session(
+    /// A new session for `user`, its first refresh token and an access token, unless
+    /// the password that was checked (version `checked`) has been changed since or the
+    /// account deleted: then the sign-in fails as if the password had been wrong.
+    pub(super) async fn start_session(
         &self,
         user: UserId,
+        checked: PasswordVersion,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
         let session = SessionId::generate()?;
         let refresh = RefreshToken::generate()?;
         let now = OffsetDateTime::now_utc();
         let stored = (session.clone(), client.clone(), refresh.clone());
-        self.db
+        let started = self
+            .db
             .write(move |connection| {
                 let (session, client, refresh) = stored;
-                insert_session(connection, &session, user, &client, &refresh, now)
+                insert_session(connection, &session, user, checked, &client, &refresh, now)
                     .map_err(DbError::from)
             })
             .await?;
+        if !started {
+            return Err(AuthError::InvalidCredentials);
+        }
         let seconds = now.unix_timestamp();
         Ok(SignedIn {
             access: self.tokens.issue_token(user, &session, now)?,
@@ -227,12 +318,14 @@ impl AuthService {
 
     /// Ends the session and revokes the token that proved it, in one transaction: every
     /// token and the refresh token of this sign-in stop working at once.
-    pub async fn logout(&self, session: &Session) -> Result<(), AuthError> {
+    pub async fn logout(&self, session: &Session, client: &ClientInfo) -> Result<(), AuthError> {
         let user = session.user.id;
         let token = session.token.clone();
+        let client = client.clone();
         self.db
             .write(move |connection| {
-                sign_out(connection, &token, OffsetDateTime::now_utc()).map_err(DbError::from)
+                sign_out(connection, &token, &client, OffsetDateTime::now_utc())
+                    .map_err(DbError::from)
             })
             .await?;
         tracing::info!(user_id = user.0, "signed out");

@@ -2,21 +2,20 @@
 //! renew one with its refresh token, list them, end one or all the others, confirm the
 //! password again; and the pruning of those that can no longer be used.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::activity::{ActivityEvent, prune_activity, record_activity};
+use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
 use super::guard::Session;
 use super::refresh_token::RefreshToken;
 use super::service::AuthService;
 use super::sessions::{
-    EndReason, IssuedRefreshToken, Redemption, SessionId, SessionSummary, SignedIn,
-    end_other_sessions, end_session, list_live_sessions, prune_sessions, record_password_entry,
-    redeem_refresh_token,
+    IssuedRefreshToken, Redemption, SessionId, SessionSummary, SignedIn, end_other_sessions,
+    end_session, list_live_sessions, prune_sessions, record_password_entry, redeem_refresh_token,
 };
-use super::users::find_credentials_by_id;
 use crate::db::DbError;
 use crate::domain::Password;
 
@@ -33,16 +32,20 @@ impl AuthService {
     /// new access token is signed. The token replaced moments ago, presented again within
     /// the grace period, gets the same successor (two tabs racing are not an attack); any
     /// older token ends the whole session, since it means someone else has a copy.
-    pub async fn refresh(&self, presented: &RefreshToken) -> Result<SignedIn, AuthError> {
+    pub async fn refresh(
+        &self,
+        presented: &RefreshToken,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
         let successor = presented.successor(&self.successor_key)?;
         let policy = self.sessions;
         let now = OffsetDateTime::now_utc();
-        let tokens = (presented.clone(), successor.clone());
+        let tokens = (presented.clone(), successor.clone(), client.clone());
         let redemption = self
             .db
             .write(move |connection| {
-                let (presented, successor) = tokens;
-                redeem_refresh_token(connection, &presented, &successor, &policy, now)
+                let (presented, successor, client) = tokens;
+                redeem_refresh_token(connection, &presented, &successor, &client, &policy, now)
                     .map_err(DbError::from)
             })
             .await?;
@@ -108,27 +111,22 @@ impl AuthService {
         &self,
         session: &Session,
         id: &SessionId,
+        client: &ClientInfo,
     ) -> Result<Ended, AuthError> {
         if id == session.id() {
-            self.logout(session).await?;
+            self.logout(session, client).await?;
             return Ok(Ended::ThisSession);
         }
         self.require_recent_password(session)?;
         let user = session.user.id;
         let policy = self.sessions;
-        let target = id.clone();
+        let target = (id.clone(), client.clone());
         let ended = self
             .db
             .write(move |connection| {
-                end_session(
-                    connection,
-                    user,
-                    &target,
-                    EndReason::EndedFromAnotherSession,
-                    &policy,
-                    OffsetDateTime::now_utc(),
-                )
-                .map_err(DbError::from)
+                let (id, client) = target;
+                let now = OffsetDateTime::now_utc();
+                end_session(connection, user, &id, &client, &policy, now).map_err(DbError::from)
             })
             .await?;
         if !ended {
@@ -140,15 +138,21 @@ impl AuthService {
 
     /// Ends every session of the signed-in user but this one; needs a recent password.
     /// Returns how many were ended.
-    pub async fn end_other_sessions(&self, session: &Session) -> Result<usize, AuthError> {
+    pub async fn end_other_sessions(
+        &self,
+        session: &Session,
+        client: &ClientInfo,
+    ) -> Result<usize, AuthError> {
         self.require_recent_password(session)?;
         let user = session.user.id;
-        let keep = session.id().clone();
+        let keep = (session.id().clone(), client.clone());
         let policy = self.sessions;
         let ended = self
             .db
             .write(move |connection| {
-                end_other_sessions(connection, user, &keep, &policy, OffsetDateTime::now_utc())
+                let (keep, client) = keep;
+                let now = OffsetDateTime::now_utc();
+                end_other_sessions(connection, user, &keep, &client, &policy, now)
                     .map_err(DbError::from)
             })
             .await?;
@@ -162,23 +166,25 @@ impl AuthService {
         &self,
         session: &Session,
         password: Password,
-        client: IpAddr,
+        client: &ClientInfo,
     ) -> Result<(), AuthError> {
         let user = session.user.id;
-        let stored = self
-            .db
-            .run(move |connection| find_credentials_by_id(connection, user).map_err(DbError::from))
-            .await?;
-        let Some(account_key) = stored.as_ref().map(|stored| stored.username_key.clone()) else {
-            return Err(Rejection::AccountGone.into());
-        };
-        self.check_password(&account_key, stored, password, client)
-            .await?;
-        let id = session.id().clone();
+        self.check_own_password(session, password, client).await?;
+        let entered = (session.id().clone(), client.clone());
         self.db
             .write(move |connection| {
-                record_password_entry(connection, &id, OffsetDateTime::now_utc())
-                    .map_err(DbError::from)
+                let (id, client) = entered;
+                let now = OffsetDateTime::now_utc();
+                let transaction = connection.transaction()?;
+                record_password_entry(&transaction, &id, now)?;
+                record_activity(
+                    &transaction,
+                    user,
+                    ActivityEvent::Reauthenticated,
+                    &client,
+                    now,
+                )?;
+                transaction.commit().map_err(DbError::from)
             })
             .await?;
         tracing::info!(user_id = user.0, "password confirmed");
@@ -199,14 +205,16 @@ impl AuthService {
         Ok(())
     }
 
-    /// Deletes the sessions and revoked token ids that can no longer be used.
+    /// Deletes the sessions and revoked token ids that can no longer be used, and the
+    /// activity past its retention. Returns how many sessions and events went.
     pub async fn prune_expired(&self) -> Result<usize, AuthError> {
         let policy = self.sessions;
         let pruned = self
             .db
             .write(move |connection| {
-                prune_sessions(connection, &policy, OffsetDateTime::now_utc())
-                    .map_err(DbError::from)
+                let now = OffsetDateTime::now_utc();
+                let sessions = prune_sessions(connection, &policy, now)?;
+                Ok::<_, DbError>(sessions + prune_activity(connection, now)?)
             })
             .await?;
         Ok(pruned)
@@ -220,7 +228,7 @@ impl AuthService {
             ticks.tick().await;
             match self.prune_expired().await {
                 Ok(0) => {}
-                Ok(pruned) => tracing::info!(pruned, "pruned sessions that can no longer be used"),
+                Ok(pruned) => tracing::info!(pruned, "pruned expired sessions and activity"),
                 Err(error) => tracing::warn!(%error, "could not prune expired sessions"),
             }
         }
@@ -233,7 +241,9 @@ mod tests {
 
     use super::*;
     use crate::auth::sessions::SessionPolicy;
-    use crate::auth::testing::{PASSWORD, client, logged_in, service, service_with, signed_up};
+    use crate::auth::testing::{
+        PASSWORD, client, count_rows, logged_in, service, service_with, signed_up,
+    };
     use crate::domain::{Password, Username};
 
     fn policy(change: impl FnOnce(&mut SessionPolicy)) -> SessionPolicy {
@@ -283,15 +293,21 @@ mod tests {
         )
         .await;
         let first = signed_up(&auth).await;
-        let second = auth.refresh(&first.refresh.token).await.unwrap();
+        let second = auth
+            .refresh(&first.refresh.token, &client("curl"))
+            .await
+            .unwrap();
         assert_ne!(second.refresh.token, first.refresh.token);
         assert_ne!(second.access.token, first.access.token);
         assert_eq!(second.session_id, first.session_id);
-        let third = auth.refresh(&second.refresh.token).await.unwrap();
+        let third = auth
+            .refresh(&second.refresh.token, &client("curl"))
+            .await
+            .unwrap();
         assert!(auth.current_user(Some(&third.access.token)).await.is_ok());
         // The first token, two generations old, is theft whatever the grace period.
         assert!(matches!(
-            auth.refresh(&first.refresh.token).await,
+            auth.refresh(&first.refresh.token, &client("curl")).await,
             Err(AuthError::Unauthenticated(Rejection::RefreshTokenReused))
         ));
         for access in [&first.access.token, &third.access.token] {
@@ -301,7 +317,7 @@ mod tests {
             ));
         }
         assert!(matches!(
-            auth.refresh(&third.refresh.token).await,
+            auth.refresh(&third.refresh.token, &client("curl")).await,
             Err(AuthError::Unauthenticated(Rejection::SessionEnded))
         ));
     }
@@ -311,11 +327,20 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let first = signed_up(&auth).await;
-        let winner = auth.refresh(&first.refresh.token).await.unwrap();
-        let loser = auth.refresh(&first.refresh.token).await.unwrap();
+        let winner = auth
+            .refresh(&first.refresh.token, &client("curl"))
+            .await
+            .unwrap();
+        let loser = auth
+            .refresh(&first.refresh.token, &client("curl"))
+            .await
+            .unwrap();
         assert_eq!(loser.refresh.token, winner.refresh.token);
         assert!(auth.current_user(Some(&loser.access.token)).await.is_ok());
-        let next = auth.refresh(&loser.refresh.token).await.unwrap();
+        let next = auth
+            .refresh(&loser.refresh.token, &client("curl"))
+            .await
+            .unwrap();
         assert!(auth.current_user(Some(&next.access.token)).await.is_ok());
     }
 
@@ -324,9 +349,10 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let first = signed_up(&auth).await;
+        let curl = client("curl");
         let (one, two) = tokio::join!(
-            auth.refresh(&first.refresh.token),
-            auth.refresh(&first.refresh.token)
+            auth.refresh(&first.refresh.token, &curl),
+            auth.refresh(&first.refresh.token, &curl)
         );
         let (one, two) = (one.unwrap(), two.unwrap());
         assert_eq!(one.refresh.token, two.refresh.token);
@@ -343,14 +369,17 @@ mod tests {
         )
         .await;
         let first = signed_up(&auth).await;
-        let second = auth.refresh(&first.refresh.token).await.unwrap();
+        let second = auth
+            .refresh(&first.refresh.token, &client("curl"))
+            .await
+            .unwrap();
         sleep_seconds(2.2).await;
         assert!(matches!(
-            auth.refresh(&first.refresh.token).await,
+            auth.refresh(&first.refresh.token, &client("curl")).await,
             Err(AuthError::Unauthenticated(Rejection::RefreshTokenReused))
         ));
         assert!(matches!(
-            auth.refresh(&second.refresh.token).await,
+            auth.refresh(&second.refresh.token, &client("curl")).await,
             Err(AuthError::Unauthenticated(Rejection::SessionEnded))
         ));
     }
@@ -362,10 +391,14 @@ mod tests {
         let signed_in = signed_up(&auth).await;
         let stranger = RefreshToken::generate().unwrap();
         assert!(matches!(
-            auth.refresh(&stranger).await,
+            auth.refresh(&stranger, &client("curl")).await,
             Err(AuthError::Unauthenticated(Rejection::UnknownRefreshToken))
         ));
-        assert!(auth.refresh(&signed_in.refresh.token).await.is_ok());
+        assert!(
+            auth.refresh(&signed_in.refresh.token, &client("curl"))
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -388,7 +421,8 @@ mod tests {
             Err(AuthError::Unauthenticated(Rejection::SessionEnded))
         ));
         assert!(matches!(
-            auth.refresh(&signed_in.refresh.token).await,
+            auth.refresh(&signed_in.refresh.token, &client("curl"))
+                .await,
             Err(AuthError::Unauthenticated(Rejection::SessionEnded))
         ));
     }
@@ -407,11 +441,15 @@ mod tests {
         let mut signed_in = signed_up(&auth).await;
         for _ in 0..3 {
             sleep_seconds(1.2).await;
-            signed_in = auth.refresh(&signed_in.refresh.token).await.unwrap();
+            signed_in = auth
+                .refresh(&signed_in.refresh.token, &client("curl"))
+                .await
+                .unwrap();
         }
         sleep_seconds(1.5).await;
         assert!(matches!(
-            auth.refresh(&signed_in.refresh.token).await,
+            auth.refresh(&signed_in.refresh.token, &client("curl"))
+                .await,
             Err(AuthError::Unauthenticated(Rejection::SessionEnded))
         ));
         assert!(matches!(
@@ -454,27 +492,28 @@ mod tests {
         let session = auth.current_user(Some(&laptop.access.token)).await.unwrap();
         assert!(auth.needs_recent_password(&session));
         assert!(matches!(
-            auth.end_session_by_id(&session, &phone.session_id).await,
+            auth.end_session_by_id(&session, &phone.session_id, &client("curl"))
+                .await,
             Err(AuthError::RecentSignInRequired)
         ));
         assert!(matches!(
-            auth.end_other_sessions(&session).await,
+            auth.end_other_sessions(&session, &client("curl")).await,
             Err(AuthError::RecentSignInRequired)
         ));
         let wrong = Password::parse("not the password").unwrap();
         assert!(matches!(
-            auth.confirm_password(&session, wrong, client("curl").address)
+            auth.confirm_password(&session, wrong, &client("curl"))
                 .await,
             Err(AuthError::InvalidCredentials)
         ));
         let right = Password::parse(PASSWORD).unwrap();
-        auth.confirm_password(&session, right, client("curl").address)
+        auth.confirm_password(&session, right, &client("curl"))
             .await
             .unwrap();
         let session = auth.current_user(Some(&laptop.access.token)).await.unwrap();
         assert!(!auth.needs_recent_password(&session));
         assert_eq!(
-            auth.end_session_by_id(&session, &phone.session_id)
+            auth.end_session_by_id(&session, &phone.session_id, &client("curl"))
                 .await
                 .unwrap(),
             Ended::AnotherSession
@@ -483,7 +522,11 @@ mod tests {
             auth.current_user(Some(&phone.access.token)).await,
             Err(AuthError::Unauthenticated(Rejection::SessionEnded))
         ));
-        assert!(auth.refresh(&phone.refresh.token).await.is_err());
+        assert!(
+            auth.refresh(&phone.refresh.token, &client("curl"))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -503,7 +546,7 @@ mod tests {
         let session = auth.current_user(Some(&grace.access.token)).await.unwrap();
         for id in [alan.session_id.clone(), SessionId::generate().unwrap()] {
             assert!(matches!(
-                auth.end_session_by_id(&session, &id).await,
+                auth.end_session_by_id(&session, &id, &client("curl")).await,
                 Err(AuthError::SessionNotFound)
             ));
         }
@@ -520,7 +563,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            auth.end_session_by_id(&session, &signed_in.session_id)
+            auth.end_session_by_id(&session, &signed_in.session_id, &client("curl"))
                 .await
                 .unwrap(),
             Ended::ThisSession
@@ -530,7 +573,11 @@ mod tests {
                 .await
                 .is_err()
         );
-        assert!(auth.refresh(&signed_in.refresh.token).await.is_err());
+        assert!(
+            auth.refresh(&signed_in.refresh.token, &client("curl"))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
@@ -543,11 +590,25 @@ mod tests {
             logged_in(&auth, "curl/8").await,
         ];
         let session = auth.current_user(Some(&here.access.token)).await.unwrap();
-        assert_eq!(auth.end_other_sessions(&session).await.unwrap(), 2);
-        assert_eq!(auth.end_other_sessions(&session).await.unwrap(), 0);
+        assert_eq!(
+            auth.end_other_sessions(&session, &client("curl"))
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            auth.end_other_sessions(&session, &client("curl"))
+                .await
+                .unwrap(),
+            0
+        );
         for other in &others {
             assert!(auth.current_user(Some(&other.access.token)).await.is_err());
-            assert!(auth.refresh(&other.refresh.token).await.is_err());
+            assert!(
+                auth.refresh(&other.refresh.token, &client("curl"))
+                    .await
+                    .is_err()
+            );
         }
         assert!(auth.current_user(Some(&here.access.token)).await.is_ok());
     }
@@ -562,31 +623,24 @@ mod tests {
         .await;
         let ended = signed_up(&auth).await;
         let session = auth.current_user(Some(&ended.access.token)).await.unwrap();
-        auth.logout(&session).await.unwrap();
+        auth.logout(&session, &client("curl")).await.unwrap();
         let idle = logged_in(&auth, "curl").await;
         sleep_seconds(1.5).await;
         let live = logged_in(&auth, "curl").await;
         sleep_seconds(1.6).await;
         assert_eq!(auth.prune_expired().await.unwrap(), 2);
-        let count = |table: &'static str| {
-            let auth = auth.clone();
-            async move {
-                auth.db
-                    .run(move |connection| {
-                        connection
-                            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-                                row.get::<_, i64>(0)
-                            })
-                            .map_err(DbError::from)
-                    })
-                    .await
-                    .unwrap()
-            }
-        };
-        assert_eq!(count("sessions").await, 1);
-        assert_eq!(count("refresh_tokens").await, 1);
-        assert!(auth.refresh(&live.refresh.token).await.is_ok());
-        assert!(auth.refresh(&idle.refresh.token).await.is_err());
+        assert_eq!(count_rows(&auth, "sessions").await, 1);
+        assert_eq!(count_rows(&auth, "refresh_tokens").await, 1);
+        assert!(
+            auth.refresh(&live.refresh.token, &client("curl"))
+                .await
+                .is_ok()
+        );
+        assert!(
+            auth.refresh(&idle.refresh.token, &client("curl"))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

@@ -9,12 +9,13 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use time::OffsetDateTime;
 
+use super::activity::{ActivityEvent, record_activity};
 use super::blocklist::{is_token_revoked, record_revocation};
 use super::device::{ClientInfo, UserAgent, describe_device};
 use super::random_id::{is_random_id, random_id};
 use super::refresh_token::RefreshToken;
 use super::token::{IssuedToken, VerifiedToken};
-use super::users::{UserId, find_user_by_id};
+use super::users::{PasswordVersion, UserId, find_user_by_id};
 
 /// What a session id looks like: what [`SessionId::parse`] takes. utoipa's attributes
 /// take only literals, so the API document repeats it, and a test holds the two equal.
@@ -121,6 +122,7 @@ pub enum EndReason {
     SignedOut,
     EndedFromAnotherSession,
     RefreshTokenReused,
+    PasswordChanged,
 }
 
 impl EndReason {
@@ -129,6 +131,7 @@ impl EndReason {
             Self::SignedOut => "signed_out",
             Self::EndedFromAnotherSession => "ended_from_another_session",
             Self::RefreshTokenReused => "refresh_token_reused",
+            Self::PasswordChanged => "password_changed",
         }
     }
 }
@@ -209,32 +212,41 @@ pub(super) fn timestamp(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Records a new session and its first refresh token.
+/// Records a new session, its first refresh token and the sign-in, if the account's
+/// password is still version `checked`: a sign-in that checked a password changed (or an
+/// account deleted) since starts nothing, and gets `false`.
 pub fn insert_session(
     connection: &mut Connection,
     id: &SessionId,
     user: UserId,
+    checked: PasswordVersion,
     client: &ClientInfo,
     refresh: &RefreshToken,
     now: OffsetDateTime,
-) -> rusqlite::Result<()> {
-    let now = now.unix_timestamp();
+) -> rusqlite::Result<bool> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    transaction
+    let inserted = transaction
         .prepare_cached(
             "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
                                    client_address, user_agent)
-             VALUES (?1, ?2, ?3, ?3, ?3, ?4, ?5)",
+             SELECT ?1, id, ?3, ?3, ?3, ?4, ?5 FROM users
+             WHERE id = ?2 AND password_version = ?6 AND status = 'active'",
         )?
         .execute(params![
             id.as_str(),
             user.0,
-            now,
+            now.unix_timestamp(),
             client.address.to_string(),
             client.user_agent.as_str(),
+            checked.0,
         ])?;
-    insert_refresh_token(&transaction, id, refresh, now)?;
-    transaction.commit()
+    if inserted == 0 {
+        return Ok(false);
+    }
+    insert_refresh_token(&transaction, id, refresh, now.unix_timestamp())?;
+    record_activity(&transaction, user, ActivityEvent::SignedIn, client, now)?;
+    transaction.commit()?;
+    Ok(true)
 }
 
 fn insert_refresh_token(
@@ -252,13 +264,14 @@ fn insert_refresh_token(
 }
 
 /// Replaces `presented` by `successor` if it is its session's current token; tells a
-/// race from a theft if it was already replaced, and ends the session on a theft. One
-/// immediate transaction, so two requests presenting one token are served one after the
-/// other.
+/// race from a theft if it was already replaced, and ends the session on a theft (and
+/// records it, with the `client` that presented the old token). One immediate
+/// transaction, so two requests presenting one token are served one after the other.
 pub fn redeem_refresh_token(
     connection: &mut Connection,
     presented: &RefreshToken,
     successor: &RefreshToken,
+    client: &ClientInfo,
     policy: &SessionPolicy,
     now: OffsetDateTime,
 ) -> rusqlite::Result<Redemption> {
@@ -341,6 +354,13 @@ pub fn redeem_refresh_token(
         EndReason::RefreshTokenReused,
         now_seconds,
     )?;
+    record_activity(
+        &transaction,
+        user_id,
+        ActivityEvent::RefreshTokenReused,
+        client,
+        now,
+    )?;
     transaction.commit()?;
     Ok(Redemption::Reused { user_id, session })
 }
@@ -360,11 +380,12 @@ fn mark_ended(
     Ok(changed > 0)
 }
 
-/// Logs out: revokes the token that proved the session and ends the session, in one
-/// transaction.
+/// Logs out: revokes the token that proved the session, ends the session and records
+/// it, in one transaction.
 pub fn sign_out(
     connection: &mut Connection,
     token: &VerifiedToken,
+    client: &ClientInfo,
     now: OffsetDateTime,
 ) -> rusqlite::Result<()> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -375,55 +396,95 @@ pub fn sign_out(
         EndReason::SignedOut,
         now.unix_timestamp(),
     )?;
+    record_activity(
+        &transaction,
+        token.user_id,
+        ActivityEvent::SignedOut,
+        client,
+        now,
+    )?;
     transaction.commit()
 }
 
-/// Ends one session of `user`; false if it is not a live session of theirs.
+/// Ends one session of `user` from another of theirs, used by `client`; false if it is
+/// not a live session of theirs.
 pub fn end_session(
-    connection: &Connection,
+    connection: &mut Connection,
     user: UserId,
     session: &SessionId,
-    reason: EndReason,
+    client: &ClientInfo,
     policy: &SessionPolicy,
     now: OffsetDateTime,
 ) -> rusqlite::Result<bool> {
-    let times = find_session_times(connection, user, session)?;
-    match times {
-        Some(times) if policy.is_live(&times, now) => {
-            mark_ended(connection, session, reason, now.unix_timestamp())
-        }
-        _ => Ok(false),
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let live = find_session_times(&transaction, user, session)?
+        .is_some_and(|times| policy.is_live(&times, now));
+    if !live {
+        return Ok(false);
     }
+    mark_ended(
+        &transaction,
+        session,
+        EndReason::EndedFromAnotherSession,
+        now.unix_timestamp(),
+    )?;
+    record_activity(&transaction, user, ActivityEvent::SessionEnded, client, now)?;
+    transaction.commit()?;
+    Ok(true)
 }
 
-/// Ends every session of `user` but `keep`, and says how many were live.
+/// Ends every session of `user` but `keep`, records it, and says how many were live.
 pub fn end_other_sessions(
     connection: &mut Connection,
     user: UserId,
     keep: &SessionId,
+    client: &ClientInfo,
     policy: &SessionPolicy,
     now: OffsetDateTime,
 ) -> rusqlite::Result<usize> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let others: Vec<SessionId> = list_live_sessions(&transaction, user, policy, now)?
+    let ended = end_sessions_but(
+        &transaction,
+        user,
+        keep,
+        EndReason::EndedFromAnotherSession,
+        policy,
+        now,
+    )?;
+    record_activity(
+        &transaction,
+        user,
+        ActivityEvent::OtherSessionsSignedOut,
+        client,
+        now,
+    )?;
+    transaction.commit()?;
+    Ok(ended)
+}
+
+/// Ends every live session of `user` but `keep`, inside the caller's transaction;
+/// returns how many.
+pub fn end_sessions_but(
+    connection: &Connection,
+    user: UserId,
+    keep: &SessionId,
+    reason: EndReason,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> rusqlite::Result<usize> {
+    let others: Vec<SessionId> = list_live_sessions(connection, user, policy, now)?
         .into_iter()
         .map(|row| row.id)
         .filter(|id| id != keep)
         .collect();
     for id in &others {
-        mark_ended(
-            &transaction,
-            id,
-            EndReason::EndedFromAnotherSession,
-            now.unix_timestamp(),
-        )?;
+        mark_ended(connection, id, reason, now.unix_timestamp())?;
     }
-    transaction.commit()?;
     Ok(others.len())
 }
 
 /// The times of `user`'s session `session`, if they have one by that id.
-fn find_session_times(
+pub fn find_session_times(
     connection: &Connection,
     user: UserId,
     session: &SessionId,
@@ -510,7 +571,8 @@ pub fn touch_session(
     Ok(())
 }
 
-/// Records that the password was just entered again in this session.
+/// Records that the password was just entered in this session, so it counts as a
+/// recent sign-in.
 pub fn record_password_entry(
     connection: &Connection,
     session: &SessionId,

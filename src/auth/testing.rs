@@ -59,3 +59,17 @@ pub async fn logged_in(auth: &AuthService, user_agent: &str) -> SignedIn {
     .await
     .unwrap()
 }
+
+/// How many rows `table` holds.
+pub async fn count_rows(auth: &AuthService, table: &'static str) -> i64 {
+    auth.db
+        .run(move |connection| {
+            connection
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .map_err(crate::db::DbError::from)
+        })
+        .await
+        .unwrap()
+}

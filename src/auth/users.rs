@@ -39,6 +39,17 @@ pub struct StoredCredentials {
     pub id: UserId,
     pub username_key: String,
     pub password_hash: String,
+    pub password_version: PasswordVersion,
+}
+
+/// Which of an account's passwords a hash is: every password change makes a new
+/// version, so a write that checked an older password can tell it is out of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordVersion(pub i64);
+
+impl PasswordVersion {
+    /// The version of the password an account is created with.
+    pub const FIRST: Self = Self(1);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +107,7 @@ pub fn find_credentials_by_name(
 ) -> rusqlite::Result<Option<StoredCredentials>> {
     connection
         .prepare_cached(
-            "SELECT id, username_key, password_hash FROM users
+            "SELECT id, username_key, password_hash, password_version FROM users
              WHERE username_key = ?1 AND status = 'active'",
         )?
         .query_row([username.canonical_key()], stored_credentials)
@@ -110,7 +121,8 @@ pub fn find_credentials_by_id(
 ) -> rusqlite::Result<Option<StoredCredentials>> {
     connection
         .prepare_cached(
-            "SELECT id, username_key, password_hash FROM users WHERE id = ?1 AND status = 'active'",
+            "SELECT id, username_key, password_hash, password_version FROM users
+             WHERE id = ?1 AND status = 'active'",
         )?
         .query_row([id.0], stored_credentials)
         .optional()
@@ -121,19 +133,56 @@ fn stored_credentials(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCredent
         id: UserId(row.get(0)?),
         username_key: row.get(1)?,
         password_hash: row.get(2)?,
+        password_version: PasswordVersion(row.get(3)?),
     })
 }
 
-/// Replaces an account's password hash, after a login proved the password right.
-pub fn update_password_hash(
+/// Replaces an account's password hash by one of the same password made with newer
+/// parameters, after a login proved the password right; unless the password has been
+/// changed since.
+pub fn upgrade_password_hash(
     connection: &Connection,
     id: UserId,
+    version: PasswordVersion,
     password_hash: &str,
 ) -> rusqlite::Result<()> {
     connection
-        .prepare_cached("UPDATE users SET password_hash = ?1 WHERE id = ?2")?
-        .execute(params![password_hash, id.0])?;
+        .prepare_cached(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2 AND password_version = ?3",
+        )?
+        .execute(params![password_hash, id.0, version.0])?;
     Ok(())
+}
+
+/// Sets a new password if the current one is still version `checked`; returns the new
+/// version, or `None` if the password changed (or the account went) in the meantime.
+pub fn replace_password(
+    connection: &Connection,
+    id: UserId,
+    checked: PasswordVersion,
+    password_hash: &str,
+) -> rusqlite::Result<Option<PasswordVersion>> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE users SET password_hash = ?1, password_version = password_version + 1
+             WHERE id = ?2 AND password_version = ?3 AND status = 'active'",
+        )?
+        .execute(params![password_hash, id.0, checked.0])?;
+    Ok((changed == 1).then_some(PasswordVersion(checked.0 + 1)))
+}
+
+/// Deletes the account if its password is still version `checked`, and with it (by
+/// the foreign keys) its sessions, their refresh tokens and its activity. False if the
+/// password changed or the account went in the meantime.
+pub fn delete_user(
+    connection: &Connection,
+    id: UserId,
+    checked: PasswordVersion,
+) -> rusqlite::Result<bool> {
+    let deleted = connection
+        .prepare_cached("DELETE FROM users WHERE id = ?1 AND password_version = ?2")?
+        .execute(params![id.0, checked.0])?;
+    Ok(deleted == 1)
 }
 
 pub fn find_user_by_id(connection: &Connection, id: UserId) -> rusqlite::Result<Option<User>> {

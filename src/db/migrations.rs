@@ -42,6 +42,19 @@ const STEPS: &[&str] = &[
          replaced_at INTEGER
      ) STRICT, WITHOUT ROWID;
      CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id);",
+    // 3: each account's security activity, and a version of its password that a password
+    // change bumps, so a sign-in that checked the old one cannot start a session after it.
+    "ALTER TABLE users ADD COLUMN password_version INTEGER NOT NULL DEFAULT 1;
+     CREATE TABLE activity (
+         id             INTEGER PRIMARY KEY,
+         user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         at             INTEGER NOT NULL,
+         event          TEXT    NOT NULL,
+         client_address TEXT    NOT NULL,
+         user_agent     TEXT    NOT NULL
+     ) STRICT;
+     CREATE INDEX activity_by_user ON activity (user_id, at);
+     CREATE INDEX activity_by_time ON activity (at);",
 ];
 
 /// Brings the schema up to date inside one immediate transaction, so two processes

@@ -223,6 +223,9 @@ fn open_connection(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Conn
     // FULL: an acknowledged sign-up or logout survives a power cut, not only a crash.
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
+    // A deleted account's rows are overwritten with zeros, not left in free pages of the
+    // file for anyone who copies it later.
+    connection.pragma_update(None, "secure_delete", "ON")?;
     Ok(connection)
 }
 

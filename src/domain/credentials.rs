@@ -69,8 +69,11 @@ fn matches(rule: &Option<Regex>, text: &str) -> bool {
 pub enum Field {
     Username,
     Email,
+    /// The password being set (or, on forms with only one, the only one).
     Password,
     ConfirmPassword,
+    /// The password an account has now, asked for before it is changed.
+    CurrentPassword,
 }
 
 /// Why a credential was refused, in words a person can act on.
@@ -103,6 +106,8 @@ pub enum CredentialError {
     PasswordTooCommon,
     #[error("Passwords do not match")]
     PasswordMismatch,
+    #[error("The new password must be different from the current one")]
+    PasswordUnchanged,
     #[error("Email must be at most {EMAIL_MAX_LENGTH} characters")]
     EmailTooLong,
     #[error("Enter an email address like name@example.com, or leave it empty")]
@@ -120,9 +125,10 @@ impl CredentialError {
             Self::UsernameTooShort | Self::UsernameTooLong | Self::UsernameInvalidCharacter => {
                 Field::Username
             }
-            Self::PasswordTooShort | Self::PasswordTooLong | Self::PasswordTooCommon => {
-                Field::Password
-            }
+            Self::PasswordTooShort
+            | Self::PasswordTooLong
+            | Self::PasswordTooCommon
+            | Self::PasswordUnchanged => Field::Password,
             Self::PasswordMismatch => Field::ConfirmPassword,
             Self::EmailTooLong | Self::EmailInvalid => Field::Email,
         }

@@ -10,10 +10,11 @@ use axum::response::Response;
 use tower_cookies::Cookies;
 
 use super::api::is_api_path;
-use super::server_fn::to_public_error;
+use super::security::{ClientAddress, client_info};
+use super::server_fn::{internal_error, to_public_error};
 use super::state::{AppState, Services};
 use crate::app::AuthFnError;
-use crate::auth::{AuthError, RefreshToken, Rejection, Session};
+use crate::auth::{AuthError, ClientInfo, RefreshToken, Rejection, Session};
 
 /// The signed-in state of one browser request.
 #[derive(Debug, Clone)]
@@ -42,7 +43,15 @@ pub async fn resolve_browser_session(
     if is_api_path(path) || is_file {
         return next.run(request).await;
     }
-    let session = state.browser_session(&cookies).await;
+    let Some(ClientAddress(address)) = request.extensions().get::<ClientAddress>().copied() else {
+        let error = internal_error("the client address was not resolved".to_owned());
+        request
+            .extensions_mut()
+            .insert(BrowserSession::Failed(error));
+        return next.run(request).await;
+    };
+    let client = client_info(address, request.headers());
+    let session = state.browser_session(&cookies, &client).await;
     request.extensions_mut().insert(session);
     next.run(request).await
 }
@@ -51,7 +60,7 @@ impl Services {
     /// The signed-in user behind the request's cookies. An access token that is gone or
     /// expired is renewed with the refresh token; cookies the guard refuses are cleared
     /// so the browser stops sending them.
-    async fn browser_session(&self, cookies: &Cookies) -> BrowserSession {
+    async fn browser_session(&self, cookies: &Cookies, client: &ClientInfo) -> BrowserSession {
         let access = self.session_cookies.access.read(cookies);
         let refresh = self.session_cookies.refresh.read(cookies);
         if access.is_none() && refresh.is_none() {
@@ -62,18 +71,18 @@ impl Services {
             Err(AuthError::Unauthenticated(Rejection::MissingToken | Rejection::Expired))
                 if refresh.is_some() =>
             {
-                self.renew(cookies, refresh.as_deref().unwrap_or_default())
+                self.renew(cookies, refresh.as_deref().unwrap_or_default(), client)
                     .await
             }
             Err(error) => self.signed_out_or_failed(cookies, error),
         }
     }
 
-    async fn renew(&self, cookies: &Cookies, refresh: &str) -> BrowserSession {
+    async fn renew(&self, cookies: &Cookies, refresh: &str, client: &ClientInfo) -> BrowserSession {
         let Some(token) = RefreshToken::parse(refresh) else {
             return self.signed_out_or_failed(cookies, Rejection::UnknownRefreshToken.into());
         };
-        let renewed = match self.auth.refresh(&token).await {
+        let renewed = match self.auth.refresh(&token, client).await {
             Ok(renewed) => renewed,
             Err(error) => return self.signed_out_or_failed(cookies, error),
         };

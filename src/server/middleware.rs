@@ -14,7 +14,13 @@ use crate::app::AuthFnError;
 use crate::domain::NextPath;
 
 /// Pages only a signed-in user may load.
-const PROTECTED_PAGES: &[&str] = &["/profile", "/sessions"];
+const PROTECTED_PAGES: &[&str] = &[
+    "/profile",
+    "/sessions",
+    "/password",
+    "/delete-account",
+    "/activity",
+];
 /// Server functions answer below this prefix.
 const SERVER_FN_PREFIX: &str = "/api/";
 /// The header server_fn puts on every error response it writes.

@@ -19,6 +19,7 @@ pub use cookie::SessionCookies;
 pub use origin::PublicOrigin;
 pub use router::{build_state, router, run};
 pub use server_fn::{
-    FnRequest, FormReturn, SESSIONS_PAGE, SIGNED_IN_HOME, format_time, profile_view,
+    DELETE_ACCOUNT_PAGE, FnRequest, FormReturn, PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME,
+    format_time, profile_view,
 };
 pub use state::AppState;

@@ -21,8 +21,14 @@ use crate::db::DbError;
 pub const SIGNED_IN_HOME: &str = "/profile";
 /// Where a browser lands once its session has ended.
 const LOGGED_OUT_PAGE: &str = "/login?logged_out=1";
+/// Where a browser lands once its account has been deleted.
+const ACCOUNT_DELETED_PAGE: &str = "/?account_deleted=1";
 /// The page listing the signed-in user's sessions, where its forms return to.
 pub const SESSIONS_PAGE: &str = "/sessions";
+/// The page that changes the password, where its form returns to.
+pub const PASSWORD_PAGE: &str = "/password";
+/// The page that deletes the account, where its form returns to.
+pub const DELETE_ACCOUNT_PAGE: &str = "/delete-account";
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
 const MAX_KEPT_CHARS: usize = 256;
 
@@ -106,12 +112,22 @@ impl FnRequest {
     /// Clears both session cookies, asks the browser to drop every cookie of this site
     /// as well, and sends it to the login page, which says it is logged out.
     pub fn end_session(&self) {
+        self.clear_browser("\"cookies\"", LOGGED_OUT_PAGE);
+    }
+
+    /// After the account was deleted: clears the cookies and asks the browser to drop
+    /// everything it keeps for this site, then sends it to the home page, which says so.
+    pub fn account_deleted(&self) {
+        self.clear_browser("\"cache\", \"cookies\", \"storage\"", ACCOUNT_DELETED_PAGE);
+    }
+
+    fn clear_browser(&self, clear_site_data: &'static str, destination: &str) {
         self.state.session_cookies.clear(&self.cookies);
         self.response.insert_header(
             header::HeaderName::from_static("clear-site-data"),
-            HeaderValue::from_static("\"cookies\""),
+            HeaderValue::from_static(clear_site_data),
         );
-        self.redirect(LOGGED_OUT_PAGE);
+        self.redirect(destination);
     }
 
     /// A redirect that works both ways: a real 303 for a plain form post, and a hint
@@ -282,6 +298,7 @@ pub(super) fn status_of(error: AuthFnError) -> StatusCode {
         AuthFnError::Invalid(_) | AuthFnError::BadRequest => StatusCode::BAD_REQUEST,
         AuthFnError::InvalidCredentials
         | AuthFnError::IncorrectPassword
+        | AuthFnError::IncorrectCurrentPassword
         | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
         AuthFnError::CrossSite | AuthFnError::RecentSignInRequired => StatusCode::FORBIDDEN,
         AuthFnError::SessionNotFound => StatusCode::NOT_FOUND,

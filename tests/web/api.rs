@@ -467,9 +467,12 @@ async fn the_openapi_document_describes_exactly_this_contract() {
             "DELETE /api/v1/logout",
             "DELETE /api/v1/sessions",
             "DELETE /api/v1/sessions/{id}",
+            "DELETE /api/v1/user",
+            "GET /api/v1/activity",
             "GET /api/v1/sessions",
             "GET /api/v1/user",
             "POST /api/v1/login",
+            "POST /api/v1/password",
             "POST /api/v1/refresh",
             "POST /api/v1/register",
         ]
@@ -507,6 +510,24 @@ async fn the_openapi_document_describes_exactly_this_contract() {
         ["200", "401", "403", "503"]
     );
     assert_eq!(
+        responses("/api/v1/password", "post"),
+        ["200", "400", "401", "413", "415", "422", "429", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/user", "delete"),
+        ["204", "400", "401", "413", "415", "429", "503"]
+    );
+    assert_eq!(responses("/api/v1/activity", "get"), ["200", "401", "503"]);
+    let codes = &document["components"]["schemas"]["ActivityView"]["properties"]["event"]["enum"];
+    assert!(
+        codes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|code| code == "refresh_token_reused"),
+        "{codes}"
+    );
+    assert_eq!(
         document["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
@@ -519,6 +540,9 @@ async fn the_openapi_document_describes_exactly_this_contract() {
         "EndedSessions",
         "Message",
         "UserView",
+        "PasswordChangeRequest",
+        "DeleteAccountRequest",
+        "ActivityView",
     ] {
         assert!(
             document["components"]["schemas"][schema].is_object(),

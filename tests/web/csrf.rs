@@ -323,3 +323,40 @@ async fn a_configured_public_origin_is_the_only_one_even_on_loopback() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn forged_password_changes_and_deletions_are_refused_and_change_nothing() {
+    let app = spawn_app();
+    let victim = app.signed_up("victim").await;
+    let forged = Sender {
+        origin: Some("https://evil.example"),
+        fetch_site: Some("cross-site"),
+        ..SAME_ORIGIN
+    };
+    let new_password = "the attacker's choice";
+    let attempts: [(&str, &[(&str, &str)]); 2] = [
+        (
+            "/api/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+                ("confirm_new_password", new_password),
+            ],
+        ),
+        ("/api/delete_account", &[("password", PASSWORD)]),
+    ];
+    for (path, fields) in attempts {
+        for client in [Client::PlainForm, Client::Hydrated] {
+            let response = app
+                .post_form_from(path, fields, Some(&victim), client, forged)
+                .await;
+            assert_eq!(response.status, StatusCode::FORBIDDEN, "{path}");
+        }
+    }
+    assert_eq!(
+        app.get("/profile", Some(&victim)).await.status,
+        StatusCode::OK
+    );
+    let login = app.login("victim", PASSWORD, Client::Hydrated).await;
+    assert_eq!(login.status, StatusCode::OK, "the password was changed");
+}

@@ -1,6 +1,7 @@
 //! Black-box tests of the whole web app: the real router, a real SQLite file, and
 //! requests shaped like a browser's, with and without JavaScript.
 
+mod account;
 mod api;
 mod brute_force;
 mod csrf;

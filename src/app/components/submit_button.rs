@@ -9,12 +9,16 @@ pub fn SubmitButton(
     pending_label: &'static str,
     pending: Memo<bool>,
     #[prop(optional)] secondary: bool,
+    /// For an action that destroys something.
+    #[prop(optional)]
+    danger: bool,
 ) -> impl IntoView {
     view! {
         <button
             type="submit"
             class="button"
             class:secondary=secondary
+            class:danger=danger
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
         >

@@ -55,9 +55,25 @@ pub fn clear_on_error<const N: usize>(
 ) {
     Effect::new(move || {
         if error.get().is_some() {
-            for input in inputs.iter().filter_map(NodeRef::get_untracked) {
-                input.set_value("");
-            }
+            clear(&inputs);
         }
     });
+}
+
+/// Empties the given inputs once the form's action succeeds, when the page stays.
+pub fn clear_on_success<T: 'static, E: 'static, const N: usize>(
+    result: impl With<Value = Option<Result<T, E>>> + Send + Sync + 'static,
+    inputs: [NodeRef<Input>; N],
+) {
+    Effect::new(move || {
+        if result.with(|result| matches!(result, Some(Ok(_)))) {
+            clear(&inputs);
+        }
+    });
+}
+
+fn clear(inputs: &[NodeRef<Input>]) {
+    for input in inputs.iter().filter_map(NodeRef::get_untracked) {
+        input.set_value("");
+    }
 }

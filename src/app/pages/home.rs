@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::app::components::LogoutButton;
 use crate::app::current_username;
@@ -9,9 +10,16 @@ use crate::app::current_username;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let username = Resource::new(|| (), |()| current_username());
+    let deleted = use_query_map()
+        .get_untracked()
+        .get("account_deleted")
+        .is_some();
     view! {
         <Title text="Welcome"/>
         <section class="hero">
+            {deleted.then(|| view! {
+                <p class="notice" role="status">"Your account has been deleted."</p>
+            })}
             <h1>"Sign-up and login, done right."</h1>
             <p class="lead">
                 "Keycard is a small Rust web app for accounts: argon2id password hashing, "

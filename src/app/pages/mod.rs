@@ -1,5 +1,8 @@
 //! One component per route.
 
+mod activity;
+mod change_password;
+mod delete_account;
 mod home;
 mod login;
 mod not_found;
@@ -7,6 +10,9 @@ mod profile;
 mod register;
 mod sessions;
 
+pub use activity::ActivityPage;
+pub use change_password::ChangePasswordPage;
+pub use delete_account::DeleteAccountPage;
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFound;

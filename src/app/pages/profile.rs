@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
-use crate::app::components::LogoutButton;
-use crate::app::{AuthFnError, ProfileView, get_profile};
+use crate::app::components::{LogoutButton, page_data};
+use crate::app::{ProfileView, get_profile};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -15,16 +14,9 @@ pub fn ProfilePage() -> impl IntoView {
         <Title text="Your profile"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading your profile…"</p> }>
             {move || Suspend::new(async move {
-                match profile.await {
-                    Ok(profile) => view! { <ProfileCard profile/> }.into_any(),
-                    // Reached by client-side navigation after the session ended.
-                    Err(AuthFnError::NotSignedIn) => {
-                        view! { <Redirect path="/login?next=%2Fprofile"/> }.into_any()
-                    }
-                    Err(error) => view! {
-                        <p class="alert" role="alert">{error.to_string()}</p>
-                    }.into_any(),
-                }
+                page_data(profile.await, "/profile", |profile| {
+                    view! { <ProfileCard profile/> }.into_any()
+                })
             })}
         </Suspense>
     }
@@ -48,6 +40,9 @@ fn ProfileCard(profile: ProfileView) -> impl IntoView {
             </dl>
             <nav class="account-links" aria-label="Your account">
                 <a href="/sessions">"Sessions"</a>
+                <a href="/activity">"Activity"</a>
+                <a href="/password">"Change password"</a>
+                <a href="/delete-account">"Delete account"</a>
             </nav>
             <LogoutButton/>
         </section>

@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::components::{FormAlert, SubmitButton, TextField, redirected_error};
+use crate::app::components::{FormAlert, SubmitButton, TextField, page_data, redirected_error};
 use crate::app::{
     AuthFnError, ConfirmPassword, EndOtherSessions, EndSession, SessionRow, SessionsView,
     list_sessions,
@@ -40,18 +39,9 @@ pub fn SessionsPage() -> impl IntoView {
             <FormAlert error/>
             <Suspense fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
                 {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(view) => view! {
-                            <SessionList view end_one end_others confirm error/>
-                        }.into_any(),
-                        // Reached by client-side navigation after the session ended.
-                        Err(AuthFnError::NotSignedIn) => {
-                            view! { <Redirect path="/login?next=%2Fsessions"/> }.into_any()
-                        }
-                        Err(error) => view! {
-                            <p class="alert" role="alert">{error.to_string()}</p>
-                        }.into_any(),
-                    }
+                    page_data(sessions.await, "/sessions", |view| view! {
+                        <SessionList view end_one end_others confirm error/>
+                    }.into_any())
                 })}
             </Suspense>
             <p class="switch"><a href="/profile">"Back to your profile"</a></p>

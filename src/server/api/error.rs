@@ -23,6 +23,13 @@ pub enum ApiError {
     BadCredentials,
     #[error("Missing refresh_token")]
     MissingRefreshToken,
+    /// A required field of the body is absent or empty; names it.
+    #[error("Missing {0}")]
+    MissingField(&'static str),
+    #[error("Current password is incorrect")]
+    IncorrectCurrentPassword,
+    #[error("Password is incorrect")]
+    IncorrectPassword,
     #[error("Missing Authorization Header")]
     MissingToken,
     #[error("The Authorization header must be 'Bearer <token>'")]
@@ -108,12 +115,16 @@ impl ApiError {
             Self::Invalid(CredentialError::PasswordTooCommon) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingCredentials
             | Self::MissingRefreshToken
+            | Self::MissingField(_)
             | Self::Invalid(_)
             | Self::MalformedJson
             | Self::WrongShape => StatusCode::BAD_REQUEST,
-            Self::BadCredentials | Self::MissingToken | Self::NotBearer | Self::TokenRefused(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::BadCredentials
+            | Self::IncorrectCurrentPassword
+            | Self::IncorrectPassword
+            | Self::MissingToken
+            | Self::NotBearer
+            | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
             Self::UserExists => StatusCode::CONFLICT,
             Self::RecentSignInRequired => StatusCode::FORBIDDEN,
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -130,9 +141,11 @@ impl ApiError {
     /// client did send a token.
     fn challenge(&self) -> Option<String> {
         match self {
-            Self::BadCredentials | Self::MissingToken | Self::NotBearer => {
-                Some("Bearer".to_owned())
-            }
+            Self::BadCredentials
+            | Self::IncorrectCurrentPassword
+            | Self::IncorrectPassword
+            | Self::MissingToken
+            | Self::NotBearer => Some("Bearer".to_owned()),
             Self::TokenRefused(rejection) => Some(format!(
                 "Bearer error=\"invalid_token\", error_description=\"{}\"",
                 token_message(*rejection)

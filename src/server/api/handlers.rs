@@ -2,20 +2,21 @@
 //! shapes, and the two extractors every endpoint uses: a JSON object body and the
 //! bearer token's session.
 
+use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::{Extension, Json};
+use axum::http::{StatusCode, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::super::AppState;
 use super::super::security::{ClientAddress, client_info};
+use super::super::server_fn::log_unexpected;
 use super::error::{ApiError, Message};
 use super::schema::{LoginRequest, RegisterRequest};
 
-use crate::auth::{AuthService, Session, SignedIn};
+use crate::auth::{AuthService, ClientInfo, Session, SignedIn};
 use crate::domain::{Email, Password, Username};
 
 /// A signed-in session for a non-browser client: a short access token for requests,
@@ -52,6 +53,22 @@ pub struct UserView {
     pub email: Option<String>,
     /// `active` for every account that can sign in.
     pub status: String,
+}
+
+/// Where the request came from: the resolved client address and its User-Agent.
+pub struct ApiClient(pub ClientInfo);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(ClientAddress(address)) = parts.extensions.get::<ClientAddress>() else {
+            return Err(ApiError::Internal(log_unexpected(
+                "the client address was not resolved".to_owned(),
+            )));
+        };
+        Ok(Self(client_info(*address, &parts.headers)))
+    }
 }
 
 /// A JSON object body whose every rejection is one of the API's own errors.
@@ -132,7 +149,7 @@ fn required<'a>(
 )]
 pub async fn register(
     State(auth): State<AuthService>,
-    Extension(ClientAddress(client)): Extension<ClientAddress>,
+    ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
     let (username, password) = required(&request.username, &request.password)?;
@@ -140,7 +157,7 @@ pub async fn register(
     let password = Password::parse(password).map_err(ApiError::Invalid)?;
     let email =
         Email::parse_optional(request.email.as_deref().unwrap_or("")).map_err(ApiError::Invalid)?;
-    auth.create_account(username, email, password, client)
+    auth.create_account(username, email, password, &client)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -169,17 +186,14 @@ pub async fn register(
 )]
 pub async fn login(
     State(auth): State<AuthService>,
-    Extension(ClientAddress(address)): Extension<ClientAddress>,
-    headers: HeaderMap,
+    ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<AccessToken>, ApiError> {
     let (username, password) = required(&request.username, &request.password)?;
     // A name or password that could never have been registered is simply wrong.
     let username = Username::parse(username).map_err(|_| ApiError::BadCredentials)?;
     let password = Password::parse(password).map_err(|_| ApiError::BadCredentials)?;
-    let signed_in = auth
-        .login(username, password, &client_info(address, &headers))
-        .await?;
+    let signed_in = auth.login(username, password, &client).await?;
     Ok(Json(AccessToken::new(&signed_in)))
 }
 
@@ -200,9 +214,10 @@ pub async fn login(
 )]
 pub async fn logout(
     State(auth): State<AuthService>,
+    ApiClient(client): ApiClient,
     BearerSession(session): BearerSession,
 ) -> Result<Json<Message>, ApiError> {
-    auth.logout(&session).await?;
+    auth.logout(&session, &client).await?;
     Ok(Message::new("Token revoked"))
 }
 

@@ -3,6 +3,7 @@
 //! the pages. Bearer tokens only: the session cookie is never read here, so a hostile
 //! site cannot ride on a browser's session, and no request-origin check is needed.
 
+mod account;
 mod error;
 mod handlers;
 mod schema;
@@ -33,7 +34,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/register", post(handlers::register))
         .route("/login", post(handlers::login))
         .route("/logout", delete(handlers::logout))
-        .route("/user", get(handlers::user))
+        .route("/user", get(handlers::user).delete(account::delete_account))
+        .route("/password", post(account::change_password))
+        .route("/activity", get(account::activity))
         .route("/refresh", post(sessions::refresh))
         .route(
             "/sessions",
@@ -58,6 +61,9 @@ pub fn api_routes() -> Router<AppState> {
         handlers::login,
         handlers::logout,
         handlers::user,
+        account::change_password,
+        account::delete_account,
+        account::activity,
         sessions::refresh,
         sessions::list,
         sessions::end_one,

@@ -30,6 +30,19 @@ pub struct LoginRequest {
     pub password: Option<String>,
 }
 
+/// What `POST /api/v1/password` takes.
+#[derive(Debug, Deserialize)]
+pub struct PasswordChangeRequest {
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// What `DELETE /api/v1/user` takes.
+#[derive(Debug, Deserialize)]
+pub struct DeleteAccountRequest {
+    pub password: Option<String>,
+}
+
 /// What `POST /api/v1/refresh` takes.
 #[derive(Debug, Deserialize)]
 pub struct RefreshRequest {
@@ -92,6 +105,44 @@ impl PartialSchema for LoginRequest {
 }
 
 impl ToSchema for LoginRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+impl PartialSchema for PasswordChangeRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "A current password that breaks the registration rules cannot be the \
+                 account's, and is answered 401 like any other wrong one.",
+            ))
+            .property("current_password", Ref::from_schema_name(PASSWORD))
+            .property("new_password", Ref::from_schema_name(PASSWORD))
+            .required("current_password")
+            .required("new_password")
+            .into()
+    }
+}
+
+impl ToSchema for PasswordChangeRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+impl PartialSchema for DeleteAccountRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("password", Ref::from_schema_name(PASSWORD))
+            .required("password")
+            .into()
+    }
+}
+
+impl ToSchema for DeleteAccountRequest {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         schemas.extend(credential_schemas());
     }

@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Message};
-use super::handlers::{AccessToken, ApiJson, BearerSession};
+use super::handlers::{AccessToken, ApiClient, ApiJson, BearerSession};
 use super::schema::RefreshRequest;
 use crate::auth::{AuthService, RefreshToken, Rejection, SessionId, SessionSummary};
 
@@ -46,7 +46,7 @@ impl From<SessionSummary> for SessionView {
     }
 }
 
-fn rfc3339(moment: OffsetDateTime) -> String {
+pub(super) fn rfc3339(moment: OffsetDateTime) -> String {
     moment
         .format(&Rfc3339)
         .unwrap_or_else(|_| moment.unix_timestamp().to_string())
@@ -76,12 +76,13 @@ pub struct EndedSessions {
 )]
 pub async fn refresh(
     State(auth): State<AuthService>,
+    ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<AccessToken>, ApiError> {
     let presented = request.refresh_token.ok_or(ApiError::MissingRefreshToken)?;
     let token = RefreshToken::parse(&presented)
         .ok_or(ApiError::TokenRefused(Rejection::UnknownRefreshToken))?;
-    let renewed = auth.refresh(&token).await?;
+    let renewed = auth.refresh(&token, &client).await?;
     Ok(Json(AccessToken::new(&renewed)))
 }
 
@@ -126,11 +127,12 @@ pub async fn list(
 )]
 pub async fn end_one(
     State(auth): State<AuthService>,
+    ApiClient(client): ApiClient,
     BearerSession(session): BearerSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = SessionId::parse(&id).ok_or(ApiError::SessionNotFound)?;
-    auth.end_session_by_id(&session, &id).await?;
+    auth.end_session_by_id(&session, &id, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -152,8 +154,9 @@ pub async fn end_one(
 )]
 pub async fn end_others(
     State(auth): State<AuthService>,
+    ApiClient(client): ApiClient,
     BearerSession(session): BearerSession,
 ) -> Result<Json<EndedSessions>, ApiError> {
-    let ended = auth.end_other_sessions(&session).await?;
+    let ended = auth.end_other_sessions(&session, &client).await?;
     Ok(Json(EndedSessions { ended }))
 }

@@ -1,0 +1,572 @@
+//! What a signed-in person can do to their account itself: change its password, delete
+//! it, and read its security activity. Each change first checks the password again,
+//! under the login's limits.
+
+use rusqlite::{Connection, TransactionBehavior};
+use time::OffsetDateTime;
+
+use super::activity::{ActivityEntry, ActivityEvent, list_activity, record_activity};
+use super::device::ClientInfo;
+use super::error::{AuthError, Rejection};
+use super::guard::Session;
+use super::service::AuthService;
+use super::sessions::{
+    EndReason, SessionId, SessionPolicy, end_sessions_but, find_session_times,
+    record_password_entry,
+};
+use super::users::{UserId, delete_user, replace_password};
+use crate::db::DbError;
+use crate::domain::{CredentialError, Password};
+
+/// How a change to an account turned out once its transaction ran.
+enum Outcome<T> {
+    Done(T),
+    /// The session making the change ended after the guard let the request in (another
+    /// device signed it out): the change is refused, as it would have been a moment later.
+    SessionEnded,
+    /// The password checked is no longer the account's (changed since), or the account is
+    /// gone: the change is refused like a wrong password.
+    PasswordChanged,
+}
+
+impl<T> Outcome<T> {
+    fn into_result(self) -> Result<T, AuthError> {
+        match self {
+            Self::Done(value) => Ok(value),
+            Self::SessionEnded => Err(Rejection::SessionEnded.into()),
+            Self::PasswordChanged => Err(AuthError::InvalidCredentials),
+        }
+    }
+}
+
+impl AuthService {
+    /// Sets a new password after checking the current one: every other session of the
+    /// account ends, this one carries on (and counts as recently signed in). A wrong
+    /// current password is [`AuthError::InvalidCredentials`] and counts as a failed login.
+    /// Returns how many other sessions ended.
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        current: Password,
+        new: Password,
+        client: &ClientInfo,
+    ) -> Result<usize, AuthError> {
+        // Compared only once the current password is known to be right, so the answer
+        // to a wrong one is always "incorrect".
+        let unchanged = current.expose() == new.expose();
+        let checked = self.check_own_password(session, current, client).await?;
+        if unchanged {
+            return Err(CredentialError::PasswordUnchanged.into());
+        }
+        let password_hash = self.new_password_hash(new).await?;
+        let user = session.user.id;
+        let keep = (session.id().clone(), client.clone());
+        let policy = self.sessions;
+        let ended = self
+            .db
+            .write(move |connection| {
+                let (keep, client) = keep;
+                let now = OffsetDateTime::now_utc();
+                let transaction =
+                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if !is_live(&transaction, user, &keep, &policy, now)? {
+                    return Ok(Outcome::SessionEnded);
+                }
+                if replace_password(&transaction, user, checked, &password_hash)?.is_none() {
+                    return Ok(Outcome::PasswordChanged);
+                }
+                let ended = end_sessions_but(
+                    &transaction,
+                    user,
+                    &keep,
+                    EndReason::PasswordChanged,
+                    &policy,
+                    now,
+                )?;
+                record_password_entry(&transaction, &keep, now)?;
+                record_activity(
+                    &transaction,
+                    user,
+                    ActivityEvent::PasswordChanged,
+                    &client,
+                    now,
+                )?;
+                transaction.commit()?;
+                Ok::<_, DbError>(Outcome::Done(ended))
+            })
+            .await?
+            .into_result()?;
+        tracing::info!(
+            target: "keycard::security",
+            user_id = user.0,
+            ended,
+            "password changed; other sessions ended"
+        );
+        Ok(ended)
+    }
+
+    /// Deletes the account after checking its password: its sessions, their refresh
+    /// tokens and its activity go with it, so every token of it is refused from the next
+    /// request on. A wrong password changes nothing and counts as a failed login.
+    pub async fn delete_account(
+        &self,
+        session: &Session,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let checked = self.check_own_password(session, password, client).await?;
+        let user = session.user.id;
+        let id = session.id().clone();
+        let policy = self.sessions;
+        self.db
+            .write(move |connection| {
+                let now = OffsetDateTime::now_utc();
+                let transaction =
+                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if !is_live(&transaction, user, &id, &policy, now)? {
+                    return Ok(Outcome::SessionEnded);
+                }
+                if !delete_user(&transaction, user, checked)? {
+                    return Ok(Outcome::PasswordChanged);
+                }
+                transaction.commit()?;
+                Ok::<_, DbError>(Outcome::Done(()))
+            })
+            .await?
+            .into_result()?;
+        tracing::info!(target: "keycard::security", user_id = user.0, "account deleted");
+        Ok(())
+    }
+
+    /// The signed-in account's newest security events, newest first.
+    pub async fn activity(&self, session: &Session) -> Result<Vec<ActivityEntry>, AuthError> {
+        let user = session.user.id;
+        Ok(self
+            .db
+            .run(move |connection| list_activity(connection, user).map_err(DbError::from))
+            .await?)
+    }
+}
+
+/// Whether `session` of `user` may still be used at `now`, read inside the change's
+/// transaction.
+fn is_live(
+    connection: &Connection,
+    user: UserId,
+    session: &SessionId,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> rusqlite::Result<bool> {
+    Ok(find_session_times(connection, user, session)?
+        .is_some_and(|times| policy.is_live(&times, now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::auth::RefreshToken;
+    use crate::auth::sessions::SignedIn;
+    use crate::auth::testing::{PASSWORD, client, count_rows, logged_in, service, signed_up};
+    use crate::domain::Username;
+
+    const NEW_PASSWORD: &str = "a brand new passphrase";
+
+    fn password(text: &str) -> Password {
+        Password::parse(text).unwrap()
+    }
+
+    /// An account signed in on a laptop (whose session is returned) and a phone.
+    async fn two_devices() -> (tempfile::TempDir, AuthService, SignedIn, SignedIn, Session) {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let phone = logged_in(&auth, "Firefox/133.0").await;
+        let session = session_of(&auth, &laptop).await;
+        (directory, auth, laptop, phone, session)
+    }
+
+    async fn session_of(auth: &AuthService, signed_in: &SignedIn) -> Session {
+        auth.current_user(Some(&signed_in.access.token))
+            .await
+            .unwrap()
+    }
+
+    async fn login(auth: &AuthService, text: &str) -> Result<SignedIn, AuthError> {
+        auth.login(
+            Username::parse("grace").unwrap(),
+            password(text),
+            &client("curl"),
+        )
+        .await
+    }
+
+    /// The account's events, oldest first, once `count` of them are recorded (a failed
+    /// sign-in is written in the background).
+    async fn events(auth: &AuthService, session: &Session, count: usize) -> Vec<ActivityEvent> {
+        for _ in 0..100 {
+            let entries = auth.activity(session).await.unwrap();
+            if entries.len() >= count {
+                return entries.into_iter().rev().map(|entry| entry.event).collect();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("fewer than {count} events were recorded");
+    }
+
+    #[tokio::test]
+    async fn a_changed_password_ends_the_other_sessions_and_keeps_this_one() {
+        let (_directory, auth, laptop, phone, session) = two_devices().await;
+        let ended = auth
+            .change_password(
+                &session,
+                password(PASSWORD),
+                password(NEW_PASSWORD),
+                &client("curl"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ended, 1);
+        assert!(matches!(
+            auth.current_user(Some(&phone.access.token)).await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+        assert!(
+            auth.refresh(&phone.refresh.token, &client("Firefox/133.0"))
+                .await
+                .is_err()
+        );
+        let session = session_of(&auth, &laptop).await;
+        assert!(!auth.needs_recent_password(&session));
+        assert!(
+            auth.refresh(&laptop.refresh.token, &client("curl"))
+                .await
+                .is_ok()
+        );
+        assert!(matches!(
+            login(&auth, PASSWORD).await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(login(&auth, NEW_PASSWORD).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_current_password_changes_nothing_and_counts_as_a_failed_login() {
+        let (_directory, auth, _laptop, phone, session) = two_devices().await;
+        for _ in 0..5 {
+            assert!(matches!(
+                auth.change_password(
+                    &session,
+                    password("not the password"),
+                    password(NEW_PASSWORD),
+                    &client("curl")
+                )
+                .await,
+                Err(AuthError::InvalidCredentials)
+            ));
+        }
+        assert!(matches!(
+            auth.change_password(
+                &session,
+                password(PASSWORD),
+                password(NEW_PASSWORD),
+                &client("curl")
+            )
+            .await,
+            Err(AuthError::Throttled(_))
+        ));
+        assert!(matches!(
+            login(&auth, PASSWORD).await,
+            Err(AuthError::Throttled(_))
+        ));
+        assert!(auth.current_user(Some(&phone.access.token)).await.is_ok());
+        let recorded = events(&auth, &session, 7).await;
+        assert_eq!(
+            recorded
+                .iter()
+                .filter(|event| **event == ActivityEvent::FailedSignIn)
+                .count(),
+            5
+        );
+    }
+
+    #[tokio::test]
+    async fn the_new_password_follows_the_sign_up_rules_and_must_differ() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let session = session_of(&auth, &signed_up(&auth).await).await;
+        assert!(matches!(
+            auth.change_password(
+                &session,
+                password(PASSWORD),
+                password("password123"),
+                &client("curl")
+            )
+            .await,
+            Err(AuthError::InvalidInput(CredentialError::PasswordTooCommon))
+        ));
+        assert!(matches!(
+            auth.change_password(
+                &session,
+                password(PASSWORD),
+                password(PASSWORD),
+                &client("curl")
+            )
+            .await,
+            Err(AuthError::InvalidInput(CredentialError::PasswordUnchanged))
+        ));
+        // The same text as a wrong current password is simply a wrong password.
+        assert!(matches!(
+            auth.change_password(
+                &session,
+                password("wrong one!"),
+                password("wrong one!"),
+                &client("curl")
+            )
+            .await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(login(&auth, PASSWORD).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_session_ended_meanwhile_cannot_change_the_password() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let phone = logged_in(&auth, "Firefox/133.0").await;
+        let stolen = session_of(&auth, &phone).await;
+        let owner = session_of(&auth, &laptop).await;
+        auth.end_other_sessions(&owner, &client("curl"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            auth.change_password(
+                &stolen,
+                password(PASSWORD),
+                password(NEW_PASSWORD),
+                &client("x")
+            )
+            .await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+        assert!(matches!(
+            auth.delete_account(&stolen, password(PASSWORD), &client("x"))
+                .await,
+            Err(AuthError::Unauthenticated(Rejection::SessionEnded))
+        ));
+        assert!(login(&auth, PASSWORD).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_that_checked_the_old_password_starts_no_session_after_the_change() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let session = session_of(&auth, &laptop).await;
+        let user = session.user.id;
+        let old_version = auth
+            .db
+            .run(move |connection| {
+                crate::auth::users::find_credentials_by_id(connection, user).map_err(DbError::from)
+            })
+            .await
+            .unwrap()
+            .unwrap()
+            .password_version;
+        auth.change_password(
+            &session,
+            password(PASSWORD),
+            password(NEW_PASSWORD),
+            &client("curl"),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            auth.start_session(user, old_version, &client("curl")).await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert_eq!(auth.list_sessions(&session).await.unwrap().len(), 1);
+    }
+
+    /// Six sign-ins with the current password and a refresh of another session, all
+    /// running while `change` runs; returns the access tokens they got.
+    async fn race_with<T>(
+        auth: &AuthService,
+        phone: &SignedIn,
+        change: impl std::future::Future<Output = T>,
+    ) -> (T, Vec<String>) {
+        let mut racers: Vec<tokio::task::JoinHandle<Result<SignedIn, AuthError>>> = (0..6)
+            .map(|_| {
+                let auth = auth.clone();
+                tokio::spawn(async move { login(&auth, PASSWORD).await })
+            })
+            .collect();
+        let refresh = RefreshToken::parse(&phone.refresh.token.reveal()).unwrap();
+        let refresher = auth.clone();
+        racers.push(tokio::spawn(async move {
+            refresher.refresh(&refresh, &client("curl")).await
+        }));
+        let outcome = change.await;
+        let mut tokens = Vec::new();
+        for racer in racers {
+            if let Ok(signed_in) = racer.await.unwrap() {
+                tokens.push(signed_in.access.token);
+            }
+        }
+        (outcome, tokens)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn racing_sign_ins_and_refreshes_leave_no_session_alive_after_a_change() {
+        let (_directory, auth, laptop, phone, session) = two_devices().await;
+        let curl = client("curl");
+        let change =
+            auth.change_password(&session, password(PASSWORD), password(NEW_PASSWORD), &curl);
+        let (changed, mut tokens) = race_with(&auth, &phone, change).await;
+        changed.unwrap();
+        tokens.push(phone.access.token.clone());
+        for token in tokens {
+            assert!(auth.current_user(Some(&token)).await.is_err());
+        }
+        let sessions = auth
+            .list_sessions(&session_of(&auth, &laptop).await)
+            .await
+            .unwrap();
+        assert_eq!(
+            sessions.len(),
+            1,
+            "only the session that changed it is left"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deleted_account_leaves_nothing_behind_and_its_name_is_free_again() {
+        let (_directory, auth, laptop, phone, session) = two_devices().await;
+        assert!(matches!(
+            auth.delete_account(&session, password("not the password"), &client("curl"))
+                .await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(auth.current_user(Some(&phone.access.token)).await.is_ok());
+        auth.delete_account(&session, password(PASSWORD), &client("curl"))
+            .await
+            .unwrap();
+        for signed_in in [&laptop, &phone] {
+            assert!(
+                auth.current_user(Some(&signed_in.access.token))
+                    .await
+                    .is_err()
+            );
+            assert!(
+                auth.refresh(&signed_in.refresh.token, &client("curl"))
+                    .await
+                    .is_err()
+            );
+        }
+        let mut left = Vec::new();
+        for table in ["users", "sessions", "refresh_tokens", "activity"] {
+            left.push((table, count_rows(&auth, table).await));
+        }
+        assert!(left.iter().all(|(_, count)| *count == 0), "{left:?}");
+        assert!(matches!(
+            login(&auth, PASSWORD).await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        let again = signed_up(&auth).await;
+        let session = session_of(&auth, &again).await;
+        assert_eq!(
+            events(&auth, &session, 2).await,
+            [ActivityEvent::AccountCreated, ActivityEvent::SignedIn]
+        );
+        for signed_in in [&laptop, &phone] {
+            assert!(
+                auth.current_user(Some(&signed_in.access.token))
+                    .await
+                    .is_err()
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn racing_sign_ins_and_refreshes_leave_nothing_after_a_deletion() {
+        let (_directory, auth, _laptop, phone, session) = two_devices().await;
+        let curl = client("curl");
+        let delete = auth.delete_account(&session, password(PASSWORD), &curl);
+        let (deleted, tokens) = race_with(&auth, &phone, delete).await;
+        deleted.unwrap();
+        for token in tokens {
+            assert!(auth.current_user(Some(&token)).await.is_err());
+        }
+        assert_eq!(count_rows(&auth, "sessions").await, 0);
+    }
+
+    #[tokio::test]
+    async fn the_activity_lists_a_journey_in_order_with_its_devices() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let curl = client("curl/8.5.0");
+        let laptop = signed_up(&auth).await;
+        let firefox =
+            client("Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0");
+        let phone = auth
+            .login(
+                Username::parse("grace").unwrap(),
+                password(PASSWORD),
+                &firefox,
+            )
+            .await
+            .unwrap();
+        let session = session_of(&auth, &laptop).await;
+        assert!(login(&auth, "not the password").await.is_err());
+        events(&auth, &session, 4).await;
+        auth.confirm_password(&session, password(PASSWORD), &curl)
+            .await
+            .unwrap();
+        auth.end_session_by_id(&session, &phone.session_id, &curl)
+            .await
+            .unwrap();
+        logged_in(&auth, "curl/8").await;
+        auth.end_other_sessions(&session, &curl).await.unwrap();
+        auth.change_password(&session, password(PASSWORD), password(NEW_PASSWORD), &curl)
+            .await
+            .unwrap();
+        let renewed = auth.refresh(&laptop.refresh.token, &curl).await.unwrap();
+        auth.refresh(&renewed.refresh.token, &curl).await.unwrap();
+        assert!(matches!(
+            auth.refresh(&laptop.refresh.token, &firefox).await,
+            Err(AuthError::Unauthenticated(Rejection::RefreshTokenReused))
+        ));
+        let last = session_of(&auth, &login(&auth, NEW_PASSWORD).await.unwrap()).await;
+        auth.logout(&last, &curl).await.unwrap();
+        let entries = auth.activity(&last).await.unwrap();
+        let recorded: Vec<ActivityEvent> = entries.iter().rev().map(|entry| entry.event).collect();
+        use ActivityEvent::*;
+        assert_eq!(
+            recorded,
+            [
+                AccountCreated,
+                SignedIn,
+                SignedIn,
+                FailedSignIn,
+                Reauthenticated,
+                SessionEnded,
+                SignedIn,
+                OtherSessionsSignedOut,
+                PasswordChanged,
+                RefreshTokenReused,
+                SignedIn,
+                SignedOut,
+            ]
+        );
+        let phone_sign_in = &entries[entries.len() - 3];
+        assert_eq!(phone_sign_in.device, "Firefox on Android");
+        assert_eq!(phone_sign_in.address, "127.0.0.1");
+        assert_eq!(
+            entries[2].device, "Firefox on Android",
+            "who presented the old token"
+        );
+        assert_eq!(entries[0].device, "curl");
+    }
+}
