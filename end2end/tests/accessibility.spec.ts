@@ -25,6 +25,7 @@ const SIGNED_OUT = [
   "/register?error=password_too_short&username=ada",
   "/register?error=username_taken&username=ada",
   "/no-such-page",
+  "/?account_deleted=1",
 ];
 const SIGNED_IN = [
   "/",
@@ -32,6 +33,13 @@ const SIGNED_IN = [
   "/sessions",
   "/sessions?ended=1",
   "/sessions?error=incorrect_password",
+  "/password",
+  "/password?changed=1",
+  "/password?error=incorrect_current_password",
+  "/password?error=password_mismatch",
+  "/delete-account",
+  "/delete-account?error=incorrect_password",
+  "/activity",
 ];
 
 for (const colorScheme of ["light", "dark"] as const) {

@@ -27,6 +27,9 @@ test("every page arrives complete, signed out and signed in", async ({ page }) =
     ["/", new RegExp(`Signed in as ${username}[\\s\\S]*Profile[\\s\\S]*Log out`)],
     ["/profile", new RegExp(`${username}[\\s\\S]*Member since[\\s\\S]*Log out`)],
     ["/sessions", /Sessions[\s\S]*This device[\s\S]*Last active/],
+    ["/activity", /Activity[\s\S]*Signed in[\s\S]*Account created/],
+    ["/password", /Change password[\s\S]*Current password[\s\S]*Confirm new password/],
+    ["/delete-account", /Delete account[\s\S]*Password/],
   ];
   // Several loads each: the fault this guards against showed in about one load of two.
   for (let load = 0; load < 10; load += 1) {

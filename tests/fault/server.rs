@@ -260,6 +260,36 @@ impl Client {
         Self::answer(self.http.post(self.url("/api/v1/login")).json(&body)).await
     }
 
+    pub async fn login_with(&self, username: &str, password: &str) -> reqwest::Result<Answer> {
+        let body = json!({ "username": username, "password": password });
+        Self::answer(self.http.post(self.url("/api/v1/login")).json(&body)).await
+    }
+
+    /// `POST /api/v1/password` from `current` to `new`.
+    pub async fn change_password(
+        &self,
+        token: &str,
+        current: &str,
+        new: &str,
+    ) -> reqwest::Result<Answer> {
+        let body = json!({ "current_password": current, "new_password": new });
+        let request = self
+            .http
+            .post(self.url("/api/v1/password"))
+            .bearer_auth(token);
+        Self::answer(request.json(&body)).await
+    }
+
+    /// `DELETE /api/v1/user` with the account's `PASSWORD`.
+    pub async fn delete_account(&self, token: &str) -> reqwest::Result<Answer> {
+        let body = json!({ "password": PASSWORD });
+        let request = self
+            .http
+            .delete(self.url("/api/v1/user"))
+            .bearer_auth(token);
+        Self::answer(request.json(&body)).await
+    }
+
     pub async fn refresh(&self, refresh_token: &str) -> reqwest::Result<Answer> {
         let body = json!({ "refresh_token": refresh_token });
         Self::answer(self.http.post(self.url("/api/v1/refresh")).json(&body)).await
