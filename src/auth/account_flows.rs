@@ -26,7 +26,7 @@ enum Outcome<T> {
     SessionEnded,
     /// The password checked is no longer the account's (changed since), or the account is
     /// gone: the change is refused like a wrong password.
-    PasswordChanged,
+    PasswordNoLongerCurrent,
 }
 
 impl<T> Outcome<T> {
@@ -34,7 +34,7 @@ impl<T> Outcome<T> {
         match self {
             Self::Done(value) => Ok(value),
             Self::SessionEnded => Err(Rejection::SessionEnded.into()),
-            Self::PasswordChanged => Err(AuthError::InvalidCredentials),
+            Self::PasswordNoLongerCurrent => Err(AuthError::InvalidCredentials),
         }
     }
 }
@@ -73,7 +73,7 @@ impl AuthService {
                     return Ok(Outcome::SessionEnded);
                 }
                 if replace_password(&transaction, user, checked, &password_hash)?.is_none() {
-                    return Ok(Outcome::PasswordChanged);
+                    return Ok(Outcome::PasswordNoLongerCurrent);
                 }
                 let ended = end_sessions_but(
                     &transaction,
@@ -127,7 +127,7 @@ impl AuthService {
                     return Ok(Outcome::SessionEnded);
                 }
                 if !delete_user(&transaction, user, checked)? {
-                    return Ok(Outcome::PasswordChanged);
+                    return Ok(Outcome::PasswordNoLongerCurrent);
                 }
                 transaction.commit()?;
                 Ok::<_, DbError>(Outcome::Done(()))
@@ -487,6 +487,41 @@ mod tests {
                     .is_err()
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_deleted_account_is_overwritten_in_the_database_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let name = "unmistakable_name";
+        let signed_in = auth
+            .register(
+                Username::parse(name).unwrap(),
+                None,
+                password(PASSWORD),
+                &client("curl"),
+            )
+            .await
+            .unwrap();
+        let session = session_of(&auth, &signed_in).await;
+        auth.delete_account(&session, password(PASSWORD), &client("curl"))
+            .await
+            .unwrap();
+        auth.db
+            .write(|connection| {
+                connection
+                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        drop(auth);
+        let file = std::fs::read(directory.path().join("core.db")).unwrap();
+        let text = String::from_utf8_lossy(&file);
+        assert!(
+            !text.contains(name),
+            "the deleted name is still in the file"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -138,16 +138,21 @@ pub fn prune_activity(connection: &Connection, now: OffsetDateTime) -> rusqlite:
     let old = connection
         .prepare_cached("DELETE FROM activity WHERE at < ?1")?
         .execute([now.unix_timestamp().saturating_sub(retention)])?;
-    let surplus = connection
-        .prepare_cached(
-            "DELETE FROM activity WHERE id IN (
-                 SELECT id FROM (
-                     SELECT id, ROW_NUMBER() OVER (
-                         PARTITION BY user_id ORDER BY at DESC, id DESC) AS newest
-                     FROM activity)
-                 WHERE newest > ?1)",
-        )?
-        .execute([ACTIVITY_KEPT_PER_ACCOUNT])?;
+    // Only accounts over the cap are looked at, each through its own index range.
+    let crowded: Vec<i64> = connection
+        .prepare_cached("SELECT user_id FROM activity GROUP BY user_id HAVING COUNT(*) > ?1")?
+        .query_map([ACTIVITY_KEPT_PER_ACCOUNT], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut surplus = 0;
+    for user in crowded {
+        surplus += connection
+            .prepare_cached(
+                "DELETE FROM activity WHERE user_id = ?1 AND id NOT IN (
+                     SELECT id FROM activity WHERE user_id = ?1
+                     ORDER BY at DESC, id DESC LIMIT ?2)",
+            )?
+            .execute(params![user, ACTIVITY_KEPT_PER_ACCOUNT])?;
+    }
     Ok(old + surplus)
 }
 
