@@ -534,6 +534,12 @@ async fn api_activity(app: &TestApp, pair: &Value) -> Vec<(String, String)> {
 async fn the_activity_lists_a_journey_in_order_on_the_page_and_in_the_api() {
     let app = spawn_app();
     let browser = browser_signed_up(&app, "journey").await;
+    // Another account's events, which the journey's activity must not show.
+    browser_signed_up(&app, "stranger").await;
+    let stranger = app
+        .login("stranger", "not the password", Client::Hydrated)
+        .await;
+    assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
     let phone = api_login(&app, "journey", "okhttp/4.12").await;
     assert_eq!(
         app.login("journey", "not the password", Client::Hydrated)
