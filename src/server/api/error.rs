@@ -21,8 +21,6 @@ pub enum ApiError {
     UserExists,
     #[error("Bad username or password")]
     BadCredentials,
-    #[error("Missing refresh_token")]
-    MissingRefreshToken,
     /// A required field of the body is absent or empty; names it.
     #[error("Missing {0}")]
     MissingField(&'static str),
@@ -114,7 +112,6 @@ impl ApiError {
             // common password keeps them all and is refused for what it is.
             Self::Invalid(CredentialError::PasswordTooCommon) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingCredentials
-            | Self::MissingRefreshToken
             | Self::MissingField(_)
             | Self::Invalid(_)
             | Self::MalformedJson

@@ -79,7 +79,9 @@ pub async fn refresh(
     ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<AccessToken>, ApiError> {
-    let presented = request.refresh_token.ok_or(ApiError::MissingRefreshToken)?;
+    let presented = request
+        .refresh_token
+        .ok_or(ApiError::MissingField("refresh_token"))?;
     let token = RefreshToken::parse(&presented)
         .ok_or(ApiError::TokenRefused(Rejection::UnknownRefreshToken))?;
     let renewed = auth.refresh(&token, &client).await?;
