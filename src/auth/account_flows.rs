@@ -281,7 +281,7 @@ mod tests {
             Err(AuthError::Throttled(_))
         ));
         assert!(auth.current_user(Some(&phone.access.token)).await.is_ok());
-        let recorded = events(&auth, &session, 7).await;
+        let recorded = events(&auth, &session, 8).await;
         assert_eq!(
             recorded
                 .iter()
