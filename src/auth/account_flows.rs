@@ -2,7 +2,7 @@
 //! it, and read its security activity. Each change first checks the password again,
 //! under the login's limits.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::TransactionBehavior;
 use time::OffsetDateTime;
 
 use super::activity::{ActivityEntry, ActivityEvent, list_activity, record_activity};
@@ -10,11 +10,8 @@ use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
 use super::guard::Session;
 use super::service::AuthService;
-use super::sessions::{
-    EndReason, SessionId, SessionPolicy, end_sessions_but, find_session_times,
-    record_password_entry,
-};
-use super::users::{UserId, delete_user, replace_password};
+use super::sessions::{EndReason, end_sessions_but, is_session_live, record_password_entry};
+use super::users::{delete_user, replace_password};
 use crate::db::DbError;
 use crate::domain::{CredentialError, Password};
 
@@ -69,7 +66,7 @@ impl AuthService {
                 let now = OffsetDateTime::now_utc();
                 let transaction =
                     connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !is_live(&transaction, user, &keep, &policy, now)? {
+                if !is_session_live(&transaction, user, &keep, &policy, now)? {
                     return Ok(Outcome::SessionEnded);
                 }
                 if replace_password(&transaction, user, checked, &password_hash)?.is_none() {
@@ -123,7 +120,7 @@ impl AuthService {
                 let now = OffsetDateTime::now_utc();
                 let transaction =
                     connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !is_live(&transaction, user, &id, &policy, now)? {
+                if !is_session_live(&transaction, user, &id, &policy, now)? {
                     return Ok(Outcome::SessionEnded);
                 }
                 if !delete_user(&transaction, user, checked)? {
@@ -148,19 +145,6 @@ impl AuthService {
     }
 }
 
-/// Whether `session` of `user` may still be used at `now`, read inside the change's
-/// transaction.
-fn is_live(
-    connection: &Connection,
-    user: UserId,
-    session: &SessionId,
-    policy: &SessionPolicy,
-    now: OffsetDateTime,
-) -> rusqlite::Result<bool> {
-    Ok(find_session_times(connection, user, session)?
-        .is_some_and(|times| policy.is_live(&times, now)))
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -168,7 +152,9 @@ mod tests {
     use super::*;
     use crate::auth::RefreshToken;
     use crate::auth::sessions::SignedIn;
-    use crate::auth::testing::{PASSWORD, client, count_rows, logged_in, service, signed_up};
+    use crate::auth::testing::{
+        PASSWORD, assert_signed_out, client, count_rows, logged_in, service, session_of, signed_up,
+    };
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -185,12 +171,6 @@ mod tests {
         let phone = logged_in(&auth, "Firefox/133.0").await;
         let session = session_of(&auth, &laptop).await;
         (directory, auth, laptop, phone, session)
-    }
-
-    async fn session_of(auth: &AuthService, signed_in: &SignedIn) -> Session {
-        auth.current_user(Some(&signed_in.access.token))
-            .await
-            .unwrap()
     }
 
     async fn login(auth: &AuthService, text: &str) -> Result<SignedIn, AuthError> {
@@ -454,16 +434,7 @@ mod tests {
             .await
             .unwrap();
         for signed_in in [&laptop, &phone] {
-            assert!(
-                auth.current_user(Some(&signed_in.access.token))
-                    .await
-                    .is_err()
-            );
-            assert!(
-                auth.refresh(&signed_in.refresh.token, &client("curl"))
-                    .await
-                    .is_err()
-            );
+            assert_signed_out(&auth, signed_in).await;
         }
         let mut left = Vec::new();
         for table in ["users", "sessions", "refresh_tokens", "activity"] {

@@ -141,17 +141,14 @@ impl Drop for TouchClaim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{client, service, signed_up};
+    use crate::auth::testing::{client, service, session_of, signed_up};
 
     #[tokio::test]
     async fn a_fresh_token_is_accepted_and_names_its_user() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let signed_in = signed_up(&auth).await;
-        let session = auth
-            .current_user(Some(&signed_in.access.token))
-            .await
-            .unwrap();
+        let session = session_of(&auth, &signed_in).await;
         assert_eq!(session.user.username, "grace");
         assert_eq!(session.id(), &signed_in.session_id);
     }

@@ -242,7 +242,8 @@ mod tests {
     use super::*;
     use crate::auth::sessions::SessionPolicy;
     use crate::auth::testing::{
-        PASSWORD, client, count_rows, logged_in, service, service_with, signed_up,
+        PASSWORD, assert_signed_out, client, count_rows, logged_in, service, service_with,
+        session_of, signed_up,
     };
     use crate::domain::{Password, Username};
 
@@ -262,10 +263,7 @@ mod tests {
         let auth = service(&directory).await;
         let signed_in = signed_up(&auth).await;
         assert_eq!(signed_in.session_id.as_str().len(), 32);
-        let session = auth
-            .current_user(Some(&signed_in.access.token))
-            .await
-            .unwrap();
+        let session = session_of(&auth, &signed_in).await;
         assert_ne!(session.id().as_str(), session.user.id.0.to_string());
         let listed = auth.list_sessions(&session).await.unwrap();
         assert_eq!(listed.len(), 1);
@@ -356,7 +354,7 @@ mod tests {
         );
         let (one, two) = (one.unwrap(), two.unwrap());
         assert_eq!(one.refresh.token, two.refresh.token);
-        let session = auth.current_user(Some(&one.access.token)).await.unwrap();
+        let session = session_of(&auth, &one).await;
         assert_eq!(auth.list_sessions(&session).await.unwrap().len(), 1);
     }
 
@@ -489,7 +487,7 @@ mod tests {
         let laptop = signed_up(&auth).await;
         let phone = logged_in(&auth, "Firefox/133.0").await;
         sleep_seconds(2.2).await;
-        let session = auth.current_user(Some(&laptop.access.token)).await.unwrap();
+        let session = session_of(&auth, &laptop).await;
         assert!(auth.needs_recent_password(&session));
         assert!(matches!(
             auth.end_session_by_id(&session, &phone.session_id, &client("curl"))
@@ -510,7 +508,7 @@ mod tests {
         auth.confirm_password(&session, right, &client("curl"))
             .await
             .unwrap();
-        let session = auth.current_user(Some(&laptop.access.token)).await.unwrap();
+        let session = session_of(&auth, &laptop).await;
         assert!(!auth.needs_recent_password(&session));
         assert_eq!(
             auth.end_session_by_id(&session, &phone.session_id, &client("curl"))
@@ -543,7 +541,7 @@ mod tests {
             )
             .await
             .unwrap();
-        let session = auth.current_user(Some(&grace.access.token)).await.unwrap();
+        let session = session_of(&auth, &grace).await;
         for id in [alan.session_id.clone(), SessionId::generate().unwrap()] {
             assert!(matches!(
                 auth.end_session_by_id(&session, &id, &client("curl")).await,
@@ -558,26 +556,14 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let signed_in = signed_up(&auth).await;
-        let session = auth
-            .current_user(Some(&signed_in.access.token))
-            .await
-            .unwrap();
+        let session = session_of(&auth, &signed_in).await;
         assert_eq!(
             auth.end_session_by_id(&session, &signed_in.session_id, &client("curl"))
                 .await
                 .unwrap(),
             Ended::ThisSession
         );
-        assert!(
-            auth.current_user(Some(&signed_in.access.token))
-                .await
-                .is_err()
-        );
-        assert!(
-            auth.refresh(&signed_in.refresh.token, &client("curl"))
-                .await
-                .is_err()
-        );
+        assert_signed_out(&auth, &signed_in).await;
     }
 
     #[tokio::test]
@@ -589,7 +575,7 @@ mod tests {
             logged_in(&auth, "Firefox/133.0").await,
             logged_in(&auth, "curl/8").await,
         ];
-        let session = auth.current_user(Some(&here.access.token)).await.unwrap();
+        let session = session_of(&auth, &here).await;
         assert_eq!(
             auth.end_other_sessions(&session, &client("curl"))
                 .await
@@ -603,12 +589,7 @@ mod tests {
             0
         );
         for other in &others {
-            assert!(auth.current_user(Some(&other.access.token)).await.is_err());
-            assert!(
-                auth.refresh(&other.refresh.token, &client("curl"))
-                    .await
-                    .is_err()
-            );
+            assert_signed_out(&auth, other).await;
         }
         assert!(auth.current_user(Some(&here.access.token)).await.is_ok());
     }
@@ -622,7 +603,7 @@ mod tests {
         )
         .await;
         let ended = signed_up(&auth).await;
-        let session = auth.current_user(Some(&ended.access.token)).await.unwrap();
+        let session = session_of(&auth, &ended).await;
         auth.logout(&session, &client("curl")).await.unwrap();
         let idle = logged_in(&auth, "curl").await;
         sleep_seconds(1.5).await;

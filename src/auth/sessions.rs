@@ -417,9 +417,7 @@ pub fn end_session(
     now: OffsetDateTime,
 ) -> rusqlite::Result<bool> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let live = find_session_times(&transaction, user, session)?
-        .is_some_and(|times| policy.is_live(&times, now));
-    if !live {
+    if !is_session_live(&transaction, user, session, policy, now)? {
         return Ok(false);
     }
     mark_ended(
@@ -483,8 +481,20 @@ pub fn end_sessions_but(
     Ok(others.len())
 }
 
+/// Whether `user` has a session `session` that may still be used at `now`.
+pub fn is_session_live(
+    connection: &Connection,
+    user: UserId,
+    session: &SessionId,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> rusqlite::Result<bool> {
+    Ok(find_session_times(connection, user, session)?
+        .is_some_and(|times| policy.is_live(&times, now)))
+}
+
 /// The times of `user`'s session `session`, if they have one by that id.
-pub fn find_session_times(
+fn find_session_times(
     connection: &Connection,
     user: UserId,
     session: &SessionId,

@@ -2,6 +2,7 @@
 //! a signed-up account.
 
 use super::device::{ClientInfo, UserAgent};
+use super::guard::Session;
 use super::sessions::{SessionPolicy, SignedIn};
 use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
 use crate::db::Db;
@@ -72,4 +73,25 @@ pub async fn count_rows(auth: &AuthService, table: &'static str) -> i64 {
         })
         .await
         .unwrap()
+}
+
+/// The session the guard finds for `signed_in`'s access token.
+pub async fn session_of(auth: &AuthService, signed_in: &SignedIn) -> Session {
+    auth.current_user(Some(&signed_in.access.token))
+        .await
+        .unwrap()
+}
+
+/// Neither `signed_in`'s access token nor its refresh token works any more.
+pub async fn assert_signed_out(auth: &AuthService, signed_in: &SignedIn) {
+    assert!(
+        auth.current_user(Some(&signed_in.access.token))
+            .await
+            .is_err()
+    );
+    assert!(
+        auth.refresh(&signed_in.refresh.token, &client("curl"))
+            .await
+            .is_err()
+    );
 }

@@ -50,8 +50,11 @@ pub async fn resolve_browser_session(
             .insert(BrowserSession::Failed(error));
         return next.run(request).await;
     };
-    let client = client_info(address, request.headers());
-    let session = state.browser_session(&cookies, &client).await;
+    // Described only if the session is renewed: most requests need no device.
+    let headers = request.headers();
+    let session = state
+        .browser_session(&cookies, || client_info(address, headers))
+        .await;
     request.extensions_mut().insert(session);
     next.run(request).await
 }
@@ -60,7 +63,11 @@ impl Services {
     /// The signed-in user behind the request's cookies. An access token that is gone or
     /// expired is renewed with the refresh token; cookies the guard refuses are cleared
     /// so the browser stops sending them.
-    async fn browser_session(&self, cookies: &Cookies, client: &ClientInfo) -> BrowserSession {
+    async fn browser_session(
+        &self,
+        cookies: &Cookies,
+        client: impl FnOnce() -> ClientInfo,
+    ) -> BrowserSession {
         let access = self.session_cookies.access.read(cookies);
         let refresh = self.session_cookies.refresh.read(cookies);
         if access.is_none() && refresh.is_none() {
@@ -71,7 +78,7 @@ impl Services {
             Err(AuthError::Unauthenticated(Rejection::MissingToken | Rejection::Expired))
                 if refresh.is_some() =>
             {
-                self.renew(cookies, refresh.as_deref().unwrap_or_default(), client)
+                self.renew(cookies, refresh.as_deref().unwrap_or_default(), &client())
                     .await
             }
             Err(error) => self.signed_out_or_failed(cookies, error),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use super::error::{ApiError, Message};
-use super::handlers::{ApiClient, ApiJson, BearerSession};
+use super::handlers::{ApiClient, ApiJson, BearerSession, required_field};
 use super::schema::{DeleteAccountRequest, PasswordChangeRequest};
 use super::sessions::rfc3339;
 use crate::auth::{ActivityEntry, ActivityEvent, AuthError, AuthService};
@@ -52,14 +52,6 @@ impl From<ActivityEntry> for ActivityView {
     }
 }
 
-/// A required field of a body, present and not empty.
-fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ApiError> {
-    value
-        .as_deref()
-        .filter(|value| !value.is_empty())
-        .ok_or(ApiError::MissingField(name))
-}
-
 /// A password the caller was asked for again: one that could never have been set is
 /// simply wrong, and so is one the core finds wrong.
 fn asked_again(raw: &str, wrong: ApiError) -> Result<Password, ApiError> {
@@ -95,8 +87,8 @@ pub async fn change_password(
     BearerSession(session): BearerSession,
     ApiJson(request): ApiJson<PasswordChangeRequest>,
 ) -> Result<Json<Message>, ApiError> {
-    let current = required(&request.current_password, "current_password")?;
-    let new = required(&request.new_password, "new_password")?;
+    let current = required_field(&request.current_password, "current_password")?;
+    let new = required_field(&request.new_password, "new_password")?;
     let current = asked_again(current, ApiError::IncorrectCurrentPassword)?;
     let new = Password::parse(new).map_err(ApiError::Invalid)?;
     match auth.change_password(&session, current, new, &client).await {
@@ -133,7 +125,7 @@ pub async fn delete_account(
     BearerSession(session): BearerSession,
     ApiJson(request): ApiJson<DeleteAccountRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let password = required(&request.password, "password")?;
+    let password = required_field(&request.password, "password")?;
     let password = asked_again(password, ApiError::IncorrectPassword)?;
     match auth.delete_account(&session, password, &client).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),

@@ -113,17 +113,28 @@ impl FromRequestParts<AppState> for BearerSession {
     }
 }
 
-/// Both fields present and not empty, or the contract's "Missing" answer.
+/// A field of a body, present and not empty.
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|value| !value.is_empty())
+}
+
+/// Both credentials present and not empty, or the tutorial contract's one "Missing"
+/// answer for either.
 fn required<'a>(
     username: &'a Option<String>,
     password: &'a Option<String>,
 ) -> Result<(&'a str, &'a str), ApiError> {
-    match (username.as_deref(), password.as_deref()) {
-        (Some(username), Some(password)) if !username.is_empty() && !password.is_empty() => {
-            Ok((username, password))
-        }
-        _ => Err(ApiError::MissingCredentials),
-    }
+    non_empty(username)
+        .zip(non_empty(password))
+        .ok_or(ApiError::MissingCredentials)
+}
+
+/// A required field of a body, present and not empty, or an answer naming it.
+pub(super) fn required_field<'a>(
+    value: &'a Option<String>,
+    name: &'static str,
+) -> Result<&'a str, ApiError> {
+    non_empty(value).ok_or(ApiError::MissingField(name))
 }
 
 /// Create an account.
