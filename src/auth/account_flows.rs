@@ -2,31 +2,20 @@
 //! it, and read its security activity. Each change first checks the password again,
 //! under the login's limits.
 
-use rusqlite::TransactionBehavior;
 use time::OffsetDateTime;
 
-use super::activity::{ActivityEntry, ActivityEvent, list_activity, record_activity};
+use super::activity::ActivityEntry;
 use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
 use super::guard::Session;
 use super::service::AuthService;
-use super::sessions::{EndReason, end_sessions_but, is_session_live, record_password_entry};
-use super::users::{delete_user, replace_password};
-use crate::db::DbError;
+use super::store::AccountChange;
 use crate::domain::{CredentialError, Password};
 
-/// How a change to an account turned out once its transaction ran.
-enum Outcome<T> {
-    Done(T),
-    /// The session making the change ended after the guard let the request in (another
-    /// device signed it out): the change is refused, as it would have been a moment later.
-    SessionEnded,
-    /// The password checked is no longer the account's (changed since), or the account is
-    /// gone: the change is refused like a wrong password.
-    PasswordNoLongerCurrent,
-}
-
-impl<T> Outcome<T> {
+impl<T> AccountChange<T> {
+    /// A session that ended after the guard let the request in (another device signed
+    /// it out) is refused as it would have been a moment later; a password that is no
+    /// longer the account's, or an account that is gone, like a wrong password.
     fn into_result(self) -> Result<T, AuthError> {
         match self {
             Self::Done(value) => Ok(value),
@@ -57,40 +46,17 @@ impl AuthService {
         }
         let password_hash = self.new_password_hash(new).await?;
         let user = session.user.id;
-        let keep = (session.id().clone(), client.clone());
-        let policy = self.sessions;
         let ended = self
-            .db
-            .write(move |connection| {
-                let (keep, client) = keep;
-                let now = OffsetDateTime::now_utc();
-                let transaction =
-                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !is_session_live(&transaction, user, &keep, &policy, now)? {
-                    return Ok(Outcome::SessionEnded);
-                }
-                if replace_password(&transaction, user, checked, &password_hash)?.is_none() {
-                    return Ok(Outcome::PasswordNoLongerCurrent);
-                }
-                let ended = end_sessions_but(
-                    &transaction,
-                    user,
-                    &keep,
-                    EndReason::PasswordChanged,
-                    &policy,
-                    now,
-                )?;
-                record_password_entry(&transaction, &keep, now)?;
-                record_activity(
-                    &transaction,
-                    user,
-                    ActivityEvent::PasswordChanged,
-                    &client,
-                    now,
-                )?;
-                transaction.commit()?;
-                Ok::<_, DbError>(Outcome::Done(ended))
-            })
+            .store
+            .change_password(
+                user,
+                session.id(),
+                checked,
+                &password_hash,
+                client,
+                &self.sessions,
+                OffsetDateTime::now_utc(),
+            )
             .await?
             .into_result()?;
         tracing::info!(
@@ -113,22 +79,14 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let checked = self.check_own_password(session, password, client).await?;
         let user = session.user.id;
-        let id = session.id().clone();
-        let policy = self.sessions;
-        self.db
-            .write(move |connection| {
-                let now = OffsetDateTime::now_utc();
-                let transaction =
-                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !is_session_live(&transaction, user, &id, &policy, now)? {
-                    return Ok(Outcome::SessionEnded);
-                }
-                if !delete_user(&transaction, user, checked)? {
-                    return Ok(Outcome::PasswordNoLongerCurrent);
-                }
-                transaction.commit()?;
-                Ok::<_, DbError>(Outcome::Done(()))
-            })
+        self.store
+            .delete_user(
+                user,
+                session.id(),
+                checked,
+                &self.sessions,
+                OffsetDateTime::now_utc(),
+            )
             .await?
             .into_result()?;
         tracing::info!(target: "keycard::security", user_id = user.0, "account deleted");
@@ -137,11 +95,7 @@ impl AuthService {
 
     /// The signed-in account's newest security events, newest first.
     pub async fn activity(&self, session: &Session) -> Result<Vec<ActivityEntry>, AuthError> {
-        let user = session.user.id;
-        Ok(self
-            .db
-            .run(move |connection| list_activity(connection, user).map_err(DbError::from))
-            .await?)
+        Ok(self.store.list_activity(session.user.id).await?)
     }
 }
 
@@ -150,11 +104,13 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::auth::RefreshToken;
     use crate::auth::sessions::SignedIn;
     use crate::auth::testing::{
-        PASSWORD, assert_signed_out, client, count_rows, logged_in, service, session_of, signed_up,
+        PASSWORD, assert_signed_out, client, count_rows, database_path, logged_in, service,
+        session_of, signed_up,
     };
+    use crate::auth::{ActivityEvent, RefreshToken};
+    use crate::db::sqlite::execute_batch;
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -347,10 +303,8 @@ mod tests {
         let session = session_of(&auth, &laptop).await;
         let user = session.user.id;
         let old_version = auth
-            .db
-            .run(move |connection| {
-                crate::auth::users::find_credentials_by_id(connection, user).map_err(DbError::from)
-            })
+            .store
+            .find_credentials_by_id(user)
             .await
             .unwrap()
             .unwrap()
@@ -423,7 +377,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_deleted_account_leaves_nothing_behind_and_its_name_is_free_again() {
-        let (_directory, auth, laptop, phone, session) = two_devices().await;
+        let (directory, auth, laptop, phone, session) = two_devices().await;
         assert!(matches!(
             auth.delete_account(&session, password("not the password"), &client("curl"))
                 .await,
@@ -438,7 +392,7 @@ mod tests {
         }
         let mut left = Vec::new();
         for table in ["users", "sessions", "refresh_tokens", "activity"] {
-            left.push((table, count_rows(&auth, table).await));
+            left.push((table, count_rows(&directory, table)));
         }
         assert!(left.iter().all(|(_, count)| *count == 0), "{left:?}");
         assert!(matches!(
@@ -478,16 +432,10 @@ mod tests {
         auth.delete_account(&session, password(PASSWORD), &client("curl"))
             .await
             .unwrap();
-        auth.db
-            .write(|connection| {
-                connection
-                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .map_err(DbError::from)
-            })
-            .await
-            .unwrap();
         drop(auth);
-        let file = std::fs::read(directory.path().join("core.db")).unwrap();
+        let path = database_path(&directory);
+        execute_batch(&path, "PRAGMA wal_checkpoint(TRUNCATE)");
+        let file = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&file);
         assert!(
             !text.contains(name),
@@ -497,7 +445,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn racing_sign_ins_and_refreshes_leave_nothing_after_a_deletion() {
-        let (_directory, auth, _laptop, phone, session) = two_devices().await;
+        let (directory, auth, _laptop, phone, session) = two_devices().await;
         let curl = client("curl");
         let delete = auth.delete_account(&session, password(PASSWORD), &curl);
         let (deleted, tokens) = race_with(&auth, &phone, delete).await;
@@ -505,7 +453,7 @@ mod tests {
         for token in tokens {
             assert!(auth.current_user(Some(&token)).await.is_err());
         }
-        assert_eq!(count_rows(&auth, "sessions").await, 0);
+        assert_eq!(count_rows(&directory, "sessions"), 0);
     }
 
     #[tokio::test]

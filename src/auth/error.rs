@@ -1,8 +1,8 @@
 //! What can go wrong in the core: the expected outcomes a person can act on, and
 //! everything else as `Internal`, whose details are logged and never shown.
 
+use super::store::StoreError;
 use super::throttle::RetryAfter;
-use crate::db::DbError;
 use crate::domain::CredentialError;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,7 @@ pub enum AuthError {
     /// The database could not serve the request now (busy, full, read-only); nothing
     /// was committed. Also every failure to read the blocklist, so the guard fails closed.
     #[error(transparent)]
-    Unavailable(DbError),
+    Unavailable(StoreError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -52,11 +52,11 @@ pub enum Rejection {
     RefreshTokenReused,
 }
 
-impl From<DbError> for AuthError {
-    fn from(error: DbError) -> Self {
+impl From<StoreError> for AuthError {
+    fn from(error: StoreError) -> Self {
         match error {
-            DbError::Unavailable(_) | DbError::WritesQueued => Self::Unavailable(error),
-            _ => Self::Internal(error.into()),
+            StoreError::Unavailable(_) => Self::Unavailable(error),
+            StoreError::Failed(_) => Self::Internal(error.into()),
         }
     }
 }

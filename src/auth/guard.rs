@@ -8,12 +8,9 @@ use time::OffsetDateTime;
 
 use super::error::{AuthError, Rejection};
 use super::service::AuthService;
-use super::sessions::{
-    GuardRecord, SessionId, SessionTimes, find_guard_record, timestamp, touch_session,
-};
+use super::sessions::{GuardRecord, SessionId, SessionTimes, timestamp};
 use super::token::{TokenError, VerifiedToken};
 use super::users::{User, UserStatus};
-use crate::db::DbError;
 
 /// A request the guard accepted: the user, the token that proved it, and the times of
 /// the session the token belongs to.
@@ -47,19 +44,11 @@ impl AuthService {
                 TokenError::Expired => Rejection::Expired,
                 TokenError::Invalid => Rejection::InvalidToken,
             })?;
-        let lookup = verified.clone();
         // Whatever stops the blocklist, the session or the account from being read, the
         // answer is "cannot tell", never "signed in": the guard fails closed.
         let record = self
-            .db
-            .run(move |connection| -> Result<_, DbError> {
-                Ok(find_guard_record(
-                    connection,
-                    lookup.user_id,
-                    &lookup.session_id,
-                    &lookup.token_id,
-                )?)
-            })
+            .store
+            .find_guard_record(verified.user_id, &verified.session_id, &verified.token_id)
             .await
             .map_err(AuthError::Unavailable)?;
         let (user, times) = match record {
@@ -91,13 +80,9 @@ impl AuthService {
         let Some(claim) = self.touching.claim(&session) else {
             return;
         };
-        let db = self.db.clone();
+        let store = self.store.clone();
         tokio::spawn(async move {
-            let touched = db
-                .write(move |connection| {
-                    touch_session(connection, &session, now).map_err(DbError::from)
-                })
-                .await;
+            let touched = store.touch_session(&session, now).await;
             if let Err(error) = touched {
                 tracing::debug!(%error, "could not record a session's last activity");
             }
@@ -141,7 +126,7 @@ impl Drop for TouchClaim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{client, service, session_of, signed_up};
+    use crate::auth::testing::{client, database_path, service, session_of, signed_up};
 
     #[tokio::test]
     async fn a_fresh_token_is_accepted_and_names_its_user() {
@@ -171,14 +156,7 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let token = signed_up(&auth).await.access.token;
-        auth.db
-            .run(|connection| {
-                connection
-                    .execute("DELETE FROM users", [])
-                    .map_err(DbError::from)
-            })
-            .await
-            .unwrap();
+        crate::db::sqlite::execute_batch(&database_path(&directory), "DELETE FROM users");
         assert!(matches!(
             auth.current_user(Some(&token)).await,
             Err(AuthError::Unauthenticated(Rejection::AccountGone))

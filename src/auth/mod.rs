@@ -5,7 +5,6 @@
 
 mod account_flows;
 mod activity;
-mod blocklist;
 mod common_passwords;
 mod device;
 mod error;
@@ -17,15 +16,18 @@ mod refresh_token;
 mod service;
 mod session_flows;
 mod sessions;
+mod store;
 mod throttle;
 mod token;
 mod users;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
-pub use activity::{ACTIVITY_SHOWN, ActivityEntry, ActivityEvent};
-pub use device::{ClientInfo, UserAgent};
+pub use activity::{
+    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
+};
+pub use device::{ClientInfo, UserAgent, describe_device};
 pub use error::{AuthError, Rejection};
 pub use guard::Session;
 pub use password::PasswordHasher;
@@ -33,8 +35,10 @@ pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToke
 pub use service::AuthService;
 pub use session_flows::Ended;
 pub use sessions::{
-    IssuedRefreshToken, SESSION_ID_PATTERN, SessionId, SessionPolicy, SessionSummary, SignedIn,
+    EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, Redemption, SESSION_ID_PATTERN,
+    SessionId, SessionPolicy, SessionSummary, SessionTimes, SignedIn, StoredSession, timestamp,
 };
+pub use store::{AccountChange, SharedStore, Store, StoreError};
 pub use throttle::{RetryAfter, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
-pub use users::{User, UserId, UserStatus};
+pub use users::{PasswordVersion, StoredCredentials, User, UserId, UserStatus};

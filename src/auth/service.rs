@@ -6,29 +6,24 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 
-use super::activity::{ActivityEvent, record_activity};
+use super::activity::ActivityEvent;
 use super::common_passwords::is_common_password;
 use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
 use super::guard::{Session, Touching};
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
-use super::sessions::{
-    IssuedRefreshToken, SessionId, SessionPolicy, SignedIn, insert_session, sign_out,
-};
+use super::sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SignedIn};
+use super::store::{SharedStore, StoreError};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::{JwtSecret, TokenKeys};
-use super::users::{
-    InsertUserError, PasswordVersion, StoredCredentials, UserId, find_credentials_by_id,
-    find_credentials_by_name, insert_user, upgrade_password_hash,
-};
-use crate::db::{Db, DbError};
+use super::users::{PasswordVersion, StoredCredentials, UserId};
 use crate::domain::{CredentialError, Email, Password, Username};
 
-/// The authentication core. Cheap to clone; clones share the database and keys.
+/// The authentication core. Cheap to clone; clones share the store and keys.
 #[derive(Clone)]
 pub struct AuthService {
-    pub(super) db: Db,
+    pub(super) store: SharedStore,
     pub(super) tokens: Arc<TokenKeys>,
     pub(super) successor_key: Arc<SuccessorKey>,
     pub(super) sessions: SessionPolicy,
@@ -38,16 +33,16 @@ pub struct AuthService {
 }
 
 impl AuthService {
-    /// The core over `db`, signing with keys made from `secret`.
+    /// The core over `store`, signing with keys made from `secret`.
     pub fn new(
-        db: Db,
+        store: SharedStore,
         secret: &JwtSecret,
         passwords: PasswordHasher,
         throttle: ThrottlePolicy,
         sessions: SessionPolicy,
     ) -> anyhow::Result<Self> {
         Ok(Self {
-            db,
+            store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
             successor_key: Arc::new(SuccessorKey::new(secret)?),
             sessions,
@@ -63,8 +58,8 @@ impl AuthService {
     }
 
     /// Whether the database answers, so the service can take requests.
-    pub async fn check_ready(&self) -> Result<(), DbError> {
-        self.db.check().await
+    pub async fn check_ready(&self) -> Result<(), StoreError> {
+        self.store.check().await
     }
 
     /// Creates an account without signing in (the JSON API's registration). The address
@@ -81,29 +76,11 @@ impl AuthService {
             .map_err(AuthError::Throttled)?;
         let password_hash = self.new_password_hash(password).await?;
         let now = OffsetDateTime::now_utc();
-        let client = client.clone();
         let user = self
-            .db
-            .write(move |connection| {
-                let transaction = connection.transaction().map_err(DbError::from)?;
-                let user =
-                    insert_user(&transaction, &username, email.as_ref(), &password_hash, now)
-                        .map_err(|error| match error {
-                            InsertUserError::Taken => AuthError::UsernameTaken,
-                            InsertUserError::Query(query) => DbError::from(query).into(),
-                        })?;
-                record_activity(
-                    &transaction,
-                    user.id,
-                    ActivityEvent::AccountCreated,
-                    &client,
-                    now,
-                )
-                .map_err(DbError::from)?;
-                transaction.commit().map_err(DbError::from)?;
-                Ok::<_, AuthError>(user)
-            })
-            .await?;
+            .store
+            .create_user(&username, email.as_ref(), &password_hash, client, now)
+            .await?
+            .ok_or(AuthError::UsernameTaken)?;
         tracing::info!(user_id = user.id.0, "account created");
         Ok(user.id)
     }
@@ -145,12 +122,7 @@ impl AuthService {
         self.throttle
             .admit_attempt(client.address, Instant::now())
             .map_err(AuthError::Throttled)?;
-        let stored = self
-            .db
-            .run(move |connection| {
-                find_credentials_by_name(connection, &username).map_err(DbError::from)
-            })
-            .await?;
+        let stored = self.store.find_credentials_by_name(&username).await?;
         let (user, version) = self
             .check_password(&account_key, stored, password, client)
             .await?;
@@ -222,10 +194,7 @@ impl AuthService {
             .admit_attempt(client.address, Instant::now())
             .map_err(AuthError::Throttled)?;
         let user = session.user.id;
-        let stored = self
-            .db
-            .run(move |connection| find_credentials_by_id(connection, user).map_err(DbError::from))
-            .await?;
+        let stored = self.store.find_credentials_by_id(user).await?;
         let Some(account_key) = stored.as_ref().map(|stored| stored.username_key.clone()) else {
             return Err(Rejection::AccountGone.into());
         };
@@ -239,20 +208,16 @@ impl AuthService {
     /// waiting for the write would make a wrong password for a real account slower than
     /// one for a name nobody has, which tells an attacker which names exist.
     fn record_failure_in_background(&self, user: UserId, client: &ClientInfo) {
-        let db = self.db.clone();
+        let store = self.store.clone();
         let client = client.clone();
         tokio::spawn(async move {
-            let recorded = db
-                .write(move |connection| {
-                    record_activity(
-                        connection,
-                        user,
-                        ActivityEvent::FailedSignIn,
-                        &client,
-                        OffsetDateTime::now_utc(),
-                    )
-                    .map_err(DbError::from)
-                })
+            let recorded = store
+                .record_activity(
+                    user,
+                    ActivityEvent::FailedSignIn,
+                    &client,
+                    OffsetDateTime::now_utc(),
+                )
                 .await;
             if let Err(error) = recorded {
                 tracing::warn!(user_id = user.0, %error, "could not record a failed sign-in");
@@ -268,11 +233,8 @@ impl AuthService {
         password: Password,
     ) -> Result<(), AuthError> {
         let password_hash = self.passwords.hash_password(password).await?;
-        self.db
-            .write(move |connection| {
-                upgrade_password_hash(connection, user_id, version, &password_hash)
-                    .map_err(DbError::from)
-            })
+        self.store
+            .upgrade_password_hash(user_id, version, &password_hash)
             .await?;
         tracing::info!(
             user_id = user_id.0,
@@ -293,14 +255,9 @@ impl AuthService {
         let session = SessionId::generate()?;
         let refresh = RefreshToken::generate()?;
         let now = OffsetDateTime::now_utc();
-        let stored = (session.clone(), client.clone(), refresh.clone());
         let started = self
-            .db
-            .write(move |connection| {
-                let (session, client, refresh) = stored;
-                insert_session(connection, &session, user, checked, &client, &refresh, now)
-                    .map_err(DbError::from)
-            })
+            .store
+            .insert_session(&session, user, checked, client, &refresh, now)
             .await?;
         if !started {
             return Err(AuthError::InvalidCredentials);
@@ -320,13 +277,8 @@ impl AuthService {
     /// token and the refresh token of this sign-in stop working at once.
     pub async fn logout(&self, session: &Session, client: &ClientInfo) -> Result<(), AuthError> {
         let user = session.user.id;
-        let token = session.token.clone();
-        let client = client.clone();
-        self.db
-            .write(move |connection| {
-                sign_out(connection, &token, &client, OffsetDateTime::now_utc())
-                    .map_err(DbError::from)
-            })
+        self.store
+            .sign_out(&session.token, client, OffsetDateTime::now_utc())
             .await?;
         tracing::info!(user_id = user.0, "signed out");
         Ok(())

@@ -6,17 +6,12 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::activity::{ActivityEvent, prune_activity, record_activity};
 use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
 use super::guard::Session;
 use super::refresh_token::RefreshToken;
 use super::service::AuthService;
-use super::sessions::{
-    IssuedRefreshToken, Redemption, SessionId, SessionSummary, SignedIn, end_other_sessions,
-    end_session, list_live_sessions, prune_sessions, record_password_entry, redeem_refresh_token,
-};
-use crate::db::DbError;
+use super::sessions::{IssuedRefreshToken, Redemption, SessionId, SessionSummary, SignedIn};
 use crate::domain::Password;
 
 /// What ending a session by its id did.
@@ -38,16 +33,10 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
         let successor = presented.successor(&self.successor_key)?;
-        let policy = self.sessions;
         let now = OffsetDateTime::now_utc();
-        let tokens = (presented.clone(), successor.clone(), client.clone());
         let redemption = self
-            .db
-            .write(move |connection| {
-                let (presented, successor, client) = tokens;
-                redeem_refresh_token(connection, &presented, &successor, &client, &policy, now)
-                    .map_err(DbError::from)
-            })
+            .store
+            .redeem_refresh_token(presented, &successor, client, &self.sessions, now)
             .await?;
         let (user, session, times) = match redemption {
             Redemption::Rotated {
@@ -87,14 +76,9 @@ impl AuthService {
     /// The live sessions of the signed-in user: the current one first, then the most
     /// recently active.
     pub async fn list_sessions(&self, session: &Session) -> Result<Vec<SessionSummary>, AuthError> {
-        let user = session.user.id;
-        let policy = self.sessions;
         let stored = self
-            .db
-            .run(move |connection| {
-                list_live_sessions(connection, user, &policy, OffsetDateTime::now_utc())
-                    .map_err(DbError::from)
-            })
+            .store
+            .list_live_sessions(session.user.id, &self.sessions, OffsetDateTime::now_utc())
             .await?;
         let mut summaries: Vec<SessionSummary> = stored
             .into_iter()
@@ -119,15 +103,9 @@ impl AuthService {
         }
         self.require_recent_password(session)?;
         let user = session.user.id;
-        let policy = self.sessions;
-        let target = (id.clone(), client.clone());
         let ended = self
-            .db
-            .write(move |connection| {
-                let (id, client) = target;
-                let now = OffsetDateTime::now_utc();
-                end_session(connection, user, &id, &client, &policy, now).map_err(DbError::from)
-            })
+            .store
+            .end_session(user, id, client, &self.sessions, OffsetDateTime::now_utc())
             .await?;
         if !ended {
             return Err(AuthError::SessionNotFound);
@@ -145,16 +123,15 @@ impl AuthService {
     ) -> Result<usize, AuthError> {
         self.require_recent_password(session)?;
         let user = session.user.id;
-        let keep = (session.id().clone(), client.clone());
-        let policy = self.sessions;
         let ended = self
-            .db
-            .write(move |connection| {
-                let (keep, client) = keep;
-                let now = OffsetDateTime::now_utc();
-                end_other_sessions(connection, user, &keep, &client, &policy, now)
-                    .map_err(DbError::from)
-            })
+            .store
+            .end_other_sessions(
+                user,
+                session.id(),
+                client,
+                &self.sessions,
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         tracing::info!(user_id = user.0, ended, "signed out the other sessions");
         Ok(ended)
@@ -170,22 +147,8 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let user = session.user.id;
         self.check_own_password(session, password, client).await?;
-        let entered = (session.id().clone(), client.clone());
-        self.db
-            .write(move |connection| {
-                let (id, client) = entered;
-                let now = OffsetDateTime::now_utc();
-                let transaction = connection.transaction()?;
-                record_password_entry(&transaction, &id, now)?;
-                record_activity(
-                    &transaction,
-                    user,
-                    ActivityEvent::Reauthenticated,
-                    &client,
-                    now,
-                )?;
-                transaction.commit().map_err(DbError::from)
-            })
+        self.store
+            .confirm_password(user, session.id(), client, OffsetDateTime::now_utc())
             .await?;
         tracing::info!(user_id = user.0, "password confirmed");
         Ok(())
@@ -208,16 +171,10 @@ impl AuthService {
     /// Deletes the sessions and revoked token ids that can no longer be used, and the
     /// activity past its retention. Returns how many sessions and events went.
     pub async fn prune_expired(&self) -> Result<usize, AuthError> {
-        let policy = self.sessions;
-        let pruned = self
-            .db
-            .write(move |connection| {
-                let now = OffsetDateTime::now_utc();
-                let sessions = prune_sessions(connection, &policy, now)?;
-                Ok::<_, DbError>(sessions + prune_activity(connection, now)?)
-            })
-            .await?;
-        Ok(pruned)
+        Ok(self
+            .store
+            .prune(&self.sessions, OffsetDateTime::now_utc())
+            .await?)
     }
 
     /// Prunes every `interval` for as long as the process runs; a failure is logged and
@@ -610,8 +567,8 @@ mod tests {
         let live = logged_in(&auth, "curl").await;
         sleep_seconds(1.6).await;
         assert_eq!(auth.prune_expired().await.unwrap(), 2);
-        assert_eq!(count_rows(&auth, "sessions").await, 1);
-        assert_eq!(count_rows(&auth, "refresh_tokens").await, 1);
+        assert_eq!(count_rows(&directory, "sessions"), 1);
+        assert_eq!(count_rows(&directory, "refresh_tokens"), 1);
         assert!(
             auth.refresh(&live.refresh.token, &client("curl"))
                 .await

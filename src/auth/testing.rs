@@ -5,7 +5,7 @@ use super::device::{ClientInfo, UserAgent};
 use super::guard::Session;
 use super::sessions::{SessionPolicy, SignedIn};
 use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
-use crate::db::Db;
+use crate::db::{Db, SqliteStore};
 use crate::domain::{Password, Username};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -15,14 +15,10 @@ pub async fn service(directory: &tempfile::TempDir) -> AuthService {
 }
 
 pub async fn service_with(directory: &tempfile::TempDir, sessions: SessionPolicy) -> AuthService {
-    let db = Db::open(
-        &directory.path().join("core.db"),
-        crate::db::DEFAULT_BUSY_TIMEOUT,
-    )
-    .unwrap();
+    let db = Db::open(&database_path(directory), crate::db::DEFAULT_BUSY_TIMEOUT).unwrap();
     let secret = JwtSecret::new(vec![9; 32]).unwrap();
     AuthService::new(
-        db,
+        std::sync::Arc::new(SqliteStore::new(db)),
         &secret,
         PasswordHasher::new(2).unwrap(),
         ThrottlePolicy::default(),
@@ -61,18 +57,14 @@ pub async fn logged_in(auth: &AuthService, user_agent: &str) -> SignedIn {
     .unwrap()
 }
 
-/// How many rows `table` holds.
-pub async fn count_rows(auth: &AuthService, table: &'static str) -> i64 {
-    auth.db
-        .run(move |connection| {
-            connection
-                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-                    row.get::<_, i64>(0)
-                })
-                .map_err(crate::db::DbError::from)
-        })
-        .await
-        .unwrap()
+/// The database file of the service [`service`] makes in `directory`.
+pub fn database_path(directory: &tempfile::TempDir) -> std::path::PathBuf {
+    directory.path().join("core.db")
+}
+
+/// How many rows `table` of the service's database in `directory` holds.
+pub fn count_rows(directory: &tempfile::TempDir, table: &str) -> i64 {
+    crate::db::sqlite::count_rows(&database_path(directory), table)
 }
 
 /// The session the guard finds for `signed_in`'s access token.

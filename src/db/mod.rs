@@ -1,18 +1,6 @@
-//! SQLite: opening the file, per-connection pragmas, versioned migrations and a small
-//! pool of connections used from the blocking thread pool. Server only.
+//! Storage: where the core's [`Store`](crate::auth::Store) is implemented. Every SQL
+//! statement Keycard runs is under this folder. Server only.
 
-mod migrations;
-mod pool;
+pub mod sqlite;
 
-pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
-
-/// A migrated database file in a fresh temporary directory, for unit tests of the SQL
-/// that lives next to the core types.
-#[cfg(test)]
-pub fn temporary_connection() -> (tempfile::TempDir, rusqlite::Connection) {
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let path = directory.path().join("test.db");
-    drop(Db::open(&path, DEFAULT_BUSY_TIMEOUT).expect("a migrated database"));
-    let connection = rusqlite::Connection::open(&path).expect("a connection");
-    (directory, connection)
-}
+pub use sqlite::{DEFAULT_BUSY_TIMEOUT, Db, DbError, SqliteStore};

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -36,7 +36,7 @@ use super::security::{
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
 use crate::auth::{AuthService, PasswordHasher};
-use crate::db::Db;
+use crate::db::{Db, SqliteStore};
 
 /// How often sessions and revoked token ids that can no longer be used are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
@@ -54,7 +54,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     Ok(AppState::new(Services {
         leptos_options,
         auth: AuthService::new(
-            db,
+            Arc::new(SqliteStore::new(db)),
             &secret,
             PasswordHasher::new(hashing_threads)?,
             config.throttle,

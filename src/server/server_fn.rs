@@ -14,8 +14,8 @@ use super::browser_session::BrowserSession;
 use super::security::{ClientAddress, client_info};
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
+use crate::auth::StoreError;
 use crate::auth::{AuthError, AuthService, ClientInfo, Session, SignedIn};
-use crate::db::DbError;
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";
@@ -288,7 +288,7 @@ pub(super) fn log_unexpected(details: String) -> Option<ErrorReference> {
 }
 
 /// Logs why the database turned a request away; the client only learns to retry.
-pub(super) fn log_unavailable(error: &DbError) {
+pub(super) fn log_unavailable(error: &StoreError) {
     tracing::warn!(%error, "request refused: the database is unavailable");
 }
 

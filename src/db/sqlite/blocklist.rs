@@ -1,4 +1,4 @@
-//! Revoked token ids, kept until the token would have expired anyway.
+//! Revoked token ids in SQLite, kept until the token would have expired anyway.
 
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
@@ -30,7 +30,7 @@ pub fn is_token_revoked(connection: &Connection, token_id: &str) -> rusqlite::Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::temporary_connection;
+    use crate::db::sqlite::temporary_connection;
     use time::Duration;
 
     #[test]

@@ -1,0 +1,207 @@
+//! What the core asks of storage, in the core's own terms: one method per transaction,
+//! each all-or-nothing. `crate::db` implements it for SQLite; the core never sees SQL,
+//! so it has nothing to branch on when the database is another.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use super::activity::{ActivityEntry, ActivityEvent};
+use super::device::ClientInfo;
+use super::refresh_token::RefreshToken;
+use super::sessions::{GuardRecord, Redemption, SessionId, SessionPolicy, StoredSession};
+use super::token::VerifiedToken;
+use super::users::{PasswordVersion, StoredCredentials, User, UserId};
+use crate::domain::{Email, Username};
+
+/// Why storage could not do what was asked. Nothing was committed either way.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not take the request now (locked past its timeout, full,
+    /// read-only, unreachable); the same request may well succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: a bug or a damaged database, not something a retry fixes.
+    #[error("database query failed: {0}")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// How a change to an account turned out once its transaction ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange<T> {
+    Done(T),
+    /// The session making the change ended after the guard let the request in.
+    SessionEnded,
+    /// The password checked is no longer the account's, or the account is gone.
+    PasswordNoLongerCurrent,
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers a read now: what readiness means for Keycard.
+    async fn check(&self) -> Result<(), StoreError>;
+
+    /// Inserts a new account and records its creation; `None` if the name (compared
+    /// case-folded) is taken, decided by the database so racing sign-ups cannot both win.
+    async fn create_user(
+        &self,
+        username: &Username,
+        email: Option<&Email>,
+        password_hash: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// The credentials of the active account with this name, compared case-folded.
+    async fn find_credentials_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<StoredCredentials>, StoreError>;
+
+    /// The credentials of an active account, by its id.
+    async fn find_credentials_by_id(
+        &self,
+        user: UserId,
+    ) -> Result<Option<StoredCredentials>, StoreError>;
+
+    /// Replaces the hash by one of the same password made with newer parameters, unless
+    /// the password has been changed since version `checked`.
+    async fn upgrade_password_hash(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Records `event` for `user`, from `client`, on its own.
+    async fn record_activity(
+        &self,
+        user: UserId,
+        event: ActivityEvent,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Records a new session, its first refresh token and the sign-in, if the account's
+    /// password is still version `checked`; `false` (and nothing written) if not.
+    async fn insert_session(
+        &self,
+        session: &SessionId,
+        user: UserId,
+        checked: PasswordVersion,
+        client: &ClientInfo,
+        refresh: &RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces `presented` by `successor` if it is its session's current token; tells a
+    /// race within the policy's grace period from a reuse, and on a reuse ends the
+    /// session and records it. Requests presenting one token are served one at a time.
+    async fn redeem_refresh_token(
+        &self,
+        presented: &RefreshToken,
+        successor: &RefreshToken,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Redemption, StoreError>;
+
+    /// Revokes the token until it expires, ends its session and records the sign-out.
+    async fn sign_out(
+        &self,
+        token: &VerifiedToken,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Ends `user`'s live session `session` from another of theirs and records it;
+    /// `false` if it is not a live session of theirs.
+    async fn end_session(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends every live session of `user` but `keep`, records it, and says how many.
+    async fn end_other_sessions(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError>;
+
+    /// The live sessions of `user`, most recently active first.
+    async fn list_live_sessions(
+        &self,
+        user: UserId,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredSession>, StoreError>;
+
+    /// Writes "last active" unless another request already has, lately.
+    async fn touch_session(
+        &self,
+        session: &SessionId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Records that the password was just entered again in `session`, and says so in the
+    /// account's activity.
+    async fn confirm_password(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Whether the token id is revoked, then the session and its account.
+    async fn find_guard_record(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        token_id: &str,
+    ) -> Result<GuardRecord, StoreError>;
+
+    /// Sets a new password if `keep` is still live and the password still version
+    /// `checked`; ends every other session, counts `keep` as recently signed in and
+    /// records the change. Says how many sessions ended.
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
+    async fn change_password(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<usize>, StoreError>;
+
+    /// Deletes the account, if `session` is still live and the password still version
+    /// `checked`, with its sessions, their refresh tokens and its activity.
+    async fn delete_user(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError>;
+
+    /// The account's newest events, newest first, at most `ACTIVITY_SHOWN` of them.
+    async fn list_activity(&self, user: UserId) -> Result<Vec<ActivityEntry>, StoreError>;
+
+    /// Deletes the sessions that can no longer be used (their refresh tokens with
+    /// them), revoked token ids that have expired, and activity past its retention.
+    /// Says how many sessions and events went.
+    async fn prune(&self, policy: &SessionPolicy, now: OffsetDateTime)
+    -> Result<usize, StoreError>;
+}

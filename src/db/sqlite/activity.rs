@@ -1,0 +1,182 @@
+//! The account's security activity in SQLite.
+
+use rusqlite::{Connection, params};
+use time::OffsetDateTime;
+
+use crate::auth::{
+    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
+    ClientInfo, UserAgent, UserId, describe_device, timestamp,
+};
+
+/// Records `event` for `user`, from `client`.
+pub fn record_activity(
+    connection: &Connection,
+    user: UserId,
+    event: ActivityEvent,
+    client: &ClientInfo,
+    now: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO activity (user_id, at, event, client_address, user_agent)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            user.0,
+            now.unix_timestamp(),
+            event.code(),
+            client.address.to_string(),
+            client.user_agent.as_str(),
+        ])?;
+    Ok(())
+}
+
+/// The newest [`ACTIVITY_SHOWN`] events of `user`, newest first.
+pub fn list_activity(
+    connection: &Connection,
+    user: UserId,
+) -> rusqlite::Result<Vec<ActivityEntry>> {
+    let rows = connection
+        .prepare_cached(
+            "SELECT at, event, client_address, user_agent FROM activity
+             WHERE user_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+        )?
+        .query_map(params![user.0, ACTIVITY_SHOWN as i64], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // A code this build does not know (written by a newer one) is left out, not an error.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, event, address, user_agent)| {
+            Some(ActivityEntry {
+                at: timestamp(at),
+                event: event.parse().ok()?,
+                device: describe_device(&UserAgent::from_header(Some(&user_agent))),
+                address,
+            })
+        })
+        .collect())
+}
+
+/// Deletes events older than [`ACTIVITY_RETENTION`] and those past the newest
+/// [`ACTIVITY_KEPT_PER_ACCOUNT`] of an account. Returns how many went.
+pub fn prune_activity(connection: &Connection, now: OffsetDateTime) -> rusqlite::Result<usize> {
+    let retention = i64::try_from(ACTIVITY_RETENTION.as_secs()).unwrap_or(i64::MAX);
+    let old = connection
+        .prepare_cached("DELETE FROM activity WHERE at < ?1")?
+        .execute([now.unix_timestamp().saturating_sub(retention)])?;
+    // Only accounts over the cap are looked at, each through its own index range.
+    let crowded: Vec<i64> = connection
+        .prepare_cached("SELECT user_id FROM activity GROUP BY user_id HAVING COUNT(*) > ?1")?
+        .query_map([ACTIVITY_KEPT_PER_ACCOUNT], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut surplus = 0;
+    for user in crowded {
+        surplus += connection
+            .prepare_cached(
+                "DELETE FROM activity WHERE user_id = ?1 AND id NOT IN (
+                     SELECT id FROM activity WHERE user_id = ?1
+                     ORDER BY at DESC, id DESC LIMIT ?2)",
+            )?
+            .execute(params![user, ACTIVITY_KEPT_PER_ACCOUNT])?;
+    }
+    Ok(old + surplus)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::testing::client;
+    use crate::db::sqlite::temporary_connection;
+    use crate::db::sqlite::users::insert_user;
+    use crate::domain::Username;
+
+    fn account(connection: &Connection, name: &str) -> UserId {
+        let name = Username::parse(name).unwrap();
+        insert_user(connection, &name, None, "h", OffsetDateTime::now_utc())
+            .unwrap()
+            .id
+    }
+
+    #[test]
+    fn an_account_sees_its_newest_fifty_events_newest_first_and_nobody_elses() {
+        let (_directory, connection) = temporary_connection();
+        let grace = account(&connection, "grace");
+        let alan = account(&connection, "alan");
+        let start = OffsetDateTime::now_utc();
+        for second in 0..60 {
+            let at = start + time::Duration::seconds(second);
+            record_activity(
+                &connection,
+                grace,
+                ActivityEvent::SignedIn,
+                &client("curl/8"),
+                at,
+            )
+            .unwrap();
+        }
+        record_activity(
+            &connection,
+            alan,
+            ActivityEvent::FailedSignIn,
+            &client("x"),
+            start,
+        )
+        .unwrap();
+        let listed = list_activity(&connection, grace).unwrap();
+        assert_eq!(listed.len(), ACTIVITY_SHOWN);
+        assert_eq!(listed[0].at.unix_timestamp(), start.unix_timestamp() + 59);
+        assert!(listed.windows(2).all(|pair| pair[0].at > pair[1].at));
+        assert!(
+            listed
+                .iter()
+                .all(|entry| entry.event == ActivityEvent::SignedIn)
+        );
+        assert_eq!(listed[0].device, "curl");
+        assert_eq!(listed[0].address, "127.0.0.1");
+    }
+
+    #[test]
+    fn pruning_drops_events_past_ninety_days_and_past_the_cap_per_account() {
+        let (_directory, connection) = temporary_connection();
+        let grace = account(&connection, "grace");
+        let now = OffsetDateTime::now_utc();
+        let curl = client("curl");
+        record_activity(
+            &connection,
+            grace,
+            ActivityEvent::SignedIn,
+            &curl,
+            now - time::Duration::days(91),
+        )
+        .unwrap();
+        record_activity(
+            &connection,
+            grace,
+            ActivityEvent::SignedOut,
+            &curl,
+            now - time::Duration::days(89),
+        )
+        .unwrap();
+        assert_eq!(prune_activity(&connection, now).unwrap(), 1);
+        let kept = list_activity(&connection, grace).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].event, ActivityEvent::SignedOut);
+        for _ in 0..ACTIVITY_KEPT_PER_ACCOUNT {
+            record_activity(&connection, grace, ActivityEvent::FailedSignIn, &curl, now).unwrap();
+        }
+        assert_eq!(prune_activity(&connection, now).unwrap(), 1);
+        let newest = list_activity(&connection, grace).unwrap();
+        assert!(
+            newest
+                .iter()
+                .all(|entry| entry.event == ActivityEvent::FailedSignIn)
+        );
+    }
+}

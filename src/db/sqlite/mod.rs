@@ -1,0 +1,428 @@
+//! The embedded default: one SQLite file, its connections borrowed on the blocking
+//! thread pool, and the core's transactions as SQL.
+
+mod activity;
+mod blocklist;
+mod migrations;
+mod pool;
+mod sessions;
+mod users;
+
+use rusqlite::TransactionBehavior;
+use time::OffsetDateTime;
+
+pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
+
+use crate::auth::{
+    AccountChange, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
+    PasswordVersion, Redemption, RefreshToken, SessionId, SessionPolicy, Store, StoreError,
+    StoredCredentials, StoredSession, User, UserId, VerifiedToken,
+};
+use crate::domain::{Email, Username};
+
+impl From<DbError> for StoreError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(_) | DbError::WritesQueued | DbError::Closed => {
+                Self::Unavailable(error.into())
+            }
+            _ => Self::Failed(error.into()),
+        }
+    }
+}
+
+/// The core's storage in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl SqliteStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Reads on a pooled connection.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(self
+            .db
+            .run(move |connection| work(connection).map_err(DbError::from))
+            .await?)
+    }
+
+    /// Writes on the writer connection, one at a time.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(self
+            .db
+            .write(move |connection| work(connection).map_err(DbError::from))
+            .await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(self.db.check().await?)
+    }
+
+    async fn create_user(
+        &self,
+        username: &Username,
+        email: Option<&Email>,
+        password_hash: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let input = (
+            username.clone(),
+            email.cloned(),
+            password_hash.to_owned(),
+            client.clone(),
+        );
+        self.write(move |connection| {
+            let (username, email, password_hash, client) = input;
+            let transaction = connection.transaction()?;
+            let user = match users::insert_user(
+                &transaction,
+                &username,
+                email.as_ref(),
+                &password_hash,
+                now,
+            ) {
+                Ok(user) => user,
+                Err(users::InsertUserError::Taken) => return Ok(None),
+                Err(users::InsertUserError::Query(error)) => return Err(error),
+            };
+            activity::record_activity(
+                &transaction,
+                user.id,
+                ActivityEvent::AccountCreated,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(Some(user))
+        })
+        .await
+    }
+
+    async fn find_credentials_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<StoredCredentials>, StoreError> {
+        let username = username.clone();
+        self.read(move |connection| users::find_credentials_by_name(connection, &username))
+            .await
+    }
+
+    async fn find_credentials_by_id(
+        &self,
+        user: UserId,
+    ) -> Result<Option<StoredCredentials>, StoreError> {
+        self.read(move |connection| users::find_credentials_by_id(connection, user))
+            .await
+    }
+
+    async fn upgrade_password_hash(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let password_hash = password_hash.to_owned();
+        self.write(move |connection| {
+            users::upgrade_password_hash(connection, user, checked, &password_hash)
+        })
+        .await
+    }
+
+    async fn record_activity(
+        &self,
+        user: UserId,
+        event: ActivityEvent,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let client = client.clone();
+        self.write(move |connection| {
+            activity::record_activity(connection, user, event, &client, now)
+        })
+        .await
+    }
+
+    async fn insert_session(
+        &self,
+        session: &SessionId,
+        user: UserId,
+        checked: PasswordVersion,
+        client: &ClientInfo,
+        refresh: &RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (session.clone(), client.clone(), refresh.clone());
+        self.write(move |connection| {
+            let (session, client, refresh) = input;
+            sessions::insert_session(connection, &session, user, checked, &client, &refresh, now)
+        })
+        .await
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        presented: &RefreshToken,
+        successor: &RefreshToken,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Redemption, StoreError> {
+        let input = (
+            presented.clone(),
+            successor.clone(),
+            client.clone(),
+            *policy,
+        );
+        self.write(move |connection| {
+            let (presented, successor, client, policy) = input;
+            sessions::redeem_refresh_token(
+                connection, &presented, &successor, &client, &policy, now,
+            )
+        })
+        .await
+    }
+
+    async fn sign_out(
+        &self,
+        token: &VerifiedToken,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let input = (token.clone(), client.clone());
+        self.write(move |connection| {
+            let (token, client) = input;
+            sessions::sign_out(connection, &token, &client, now)
+        })
+        .await
+    }
+
+    async fn end_session(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (session.clone(), client.clone(), *policy);
+        self.write(move |connection| {
+            let (session, client, policy) = input;
+            sessions::end_session(connection, user, &session, &client, &policy, now)
+        })
+        .await
+    }
+
+    async fn end_other_sessions(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
+        let input = (keep.clone(), client.clone(), *policy);
+        self.write(move |connection| {
+            let (keep, client, policy) = input;
+            sessions::end_other_sessions(connection, user, &keep, &client, &policy, now)
+        })
+        .await
+    }
+
+    async fn list_live_sessions(
+        &self,
+        user: UserId,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredSession>, StoreError> {
+        let policy = *policy;
+        self.read(move |connection| sessions::list_live_sessions(connection, user, &policy, now))
+            .await
+    }
+
+    async fn touch_session(
+        &self,
+        session: &SessionId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let session = session.clone();
+        self.write(move |connection| sessions::touch_session(connection, &session, now))
+            .await
+    }
+
+    async fn confirm_password(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let input = (session.clone(), client.clone());
+        self.write(move |connection| {
+            let (session, client) = input;
+            let transaction = connection.transaction()?;
+            sessions::record_password_entry(&transaction, &session, now)?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::Reauthenticated,
+                &client,
+                now,
+            )?;
+            transaction.commit()
+        })
+        .await
+    }
+
+    async fn find_guard_record(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        token_id: &str,
+    ) -> Result<GuardRecord, StoreError> {
+        let input = (session.clone(), token_id.to_owned());
+        self.read(move |connection| {
+            let (session, token_id) = input;
+            sessions::find_guard_record(connection, user, &session, &token_id)
+        })
+        .await
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<usize>, StoreError> {
+        let input = (
+            keep.clone(),
+            password_hash.to_owned(),
+            client.clone(),
+            *policy,
+        );
+        self.write(move |connection| {
+            let (keep, password_hash, client, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &keep, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            if users::replace_password(&transaction, user, checked, &password_hash)?.is_none() {
+                return Ok(AccountChange::PasswordNoLongerCurrent);
+            }
+            let ended = sessions::end_sessions_but(
+                &transaction,
+                user,
+                &keep,
+                EndReason::PasswordChanged,
+                &policy,
+                now,
+            )?;
+            sessions::record_password_entry(&transaction, &keep, now)?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::PasswordChanged,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(AccountChange::Done(ended))
+        })
+        .await
+    }
+
+    async fn delete_user(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError> {
+        let input = (session.clone(), *policy);
+        self.write(move |connection| {
+            let (session, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &session, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            if !users::delete_user(&transaction, user, checked)? {
+                return Ok(AccountChange::PasswordNoLongerCurrent);
+            }
+            transaction.commit()?;
+            Ok(AccountChange::Done(()))
+        })
+        .await
+    }
+
+    async fn list_activity(&self, user: UserId) -> Result<Vec<ActivityEntry>, StoreError> {
+        self.read(move |connection| activity::list_activity(connection, user))
+            .await
+    }
+
+    async fn prune(
+        &self,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
+        let policy = *policy;
+        self.write(move |connection| {
+            let sessions = sessions::prune_sessions(connection, &policy, now)?;
+            Ok(sessions + activity::prune_activity(connection, now)?)
+        })
+        .await
+    }
+}
+
+/// A migrated database file in a fresh temporary directory, for unit tests of the SQL.
+#[cfg(test)]
+pub fn temporary_connection() -> (tempfile::TempDir, rusqlite::Connection) {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("test.db");
+    drop(Db::open(&path, DEFAULT_BUSY_TIMEOUT).expect("a migrated database"));
+    let connection = rusqlite::Connection::open(&path).expect("a connection");
+    (directory, connection)
+}
+
+/// How many rows `table` of the database file at `path` holds, read through a
+/// connection of its own, for tests that check what is left in the file.
+#[cfg(test)]
+pub fn count_rows(path: &std::path::Path, table: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .and_then(|connection| {
+            connection.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+        })
+        .expect("a count of the table's rows")
+}
+
+/// Runs `sql` on the database file at `path` through a connection of its own, for
+/// tests that change the file behind the store's back.
+#[cfg(test)]
+pub fn execute_batch(path: &std::path::Path, sql: &str) {
+    rusqlite::Connection::open(path)
+        .and_then(|connection| connection.execute_batch(sql))
+        .expect("the statements run");
+}
