@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::device::{UserAgent, describe_device};
+use super::sessions::timestamp;
+
 /// How many events the activity page and API show.
 pub const ACTIVITY_SHOWN: usize = 50;
 /// Events older than this are pruned.
@@ -68,6 +71,19 @@ pub struct ActivityEntry {
     /// "Chrome on Linux", "curl", "Unknown device".
     pub device: String,
     pub address: String,
+}
+
+impl ActivityEntry {
+    /// An event as stored; `None` for a code this build does not know (written by a
+    /// newer one), which is left out rather than failing the whole list.
+    pub fn from_stored(at: i64, code: &str, address: String, user_agent: &str) -> Option<Self> {
+        Some(Self {
+            at: timestamp(at),
+            event: code.parse().ok()?,
+            device: describe_device(&UserAgent::from_header(Some(user_agent))),
+            address,
+        })
+    }
 }
 
 #[cfg(test)]

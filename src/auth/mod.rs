@@ -35,10 +35,11 @@ pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToke
 pub use service::AuthService;
 pub use session_flows::Ended;
 pub use sessions::{
-    EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, Redemption, SESSION_ID_PATTERN,
-    SessionId, SessionPolicy, SessionSummary, SessionTimes, SignedIn, StoredSession, timestamp,
+    EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, PresentedRefresh, Redemption,
+    RefreshStep, SESSION_ID_PATTERN, SessionId, SessionPolicy, SessionSummary, SessionTimes,
+    SignedIn, StoredSession, timestamp,
 };
 pub use store::{AccountChange, SharedStore, Store, StoreError};
-pub use throttle::{RetryAfter, ThrottlePolicy};
+pub use throttle::{MAX_THROTTLE_WINDOW, MemoryThrottle, RetryAfter, Throttle, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use users::{PasswordVersion, StoredCredentials, User, UserId, UserStatus};

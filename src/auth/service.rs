@@ -2,7 +2,6 @@
 //! JSON API) goes through. Each sign-in starts a session.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use time::OffsetDateTime;
 
@@ -28,7 +27,7 @@ pub struct AuthService {
     pub(super) successor_key: Arc<SuccessorKey>,
     pub(super) sessions: SessionPolicy,
     pub(super) passwords: PasswordHasher,
-    pub(super) throttle: Arc<Throttle>,
+    pub(super) throttle: Arc<dyn Throttle>,
     pub(super) touching: Touching,
 }
 
@@ -42,12 +41,12 @@ impl AuthService {
         sessions: SessionPolicy,
     ) -> anyhow::Result<Self> {
         Ok(Self {
+            throttle: store.throttle(throttle),
             store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
             successor_key: Arc::new(SuccessorKey::new(secret)?),
             sessions,
             passwords,
-            throttle: Arc::new(Throttle::new(throttle)),
             touching: Touching::default(),
         })
     }
@@ -71,9 +70,7 @@ impl AuthService {
         password: Password,
         client: &ClientInfo,
     ) -> Result<UserId, AuthError> {
-        self.throttle
-            .admit_attempt(client.address, Instant::now())
-            .map_err(AuthError::Throttled)?;
+        self.throttle.admit_attempt(client.address).await?;
         let password_hash = self.new_password_hash(password).await?;
         let now = OffsetDateTime::now_utc();
         let user = self
@@ -119,9 +116,7 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
         let account_key = username.canonical_key();
-        self.throttle
-            .admit_attempt(client.address, Instant::now())
-            .map_err(AuthError::Throttled)?;
+        self.throttle.admit_attempt(client.address).await?;
         let stored = self.store.find_credentials_by_name(&username).await?;
         let (user, version) = self
             .check_password(&account_key, stored, password, client)
@@ -143,9 +138,7 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<(UserId, PasswordVersion), AuthError> {
         let address = client.address;
-        self.throttle
-            .check_login(account_key, address, Instant::now())
-            .map_err(AuthError::Throttled)?;
+        self.throttle.check_login(account_key, address).await?;
         let (account, stored_hash) = match stored {
             Some(credentials) => (
                 Some((credentials.id, credentials.password_version)),
@@ -161,14 +154,17 @@ impl AuthService {
             (Some(account), Verification::Match | Verification::MatchWithOutdatedHash) => account,
             _ => {
                 self.throttle
-                    .record_failed_login(account_key, address, Instant::now());
+                    .record_failed_login(account_key, address)
+                    .await?;
                 if let Some((user_id, _)) = account {
                     self.record_failure_in_background(user_id, client);
                 }
                 return Err(AuthError::InvalidCredentials);
             }
         };
-        self.throttle.record_successful_login(account_key, address);
+        self.throttle
+            .record_successful_login(account_key, address)
+            .await?;
         // The password was right, so a failed upgrade must not turn into a failed login.
         if verification == Verification::MatchWithOutdatedHash
             && let Err(error) = self.rehash(user_id, version, password).await
@@ -190,9 +186,7 @@ impl AuthService {
         password: Password,
         client: &ClientInfo,
     ) -> Result<PasswordVersion, AuthError> {
-        self.throttle
-            .admit_attempt(client.address, Instant::now())
-            .map_err(AuthError::Throttled)?;
+        self.throttle.admit_attempt(client.address).await?;
         let user = session.user.id;
         let stored = self.store.find_credentials_by_id(user).await?;
         let Some(account_key) = stored.as_ref().map(|stored| stored.username_key.clone()) else {

@@ -99,10 +99,23 @@ impl SessionPolicy {
         now.unix_timestamp().saturating_sub(last_active_at) >= interval
     }
 
-    /// Whether a refresh token replaced at `replaced_at` may still be presented again at
-    /// `now` as a race rather than a reuse.
-    pub fn is_within_reuse_grace(&self, replaced_at: i64, now: OffsetDateTime) -> bool {
-        now.unix_timestamp().saturating_sub(replaced_at) <= Self::seconds(self.refresh_reuse_grace)
+    /// What storage must do with a presented refresh token, given what it found under
+    /// its lock: the one rule both databases follow.
+    pub fn judge_refresh(&self, found: &PresentedRefresh, now: OffsetDateTime) -> RefreshStep {
+        if !found.account_active || !self.is_live(&found.times, now) {
+            return RefreshStep::End;
+        }
+        match found.replaced_at {
+            None => RefreshStep::Rotate,
+            Some(replaced_at)
+                if found.successor_is_current
+                    && now.unix_timestamp().saturating_sub(replaced_at)
+                        <= Self::seconds(self.refresh_reuse_grace) =>
+            {
+                RefreshStep::ServeRace
+            }
+            Some(_) => RefreshStep::EndAsReused,
+        }
     }
 
     /// The times before which a session, by when it was last used or when it started,
@@ -120,6 +133,31 @@ impl SessionPolicy {
         now.unix_timestamp().saturating_sub(password_at)
             <= Self::seconds(self.reauthentication_window)
     }
+}
+
+/// What storage found, under its lock, for a presented refresh token.
+#[derive(Debug, Clone, Copy)]
+pub struct PresentedRefresh {
+    pub times: SessionTimes,
+    pub account_active: bool,
+    /// When the token was replaced by its successor; `None` while it is current.
+    pub replaced_at: Option<i64>,
+    /// Whether the successor this request would get is its session's current token.
+    pub successor_is_current: bool,
+}
+
+/// See [`SessionPolicy::judge_refresh`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshStep {
+    /// The current token: replace it by its successor.
+    Rotate,
+    /// The token replaced moments ago, presented again within the grace period: the
+    /// successor the first request got stays current.
+    ServeRace,
+    /// An older token, or the previous one after the grace period: end the session.
+    EndAsReused,
+    /// The session has ended or expired, or its account is gone: change nothing.
+    End,
 }
 
 /// See [`SessionPolicy::expiry_cutoffs`]; Unix seconds.

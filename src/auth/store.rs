@@ -10,6 +10,7 @@ use super::activity::{ActivityEntry, ActivityEvent};
 use super::device::ClientInfo;
 use super::refresh_token::RefreshToken;
 use super::sessions::{GuardRecord, Redemption, SessionId, SessionPolicy, StoredSession};
+use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::VerifiedToken;
 use super::users::{PasswordVersion, StoredCredentials, User, UserId};
 use crate::domain::{Email, Username};
@@ -40,6 +41,10 @@ pub type SharedStore = Arc<dyn Store>;
 
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The brute-force limits under `policy`, counted where every process serving this
+    /// store sees the same counts.
+    fn throttle(&self, policy: ThrottlePolicy) -> Arc<dyn Throttle>;
+
     /// Whether the database answers a read now: what readiness means for Keycard.
     async fn check(&self) -> Result<(), StoreError>;
 

@@ -1,6 +1,10 @@
 //! Brute-force limits: failed logins per account and client address, and attempts per
-//! address. Counts live in memory: they guard one process, and a restart forgetting
-//! them costs an attacker a restart they cannot trigger.
+//! address. Where the counts live is the store's choice ([`Store::throttle`]): in this
+//! process's memory when it is the only one (a restart forgetting them costs an
+//! attacker a restart they cannot trigger), in the shared database when several
+//! processes serve one site, so N processes do not allow N times the attempts.
+//!
+//! [`Store::throttle`]: super::store::Store::throttle
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -8,9 +12,14 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::error::AuthError;
+
 /// Above this many tracked keys, stale ones are swept on the next write, so a flood
 /// of distinct names or addresses cannot grow memory without bound.
 const SWEEP_ABOVE_KEYS: usize = 10_000;
+
+/// The longest window the limits may be configured with.
+pub const MAX_THROTTLE_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How many attempts are allowed, and over which sliding window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +52,64 @@ impl RetryAfter {
     }
 }
 
-/// The login and sign-up limits of one running service.
-pub struct Throttle {
+/// The login and sign-up limits, wherever their counts are kept. Each method answers
+/// [`AuthError::Throttled`] when the limit is reached, and [`AuthError::Unavailable`]
+/// when the counts cannot be read or written, so an attempt is never let through
+/// uncounted.
+#[async_trait::async_trait]
+pub trait Throttle: Send + Sync {
+    /// Counts one login or sign-up from `client`, refusing it once the address has used
+    /// up its attempts.
+    async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError>;
+    /// Refuses a login for `account_key` from `client` that has failed too often lately.
+    async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError>;
+    async fn record_failed_login(&self, account_key: &str, client: IpAddr)
+    -> Result<(), AuthError>;
+    /// A successful login wipes the account's failures from that address.
+    async fn record_successful_login(
+        &self,
+        account_key: &str,
+        client: IpAddr,
+    ) -> Result<(), AuthError>;
+}
+
+#[async_trait::async_trait]
+impl Throttle for MemoryThrottle {
+    async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError> {
+        MemoryThrottle::admit_attempt(self, client, Instant::now()).map_err(AuthError::Throttled)
+    }
+
+    async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
+        MemoryThrottle::check_login(self, account_key, client, Instant::now())
+            .map_err(AuthError::Throttled)
+    }
+
+    async fn record_failed_login(
+        &self,
+        account_key: &str,
+        client: IpAddr,
+    ) -> Result<(), AuthError> {
+        MemoryThrottle::record_failed_login(self, account_key, client, Instant::now());
+        Ok(())
+    }
+
+    async fn record_successful_login(
+        &self,
+        account_key: &str,
+        client: IpAddr,
+    ) -> Result<(), AuthError> {
+        MemoryThrottle::record_successful_login(self, account_key, client);
+        Ok(())
+    }
+}
+
+/// The limits of one process, counted in its memory.
+pub struct MemoryThrottle {
     account_failures: SlidingWindow<(String, IpAddr)>,
     address_attempts: SlidingWindow<IpAddr>,
 }
 
-impl Throttle {
+impl MemoryThrottle {
     pub fn new(policy: ThrottlePolicy) -> Self {
         Self {
             account_failures: SlidingWindow::new(policy.failures_per_account, policy.window),
@@ -178,8 +238,8 @@ mod tests {
     const CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
     const OTHER_CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
 
-    fn throttle() -> Throttle {
-        Throttle::new(ThrottlePolicy {
+    fn throttle() -> MemoryThrottle {
+        MemoryThrottle::new(ThrottlePolicy {
             failures_per_account: 3,
             attempts_per_address: 4,
             window: Duration::from_secs(60),

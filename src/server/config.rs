@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::origin::PublicOrigin;
-use crate::auth::{JwtSecret, SecretError, SessionPolicy, ThrottlePolicy};
+use crate::auth::{JwtSecret, MAX_THROTTLE_WINDOW, SecretError, SessionPolicy, ThrottlePolicy};
 use crate::db::DEFAULT_BUSY_TIMEOUT;
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
@@ -17,13 +17,16 @@ const TOKEN_LIFETIME_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
 const SESSION_SECONDS: RangeInclusive<u64> = 1..=366 * 24 * 60 * 60;
 const REUSE_GRACE_SECONDS: RangeInclusive<u64> = 0..=5 * 60;
 const ATTEMPT_LIMITS: RangeInclusive<u64> = 1..=1_000_000;
-const THROTTLE_WINDOW_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
+const THROTTLE_WINDOW_SECONDS: RangeInclusive<u64> = 1..=MAX_THROTTLE_WINDOW.as_secs();
 const BUSY_TIMEOUT_MILLISECONDS: RangeInclusive<u64> = 1..=60_000;
 
 #[derive(Debug)]
 pub struct Config {
     /// `KEYCARD_DATABASE`: the SQLite file; its directory also holds the generated secret.
     pub database_path: PathBuf,
+    /// `KEYCARD_DATABASE_URL`: a PostgreSQL connection URL, which selects PostgreSQL
+    /// instead of the SQLite file, so several processes can serve one site.
+    pub postgres_url: Option<PostgresUrl>,
     /// `KEYCARD_DB_BUSY_TIMEOUT_MS`: how long a write waits for another writer before
     /// the request is answered 503.
     pub busy_timeout: Duration,
@@ -60,6 +63,15 @@ pub enum ConfigError {
     CookieSecure { value: String },
     #[error("KEYCARD_JWT_SECRET is too short: {0}")]
     Secret(#[from] SecretError),
+    /// The value is not repeated: it may hold a password.
+    #[error(
+        "KEYCARD_DATABASE_URL must be a PostgreSQL URL such as postgres://keycard@127.0.0.1:5432/keycard: {reason}"
+    )]
+    DatabaseUrl { reason: String },
+    #[error(
+        "KEYCARD_JWT_SECRET must be set when KEYCARD_DATABASE_URL is: every process must sign with the same key"
+    )]
+    SharedSecretRequired,
     #[error(
         "KEYCARD_PUBLIC_ORIGIN must look like https://auth.example.com or http://127.0.0.1:3000, got {value:?}"
     )]
@@ -160,7 +172,17 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
+        let postgres_url = set("KEYCARD_DATABASE_URL")
+            .map(PostgresUrl::parse)
+            .transpose()?;
+        let jwt_secret = set("KEYCARD_JWT_SECRET")
+            .map(|secret| JwtSecret::new(secret.into_bytes()))
+            .transpose()?;
+        if postgres_url.is_some() && jwt_secret.is_none() {
+            return Err(ConfigError::SharedSecretRequired);
+        }
         Ok(Self {
+            postgres_url,
             database_path: set("KEYCARD_DATABASE")
                 .map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from),
             busy_timeout: Duration::from_millis(number(
@@ -168,15 +190,58 @@ impl Config {
                 BUSY_TIMEOUT_MILLISECONDS,
                 millis(DEFAULT_BUSY_TIMEOUT),
             )?),
-            jwt_secret: set("KEYCARD_JWT_SECRET")
-                .map(|secret| JwtSecret::new(secret.into_bytes()))
-                .transpose()?,
+            jwt_secret,
             sessions,
             cookie_secure,
             public_origin,
             throttle,
             trusted_proxies,
         })
+    }
+}
+
+/// A PostgreSQL connection URL that parses; shown only without its password.
+pub struct PostgresUrl(String);
+
+impl PostgresUrl {
+    fn parse(value: String) -> Result<Self, ConfigError> {
+        match value.parse::<tokio_postgres::Config>() {
+            Ok(_) => Ok(Self(value)),
+            Err(error) => Err(ConfigError::DatabaseUrl {
+                reason: error.to_string(),
+            }),
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Where it points, for the log: database, hosts and user, never the password.
+    pub fn describe(&self) -> String {
+        let Ok(config) = self.0.parse::<tokio_postgres::Config>() else {
+            return "PostgreSQL".to_owned();
+        };
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .map(|host| match host {
+                tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        format!(
+            "PostgreSQL database {} on {} as {}",
+            config.get_dbname().unwrap_or("(default)"),
+            hosts.join(","),
+            config.get_user().unwrap_or("(default)")
+        )
+    }
+}
+
+impl std::fmt::Debug for PostgresUrl {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.describe())
     }
 }
 

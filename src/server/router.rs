@@ -35,15 +35,21 @@ use super::security::{
 };
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
-use crate::auth::{AuthService, PasswordHasher};
-use crate::db::{Db, SqliteStore};
+use crate::auth::{AuthService, PasswordHasher, SharedStore};
+use crate::db::{Db, PgStore, SqliteStore};
 
 /// How often sessions and revoked token ids that can no longer be used are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
-    let db = Db::open(&config.database_path, config.busy_timeout)?;
+    let store: SharedStore = match &config.postgres_url {
+        Some(url) => Arc::new(PgStore::connect(url.expose(), config.busy_timeout)?),
+        None => Arc::new(SqliteStore::new(Db::open(
+            &config.database_path,
+            config.busy_timeout,
+        )?)),
+    };
     let secret = match config.jwt_secret {
         Some(secret) => secret,
         None => load_or_create_secret(data_directory(&config.database_path))?,
@@ -54,7 +60,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     Ok(AppState::new(Services {
         leptos_options,
         auth: AuthService::new(
-            Arc::new(SqliteStore::new(db)),
+            store,
             &secret,
             PasswordHasher::new(hashing_threads)?,
             config.throttle,
@@ -141,7 +147,10 @@ pub async fn run() -> anyhow::Result<()> {
         .context("could not read the Leptos settings")?
         .leptos_options;
     let wanted = leptos_options.site_addr;
-    let database = config.database_path.clone();
+    let database = match &config.postgres_url {
+        Some(url) => url.describe(),
+        None => format!("SQLite file {}", config.database_path.display()),
+    };
     let listener = tokio::net::TcpListener::bind(wanted)
         .await
         .with_context(|| format!("could not listen on {wanted}"))?;
@@ -152,9 +161,14 @@ pub async fn run() -> anyhow::Result<()> {
     leptos_options.site_addr = address;
     let state = build_state(config, leptos_options)?;
     let open_at = state.edge.own_origins.preferred().as_str().to_owned();
+    // Migrates a PostgreSQL schema now rather than on the first request; a database
+    // that is down is waited for (requests get 503 meanwhile), not a reason to exit.
+    if let Err(error) = state.auth.check_ready().await {
+        tracing::warn!(%error, "the database is not ready yet; requests get 503 until it is");
+    }
     tokio::spawn(state.auth.clone().prune_periodically(PRUNE_INTERVAL));
     let app = router(state);
-    tracing::info!(%address, database = %database.display(), "Keycard is listening on {open_at}");
+    tracing::info!(%address, %database, "Keycard is listening on {open_at}");
     // Streamed pages go out in several small writes; with Nagle's algorithm on, each
     // one after the first waited for the client's delayed ACK, about 40 ms a page.
     let listener = listener.tap_io(|connection| {

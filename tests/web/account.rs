@@ -343,33 +343,6 @@ async fn the_api_changes_the_password_and_keeps_the_callers_tokens() {
     );
 }
 
-/// Every row of every table, as text, for looking for what a deleted account left.
-fn every_stored_value(app: &TestApp) -> String {
-    let connection = rusqlite::Connection::open(app.database_path()).unwrap();
-    let tables: Vec<String> = connection
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut all = String::new();
-    for table in tables {
-        let mut statement = connection
-            .prepare(&format!("SELECT * FROM {table}"))
-            .unwrap();
-        let columns = statement.column_count();
-        let mut rows = statement.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for column in 0..columns {
-                let value: rusqlite::types::Value = row.get(column).unwrap();
-                all.push_str(&format!("{table}:{value:?}\n"));
-            }
-        }
-    }
-    all
-}
-
 #[tokio::test]
 async fn a_deleted_account_is_gone_everywhere_with_and_without_javascript() {
     for client in [Client::Hydrated, Client::PlainForm] {
@@ -442,7 +415,7 @@ async fn a_deleted_account_is_gone_everywhere_with_and_without_javascript() {
         );
         let home = app.get("/?account_deleted=1", None).await;
         assert!(home.body.contains("Your account has been deleted."));
-        let stored = every_stored_value(&app);
+        let stored = app.every_stored_value();
         assert!(!stored.contains("leaver"), "{stored}");
         for id in &session_ids {
             assert!(!stored.contains(id.as_str()), "session {id} is left");

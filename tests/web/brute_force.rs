@@ -259,19 +259,9 @@ async fn a_hash_made_with_older_parameters_verifies_and_is_upgraded_at_login() {
         .hash_password(PASSWORD.as_bytes())
         .unwrap()
         .to_string();
-    let database = rusqlite::Connection::open(app.database_path()).unwrap();
-    let stored_hash = || -> String {
-        database
-            .query_row(
-                "SELECT password_hash FROM users WHERE username = 'grace'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap()
-    };
-    database
-        .execute("UPDATE users SET password_hash = ?1", [&old_hash])
-        .unwrap();
+    let stored_hash =
+        || app.sql("SELECT password_hash FROM users WHERE username = 'grace'")[0].clone();
+    app.sql(&format!("UPDATE users SET password_hash = '{old_hash}'"));
     assert!(stored_hash().starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
 
     let response = app.login("grace", PASSWORD, Client::Hydrated).await;

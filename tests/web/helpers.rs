@@ -86,12 +86,59 @@ pub fn spawn_app_with(settings: &[(&'static str, &str)]) -> TestApp {
         ("KEYCARD_JWT_SECRET", SECRET.to_owned()),
         ("KEYCARD_PUBLIC_ORIGIN", ORIGIN.to_owned()),
     ];
+    if let Some(url) = fresh_postgres_database() {
+        all.push(("KEYCARD_DATABASE_URL", url));
+    }
     all.extend(
         settings
             .iter()
             .map(|(name, value)| (*name, (*value).to_owned())),
     );
     start(directory, all)
+}
+
+/// When `make test` runs this suite against PostgreSQL, the server it started
+/// (`KEYCARD_TEST_POSTGRES_URL`), else `None`: each app then has a SQLite file.
+fn postgres_server() -> Option<String> {
+    std::env::var("KEYCARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A new empty database on the test server, one per app, so tests running at once
+/// never see each other's accounts.
+fn fresh_postgres_database() -> Option<String> {
+    static CREATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let server = postgres_server()?;
+    let number = CREATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("web_{}_{number}", std::process::id());
+    psql(&server, &format!("CREATE DATABASE {name}"));
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
+    Some(format!("{base}/{name}"))
+}
+
+/// Runs `sql` with psql against `url`; its rows, one per line, columns split by `|`.
+fn psql(url: &str, sql: &str) -> String {
+    let output = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+            url,
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        output.status.success(),
+        "psql failed on {sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("psql prints text")
 }
 
 fn start(directory: TempDir, settings: Vec<(&'static str, String)>) -> TestApp {
@@ -142,23 +189,84 @@ impl TestApp {
         start(self.directory, self.settings)
     }
 
-    pub fn database_path(&self) -> std::path::PathBuf {
-        self.directory.path().join("keycard.db")
+    /// The app's PostgreSQL database, if it is not on a SQLite file.
+    fn postgres_database(&self) -> Option<&str> {
+        self.settings
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == "KEYCARD_DATABASE_URL")
+            .map(|(_, url)| url.as_str())
+    }
+
+    /// Runs `sql` (written in the SQL both databases take) behind the app's back, and
+    /// returns the first column of each row it returns, as text.
+    pub fn sql(&self, sql: &str) -> Vec<String> {
+        if let Some(url) = self.postgres_database() {
+            return psql(url, sql).lines().map(str::to_owned).collect();
+        }
+        let connection = rusqlite::Connection::open(self.directory.path().join("keycard.db"))
+            .expect("the test database opens");
+        let mut statement = connection.prepare(sql).expect("the statement prepares");
+        if statement.column_count() == 0 {
+            statement.execute([]).expect("the statement runs");
+            return Vec::new();
+        }
+        statement
+            .query_map([], |row| {
+                let value: rusqlite::types::Value = row.get(0)?;
+                Ok(match value {
+                    rusqlite::types::Value::Text(text) => text,
+                    rusqlite::types::Value::Integer(number) => number.to_string(),
+                    other => format!("{other:?}"),
+                })
+            })
+            .expect("the query runs")
+            .collect::<Result<_, _>>()
+            .expect("the rows read")
+    }
+
+    /// Every row of every table of the app's database, as text, for looking for what a
+    /// deleted account left behind.
+    pub fn every_stored_value(&self) -> String {
+        let tables = match self.postgres_database() {
+            Some(_) => self.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+            ),
+            None => self.sql("SELECT name FROM sqlite_schema WHERE type = 'table'"),
+        };
+        let mut all = String::new();
+        for table in tables {
+            let rows = match self.postgres_database() {
+                Some(_) => self.sql(&format!("SELECT t::text FROM {table} t")),
+                None => {
+                    let columns =
+                        self.sql(&format!("SELECT name FROM pragma_table_info('{table}')"));
+                    self.sql(&format!(
+                        "SELECT {} FROM {table}",
+                        columns
+                            .iter()
+                            .map(|column| format!("quote({column})"))
+                            .collect::<Vec<_>>()
+                            .join(" || ',' || ")
+                    ))
+                }
+            };
+            for row in rows {
+                all.push_str(&format!("{table}:{row}\n"));
+            }
+        }
+        all
     }
 
     /// Writes a live session `id` of account `user` straight into the database, so a
     /// token forged with that session id fails only for what else is wrong with it.
     pub fn add_session(&self, user: i64, id: &str) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        rusqlite::Connection::open(self.database_path())
-            .expect("the test database opens")
-            .execute(
-                "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
-                                       client_address, user_agent)
-                 VALUES (?1, ?2, ?3, ?3, ?3, '192.0.2.10', 'test')",
-                rusqlite::params![id, user, now],
-            )
-            .expect("the session is stored");
+        self.sql(&format!(
+            "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
+                                   client_address, user_agent)
+             VALUES ('{id}', {user}, {now}, {now}, {now}, '192.0.2.10', 'test')"
+        ));
     }
 
     /// Argon2 verifications the app has run so far.

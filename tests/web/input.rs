@@ -111,10 +111,7 @@ async fn sql_metacharacters_are_stored_and_shown_as_data() {
 async fn an_internal_error_shows_a_reference_and_never_its_details() {
     let app = spawn_app();
     app.signed_up("grace").await;
-    let database = rusqlite::Connection::open(app.database_path()).unwrap();
-    database
-        .execute_batch("ALTER TABLE users RENAME TO users_gone")
-        .unwrap();
+    app.sql("ALTER TABLE users RENAME TO users_gone");
 
     let hydrated = app.login("grace", PASSWORD, Client::Hydrated).await;
     assert_eq!(hydrated.status, StatusCode::INTERNAL_SERVER_ERROR);

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
-    ClientInfo, UserAgent, UserId, describe_device, timestamp,
+    ClientInfo, UserId,
 };
 
 /// Records `event` for `user`, from `client`.
@@ -50,16 +50,10 @@ pub fn list_activity(
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    // A code this build does not know (written by a newer one) is left out, not an error.
     Ok(rows
         .into_iter()
-        .filter_map(|(at, event, address, user_agent)| {
-            Some(ActivityEntry {
-                at: timestamp(at),
-                event: event.parse().ok()?,
-                device: describe_device(&UserAgent::from_header(Some(&user_agent))),
-                address,
-            })
+        .filter_map(|(at, code, address, user_agent)| {
+            ActivityEntry::from_stored(at, &code, address, &user_agent)
         })
         .collect())
 }

@@ -8,6 +8,8 @@ mod pool;
 mod sessions;
 mod users;
 
+use std::sync::Arc;
+
 use rusqlite::TransactionBehavior;
 use time::OffsetDateTime;
 
@@ -15,8 +17,9 @@ pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 
 use crate::auth::{
     AccountChange, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
-    PasswordVersion, Redemption, RefreshToken, SessionId, SessionPolicy, Store, StoreError,
-    StoredCredentials, StoredSession, User, UserId, VerifiedToken,
+    MemoryThrottle, PasswordVersion, Redemption, RefreshToken, SessionId, SessionPolicy, Store,
+    StoreError, StoredCredentials, StoredSession, Throttle, ThrottlePolicy, User, UserId,
+    VerifiedToken,
 };
 use crate::domain::{Email, Username};
 
@@ -69,6 +72,11 @@ impl SqliteStore {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    /// One file means one process: its memory is where every attempt is seen.
+    fn throttle(&self, policy: ThrottlePolicy) -> Arc<dyn Throttle> {
+        Arc::new(MemoryThrottle::new(policy))
+    }
+
     async fn check(&self) -> Result<(), StoreError> {
         Ok(self.db.check().await?)
     }

@@ -8,8 +8,9 @@ use super::activity::record_activity;
 use super::blocklist::{is_token_revoked, record_revocation};
 use super::users::find_user_by_id;
 use crate::auth::{
-    ActivityEvent, ClientInfo, EndReason, GuardRecord, PasswordVersion, Redemption, RefreshToken,
-    SessionId, SessionPolicy, SessionTimes, StoredSession, UserAgent, UserId, VerifiedToken,
+    ActivityEvent, ClientInfo, EndReason, GuardRecord, PasswordVersion, PresentedRefresh,
+    Redemption, RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionTimes, StoredSession,
+    UserAgent, UserId, VerifiedToken,
 };
 
 /// Records a new session, its first refresh token and the sign-in, if the account's
@@ -104,9 +105,18 @@ pub fn redeem_refresh_token(
     let Some((replaced_at, session, user_id, times, account_active)) = found else {
         return Ok(Redemption::Unknown);
     };
-    if !account_active || !policy.is_live(&times, now) {
-        return Ok(Redemption::Ended);
-    }
+    let successor_is_current: bool = transaction
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM refresh_tokens
+                            WHERE fingerprint = ?1 AND replaced_at IS NULL)",
+        )?
+        .query_row([successor.fingerprint()], |row| row.get(0))?;
+    let found = PresentedRefresh {
+        times,
+        account_active,
+        replaced_at,
+        successor_is_current,
+    };
     let now_seconds = now.unix_timestamp();
     let used = SessionTimes {
         last_active_at: now_seconds,
@@ -118,49 +128,49 @@ pub fn redeem_refresh_token(
             .execute(params![session.as_str(), now_seconds])?;
         Ok(())
     };
-    let Some(replaced_at) = replaced_at else {
-        transaction
-            .prepare_cached("UPDATE refresh_tokens SET replaced_at = ?2 WHERE fingerprint = ?1")?
-            .execute(params![presented_fingerprint, now_seconds])?;
-        insert_refresh_token(&transaction, &session, successor, now_seconds)?;
-        touch(&transaction)?;
-        transaction.commit()?;
-        return Ok(Redemption::Rotated {
-            user_id,
-            session,
-            times: used,
-        });
+    let redemption = match policy.judge_refresh(&found, now) {
+        RefreshStep::End => return Ok(Redemption::Ended),
+        RefreshStep::Rotate => {
+            transaction
+                .prepare_cached(
+                    "UPDATE refresh_tokens SET replaced_at = ?2 WHERE fingerprint = ?1",
+                )?
+                .execute(params![presented_fingerprint, now_seconds])?;
+            insert_refresh_token(&transaction, &session, successor, now_seconds)?;
+            touch(&transaction)?;
+            Redemption::Rotated {
+                user_id,
+                session,
+                times: used,
+            }
+        }
+        RefreshStep::ServeRace => {
+            touch(&transaction)?;
+            Redemption::Raced {
+                user_id,
+                session,
+                times: used,
+            }
+        }
+        RefreshStep::EndAsReused => {
+            mark_ended(
+                &transaction,
+                &session,
+                EndReason::RefreshTokenReused,
+                now_seconds,
+            )?;
+            record_activity(
+                &transaction,
+                user_id,
+                ActivityEvent::RefreshTokenReused,
+                client,
+                now,
+            )?;
+            Redemption::Reused { user_id, session }
+        }
     };
-    let successor_is_current: bool = transaction
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM refresh_tokens
-                            WHERE fingerprint = ?1 AND replaced_at IS NULL)",
-        )?
-        .query_row([successor.fingerprint()], |row| row.get(0))?;
-    if successor_is_current && policy.is_within_reuse_grace(replaced_at, now) {
-        touch(&transaction)?;
-        transaction.commit()?;
-        return Ok(Redemption::Raced {
-            user_id,
-            session,
-            times: used,
-        });
-    }
-    mark_ended(
-        &transaction,
-        &session,
-        EndReason::RefreshTokenReused,
-        now_seconds,
-    )?;
-    record_activity(
-        &transaction,
-        user_id,
-        ActivityEvent::RefreshTokenReused,
-        client,
-        now,
-    )?;
     transaction.commit()?;
-    Ok(Redemption::Reused { user_id, session })
+    Ok(redemption)
 }
 
 fn mark_ended(

@@ -1,0 +1,938 @@
+//! PostgreSQL, for several Keycard processes serving one site: a pool of connections,
+//! the schema migrated before the first query, and the core's transactions as SQL.
+//!
+//! Where SQLite serialises every write through one lock, here each transaction locks
+//! the rows it decides on (`FOR UPDATE`, `FOR SHARE`) before it reads them for the
+//! decision, so requests about one account or one session take turns across processes
+//! and requests about different ones do not wait for each other.
+
+mod migrations;
+mod throttle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime,
+};
+use time::OffsetDateTime;
+use tokio::sync::OnceCell;
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+
+use self::throttle::PgThrottle;
+use crate::auth::{
+    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, ActivityEntry,
+    ActivityEvent, ClientInfo, EndReason, GuardRecord, PasswordVersion, PresentedRefresh,
+    Redemption, RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionTimes, Store,
+    StoreError, StoredCredentials, StoredSession, Throttle, ThrottlePolicy, User, UserAgent,
+    UserId, UserStatus, VerifiedToken, timestamp,
+};
+use crate::domain::{Email, Username};
+
+/// Connections each process keeps at most; PostgreSQL's default limit of 100 serves a
+/// handful of processes.
+const MAX_CONNECTIONS: usize = 16;
+/// A statement may run this long before the server cancels it: far longer than any of
+/// Keycard's take, short enough that a stuck one frees its connection.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The connection URL could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("KEYCARD_DATABASE_URL is not a PostgreSQL connection URL: {0}")]
+    Url(#[source] tokio_postgres::Error),
+    #[error("could not set up the PostgreSQL connection pool: {0}")]
+    Pool(#[from] deadpool_postgres::BuildError),
+}
+
+/// The core's storage in PostgreSQL. Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// Set once the schema is up to date; until then every request tries to migrate,
+    /// so a database that was down when the process started is migrated once it is up.
+    migrated: OnceCell<()>,
+}
+
+impl PgStore {
+    /// A store for the database at `url`. Connects lazily: a database that is down now
+    /// makes requests fail with "unavailable" until it is back, not the process exit.
+    /// A connection waits up to `timeout` to be made or for a lock.
+    pub fn connect(url: &str, timeout: Duration) -> Result<Self, OpenError> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(OpenError::Url)?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(timeout);
+        }
+        // Like SQLite's busy timeout: a write that waits longer than this for a row
+        // another request holds is refused (503) instead of queueing without bound.
+        let limits = format!(
+            "-c lock_timeout={} -c statement_timeout={}",
+            timeout.as_millis(),
+            STATEMENT_TIMEOUT.as_millis()
+        );
+        let options = match config.get_options() {
+            Some(given) => format!("{given} {limits}"),
+            None => limits,
+        };
+        config.options(&options);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(MAX_CONNECTIONS)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
+            .build()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                migrated: OnceCell::new(),
+            }),
+        })
+    }
+
+    /// A pooled connection to a migrated database.
+    async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
+        self.inner
+            .migrated
+            .get_or_try_init(|| async {
+                let mut client = self.inner.pool.get().await?;
+                migrations::migrate(&mut client).await?;
+                tracing::info!("PostgreSQL schema is up to date");
+                Ok::<_, StoreError>(())
+            })
+            .await?;
+        Ok(self.inner.pool.get().await?)
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if is_transient(&error) {
+            Self::Unavailable(error.into())
+        } else {
+            Self::Failed(error.into())
+        }
+    }
+}
+
+/// Whether the same request may succeed later: the server is unreachable, restarting,
+/// out of resources, or a lock or serialisation conflict was lost.
+fn is_transient(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    match error.code() {
+        Some(code) => {
+            let class = &code.code()[..2];
+            matches!(class, "08" | "40" | "53" | "57")
+                || [
+                    SqlState::LOCK_NOT_AVAILABLE,
+                    SqlState::READ_ONLY_SQL_TRANSACTION,
+                ]
+                .contains(code)
+        }
+        // No answer from the server at all: the connection could not be made or broke.
+        None => {
+            std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>())
+        }
+    }
+}
+
+impl From<PoolError> for StoreError {
+    fn from(error: PoolError) -> Self {
+        match error {
+            PoolError::Backend(error) => error.into(),
+            PoolError::Timeout(_) | PoolError::Closed => Self::Unavailable(error.into()),
+            other => Self::Failed(other.into()),
+        }
+    }
+}
+
+/// Reads column `index` of `row`, or fails as a damaged database rather than panicking.
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a tokio_postgres::Row,
+    index: usize,
+) -> Result<T, StoreError> {
+    Ok(row.try_get(index)?)
+}
+
+fn times_at(row: &tokio_postgres::Row, first: usize) -> Result<SessionTimes, StoreError> {
+    Ok(SessionTimes {
+        created_at: column(row, first)?,
+        last_active_at: column(row, first + 1)?,
+        password_at: column(row, first + 2)?,
+        ended_at: column(row, first + 3)?,
+    })
+}
+
+fn credentials(row: &tokio_postgres::Row) -> Result<StoredCredentials, StoreError> {
+    Ok(StoredCredentials {
+        id: UserId(column(row, 0)?),
+        username_key: column(row, 1)?,
+        password_hash: column(row, 2)?,
+        password_version: PasswordVersion(column(row, 3)?),
+    })
+}
+
+async fn record_activity(
+    client: &impl GenericClient,
+    user: UserId,
+    event: ActivityEvent,
+    who: &ClientInfo,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO activity (user_id, at, event, client_address, user_agent)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &user.0,
+                &now.unix_timestamp(),
+                &event.code(),
+                &who.address.to_string(),
+                &who.user_agent.as_str(),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn insert_refresh_token(
+    client: &impl GenericClient,
+    session: &SessionId,
+    token: &RefreshToken,
+    now: i64,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO refresh_tokens (fingerprint, session_id, issued_at) VALUES ($1, $2, $3)",
+            &[&token.fingerprint(), &session.as_str(), &now],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn mark_ended(
+    client: &impl GenericClient,
+    sessions: &[&str],
+    reason: EndReason,
+    now: i64,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE sessions SET ended_at = $2, end_reason = $3
+             WHERE id = ANY($1) AND ended_at IS NULL",
+            &[&sessions, &now, &reason.as_str()],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The times of `user`'s session `session`, locked until the transaction ends.
+async fn lock_session(
+    client: &impl GenericClient,
+    user: UserId,
+    session: &SessionId,
+) -> Result<Option<SessionTimes>, StoreError> {
+    client
+        .query_opt(
+            "SELECT created_at, last_active_at, password_at, ended_at FROM sessions
+             WHERE id = $1 AND user_id = $2 FOR UPDATE",
+            &[&session.as_str(), &user.0],
+        )
+        .await?
+        .map(|row| times_at(&row, 0))
+        .transpose()
+}
+
+/// Locks the account's row until the transaction ends, so changes to one account take
+/// turns across processes; false if there is no such account.
+async fn lock_account(client: &impl GenericClient, user: UserId) -> Result<bool, StoreError> {
+    Ok(client
+        .query_opt("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&user.0])
+        .await?
+        .is_some())
+}
+
+/// Ends every live session of `user` but `keep`; how many. Their rows are locked first,
+/// so a refresh in flight finishes before its session ends.
+async fn end_sessions_but(
+    client: &impl GenericClient,
+    user: UserId,
+    keep: &SessionId,
+    reason: EndReason,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> Result<usize, StoreError> {
+    let rows = client
+        .query(
+            "SELECT id, created_at, last_active_at, password_at, ended_at FROM sessions
+             WHERE user_id = $1 AND ended_at IS NULL AND id <> $2 FOR UPDATE",
+            &[&user.0, &keep.as_str()],
+        )
+        .await?;
+    let mut live = Vec::new();
+    for row in &rows {
+        if policy.is_live(&times_at(row, 1)?, now) {
+            live.push(column::<&str>(row, 0)?);
+        }
+    }
+    mark_ended(client, &live, reason, now.unix_timestamp()).await?;
+    Ok(live.len())
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn throttle(&self, policy: ThrottlePolicy) -> Arc<dyn Throttle> {
+        Arc::new(PgThrottle::new(self.clone(), policy))
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.client().await?.query_one("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    async fn create_user(
+        &self,
+        username: &Username,
+        email: Option<&Email>,
+        password_hash: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        // The unique key decides: of sign-ups racing for one name, exactly one inserts.
+        let inserted = transaction
+            .query_opt(
+                "INSERT INTO users (username, username_key, email, password_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (username_key) DO NOTHING RETURNING id",
+                &[
+                    &username.as_str(),
+                    &username.canonical_key(),
+                    &email.map(Email::as_str),
+                    &password_hash,
+                    &now.unix_timestamp(),
+                ],
+            )
+            .await?;
+        let Some(row) = inserted else {
+            return Ok(None);
+        };
+        let id = UserId(column(&row, 0)?);
+        record_activity(&transaction, id, ActivityEvent::AccountCreated, client, now).await?;
+        transaction.commit().await?;
+        Ok(Some(User {
+            id,
+            username: username.as_str().to_owned(),
+            email: email.map(|e| e.as_str().to_owned()),
+            status: UserStatus::Active,
+            created_at: now.replace_nanosecond(0).unwrap_or(now),
+        }))
+    }
+
+    async fn find_credentials_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<StoredCredentials>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT id, username_key, password_hash, password_version FROM users
+                 WHERE username_key = $1 AND status = 'active'",
+                &[&username.canonical_key()],
+            )
+            .await?
+            .map(|row| credentials(&row))
+            .transpose()
+    }
+
+    async fn find_credentials_by_id(
+        &self,
+        user: UserId,
+    ) -> Result<Option<StoredCredentials>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT id, username_key, password_hash, password_version FROM users
+                 WHERE id = $1 AND status = 'active'",
+                &[&user.0],
+            )
+            .await?
+            .map(|row| credentials(&row))
+            .transpose()
+    }
+
+    async fn upgrade_password_hash(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_version = $3",
+                &[&password_hash, &user.0, &checked.0],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn record_activity(
+        &self,
+        user: UserId,
+        event: ActivityEvent,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let db = self.client().await?;
+        record_activity(&db, user, event, client, now).await
+    }
+
+    async fn insert_session(
+        &self,
+        session: &SessionId,
+        user: UserId,
+        checked: PasswordVersion,
+        client: &ClientInfo,
+        refresh: &RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        // FOR SHARE waits for a password change or a deletion in flight, then sees its
+        // outcome: a sign-in that checked the old password starts nothing.
+        let current = transaction
+            .query_opt(
+                "SELECT 1 FROM users
+                 WHERE id = $1 AND password_version = $2 AND status = 'active' FOR SHARE",
+                &[&user.0, &checked.0],
+            )
+            .await?;
+        if current.is_none() {
+            return Ok(false);
+        }
+        let seconds = now.unix_timestamp();
+        transaction
+            .execute(
+                "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
+                                       client_address, user_agent)
+                 VALUES ($1, $2, $3, $3, $3, $4, $5)",
+                &[
+                    &session.as_str(),
+                    &user.0,
+                    &seconds,
+                    &client.address.to_string(),
+                    &client.user_agent.as_str(),
+                ],
+            )
+            .await?;
+        insert_refresh_token(&transaction, session, refresh, seconds).await?;
+        record_activity(&transaction, user, ActivityEvent::SignedIn, client, now).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        presented: &RefreshToken,
+        successor: &RefreshToken,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Redemption, StoreError> {
+        let presented_fingerprint = presented.fingerprint();
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        let Some(row) = transaction
+            .query_opt(
+                "SELECT session_id FROM refresh_tokens WHERE fingerprint = $1",
+                &[&presented_fingerprint],
+            )
+            .await?
+        else {
+            return Ok(Redemption::Unknown);
+        };
+        let session = SessionId::from_stored(column(&row, 0)?);
+        // The session's row is the lock every request presenting one of its tokens
+        // takes; what the token says is read only once it is held.
+        let Some(row) = transaction
+            .query_opt(
+                "SELECT s.user_id, s.created_at, s.last_active_at, s.password_at, s.ended_at,
+                        u.status = 'active',
+                        (SELECT replaced_at FROM refresh_tokens WHERE fingerprint = $2),
+                        EXISTS (SELECT 1 FROM refresh_tokens
+                                WHERE fingerprint = $3 AND replaced_at IS NULL)
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.id = $1 FOR UPDATE OF s",
+                &[
+                    &session.as_str(),
+                    &presented_fingerprint,
+                    &successor.fingerprint(),
+                ],
+            )
+            .await?
+        else {
+            return Ok(Redemption::Ended);
+        };
+        let user_id = UserId(column(&row, 0)?);
+        let times = times_at(&row, 1)?;
+        let found = PresentedRefresh {
+            times,
+            account_active: column(&row, 5)?,
+            replaced_at: column(&row, 6)?,
+            successor_is_current: column(&row, 7)?,
+        };
+        let seconds = now.unix_timestamp();
+        let used = SessionTimes {
+            last_active_at: seconds,
+            ..times
+        };
+        let touch = "UPDATE sessions SET last_active_at = $2 WHERE id = $1";
+        let redemption = match policy.judge_refresh(&found, now) {
+            RefreshStep::End => return Ok(Redemption::Ended),
+            RefreshStep::Rotate => {
+                transaction
+                    .execute(
+                        "UPDATE refresh_tokens SET replaced_at = $2 WHERE fingerprint = $1",
+                        &[&presented_fingerprint, &seconds],
+                    )
+                    .await?;
+                insert_refresh_token(&transaction, &session, successor, seconds).await?;
+                transaction
+                    .execute(touch, &[&session.as_str(), &seconds])
+                    .await?;
+                Redemption::Rotated {
+                    user_id,
+                    session,
+                    times: used,
+                }
+            }
+            RefreshStep::ServeRace => {
+                transaction
+                    .execute(touch, &[&session.as_str(), &seconds])
+                    .await?;
+                Redemption::Raced {
+                    user_id,
+                    session,
+                    times: used,
+                }
+            }
+            RefreshStep::EndAsReused => {
+                mark_ended(
+                    &transaction,
+                    &[session.as_str()],
+                    EndReason::RefreshTokenReused,
+                    seconds,
+                )
+                .await?;
+                record_activity(
+                    &transaction,
+                    user_id,
+                    ActivityEvent::RefreshTokenReused,
+                    client,
+                    now,
+                )
+                .await?;
+                Redemption::Reused { user_id, session }
+            }
+        };
+        transaction.commit().await?;
+        Ok(redemption)
+    }
+
+    async fn sign_out(
+        &self,
+        token: &VerifiedToken,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        transaction
+            .execute(
+                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+                 ON CONFLICT (jti) DO NOTHING",
+                &[&token.token_id, &token.expires_at.unix_timestamp()],
+            )
+            .await?;
+        mark_ended(
+            &transaction,
+            &[token.session_id.as_str()],
+            EndReason::SignedOut,
+            now.unix_timestamp(),
+        )
+        .await?;
+        record_activity(
+            &transaction,
+            token.user_id,
+            ActivityEvent::SignedOut,
+            client,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn end_session(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        let live = lock_session(&transaction, user, session)
+            .await?
+            .is_some_and(|times| policy.is_live(&times, now));
+        if !live {
+            return Ok(false);
+        }
+        mark_ended(
+            &transaction,
+            &[session.as_str()],
+            EndReason::EndedFromAnotherSession,
+            now.unix_timestamp(),
+        )
+        .await?;
+        record_activity(&transaction, user, ActivityEvent::SessionEnded, client, now).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn end_other_sessions(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        let ended = end_sessions_but(
+            &transaction,
+            user,
+            keep,
+            EndReason::EndedFromAnotherSession,
+            policy,
+            now,
+        )
+        .await?;
+        record_activity(
+            &transaction,
+            user,
+            ActivityEvent::OtherSessionsSignedOut,
+            client,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(ended)
+    }
+
+    async fn list_live_sessions(
+        &self,
+        user: UserId,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredSession>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT created_at, last_active_at, password_at, ended_at, id, client_address,
+                        user_agent
+                 FROM sessions WHERE user_id = $1 AND ended_at IS NULL
+                 ORDER BY last_active_at DESC, created_at DESC",
+                &[&user.0],
+            )
+            .await?;
+        let mut live = Vec::new();
+        for row in &rows {
+            let times = times_at(row, 0)?;
+            if policy.is_live(&times, now) {
+                live.push(StoredSession {
+                    id: SessionId::from_stored(column(row, 4)?),
+                    times,
+                    address: column(row, 5)?,
+                    user_agent: UserAgent::from_header(Some(column(row, 6)?)),
+                });
+            }
+        }
+        Ok(live)
+    }
+
+    async fn touch_session(
+        &self,
+        session: &SessionId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE sessions SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2",
+                &[&session.as_str(), &now.unix_timestamp()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn confirm_password(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        transaction
+            .execute(
+                "UPDATE sessions SET password_at = $2 WHERE id = $1",
+                &[&session.as_str(), &now.unix_timestamp()],
+            )
+            .await?;
+        record_activity(
+            &transaction,
+            user,
+            ActivityEvent::Reauthenticated,
+            client,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn find_guard_record(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        token_id: &str,
+    ) -> Result<GuardRecord, StoreError> {
+        // One round trip: the guard runs on every signed-in request.
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3),
+                        u.username, u.email, u.status, u.created_at,
+                        s.created_at, s.last_active_at, s.password_at, s.ended_at
+                 FROM (SELECT 1) AS one
+                 LEFT JOIN users u ON u.id = $1
+                 LEFT JOIN sessions s ON s.id = $2 AND s.user_id = $1",
+                &[&user.0, &session.as_str(), &token_id],
+            )
+            .await?;
+        if column::<bool>(&row, 0)? {
+            return Ok(GuardRecord::Revoked);
+        }
+        let Some(username) = column::<Option<String>>(&row, 1)? else {
+            return Ok(GuardRecord::NoAccount);
+        };
+        let status = match column::<&str>(&row, 3)? {
+            "active" => UserStatus::Active,
+            _ => UserStatus::Disabled,
+        };
+        let account = User {
+            id: user,
+            username,
+            email: column(&row, 2)?,
+            status,
+            created_at: timestamp(column(&row, 4)?),
+        };
+        if column::<Option<i64>>(&row, 5)?.is_none() {
+            return Ok(GuardRecord::NoSession);
+        }
+        Ok(GuardRecord::Found {
+            user: account,
+            times: times_at(&row, 5)?,
+        })
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<usize>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user).await? {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        let live = lock_session(&transaction, user, keep)
+            .await?
+            .is_some_and(|times| policy.is_live(&times, now));
+        if !live {
+            return Ok(AccountChange::SessionEnded);
+        }
+        let replaced = transaction
+            .execute(
+                "UPDATE users SET password_hash = $1, password_version = password_version + 1
+                 WHERE id = $2 AND password_version = $3 AND status = 'active'",
+                &[&password_hash, &user.0, &checked.0],
+            )
+            .await?;
+        if replaced != 1 {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        let ended = end_sessions_but(
+            &transaction,
+            user,
+            keep,
+            EndReason::PasswordChanged,
+            policy,
+            now,
+        )
+        .await?;
+        transaction
+            .execute(
+                "UPDATE sessions SET password_at = $2 WHERE id = $1",
+                &[&keep.as_str(), &now.unix_timestamp()],
+            )
+            .await?;
+        record_activity(
+            &transaction,
+            user,
+            ActivityEvent::PasswordChanged,
+            client,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(AccountChange::Done(ended))
+    }
+
+    async fn delete_user(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user).await? {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        let live = lock_session(&transaction, user, session)
+            .await?
+            .is_some_and(|times| policy.is_live(&times, now));
+        if !live {
+            return Ok(AccountChange::SessionEnded);
+        }
+        let deleted = transaction
+            .execute(
+                "DELETE FROM users WHERE id = $1 AND password_version = $2",
+                &[&user.0, &checked.0],
+            )
+            .await?;
+        if deleted != 1 {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        transaction.commit().await?;
+        Ok(AccountChange::Done(()))
+    }
+
+    async fn list_activity(&self, user: UserId) -> Result<Vec<ActivityEntry>, StoreError> {
+        let shown = i64::try_from(ACTIVITY_SHOWN).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at, event, client_address, user_agent FROM activity
+                 WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+                &[&user.0, &shown],
+            )
+            .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            entries.extend(ActivityEntry::from_stored(
+                column(row, 0)?,
+                column(row, 1)?,
+                column(row, 2)?,
+                column(row, 3)?,
+            ));
+        }
+        Ok(entries)
+    }
+
+    async fn prune(
+        &self,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
+        let db = self.client().await?;
+        let cutoffs = policy.expiry_cutoffs(now);
+        let seconds = now.unix_timestamp();
+        let sessions = db
+            .execute(
+                "DELETE FROM sessions
+                 WHERE ended_at IS NOT NULL OR last_active_at < $1 OR created_at < $2",
+                &[&cutoffs.last_active_before, &cutoffs.created_before],
+            )
+            .await?;
+        db.execute(
+            "DELETE FROM revoked_tokens WHERE expires_at < $1",
+            &[&seconds],
+        )
+        .await?;
+        let retention = i64::try_from(ACTIVITY_RETENTION.as_secs()).unwrap_or(i64::MAX);
+        let old = db
+            .execute(
+                "DELETE FROM activity WHERE at < $1",
+                &[&seconds.saturating_sub(retention)],
+            )
+            .await?;
+        // Only accounts over the cap are looked at, each through its own index range.
+        let crowded = db
+            .query(
+                "SELECT user_id FROM activity GROUP BY user_id HAVING COUNT(*) > $1",
+                &[&ACTIVITY_KEPT_PER_ACCOUNT],
+            )
+            .await?;
+        let mut surplus = 0;
+        for row in &crowded {
+            surplus += db
+                .execute(
+                    "DELETE FROM activity WHERE user_id = $1 AND id NOT IN (
+                         SELECT id FROM activity WHERE user_id = $1
+                         ORDER BY at DESC, id DESC LIMIT $2)",
+                    &[&column::<i64>(row, 0)?, &ACTIVITY_KEPT_PER_ACCOUNT],
+                )
+                .await?;
+        }
+        db.execute(
+            "DELETE FROM throttle_events
+             WHERE at_ms < (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT - $1",
+            &[&throttle::LONGEST_WINDOW_MS],
+        )
+        .await?;
+        let pruned = sessions.saturating_add(old).saturating_add(surplus);
+        Ok(usize::try_from(pruned).unwrap_or(usize::MAX))
+    }
+}

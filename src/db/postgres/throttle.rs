@@ -1,0 +1,157 @@
+//! The brute-force limits counted in PostgreSQL, so every process sees every attempt.
+//! A sliding window per bucket: one row per attempt, with the database's clock, so
+//! processes on machines whose clocks differ still agree.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::PgStore;
+use crate::auth::{
+    AuthError, MAX_THROTTLE_WINDOW, RetryAfter, StoreError, Throttle, ThrottlePolicy,
+};
+
+/// Events older than the longest window any process may be configured with count for
+/// nobody, and are pruned.
+pub const LONGEST_WINDOW_MS: i64 = MAX_THROTTLE_WINDOW.as_secs() as i64 * 1000;
+
+pub struct PgThrottle {
+    store: PgStore,
+    policy: ThrottlePolicy,
+}
+
+impl PgThrottle {
+    pub fn new(store: PgStore, policy: ThrottlePolicy) -> Self {
+        Self { store, policy }
+    }
+
+    fn window_ms(&self) -> i64 {
+        i64::try_from(self.policy.window.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Records one attempt in `bucket` unless `limit` already fall in the window; one
+    /// transaction holding the bucket's advisory lock, so racing attempts from several
+    /// processes are counted one after the other and never overshoot.
+    async fn record_if_allowed(&self, bucket: &str, limit: u32) -> Result<(), AuthError> {
+        let mut client = self.store.client().await?;
+        let transaction = client.transaction().await.map_err(StoreError::from)?;
+        let now_ms: i64 = transaction
+            .query_one(
+                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
+                 FROM pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&bucket],
+            )
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(StoreError::from)?;
+        let refusal = self.refusal(&transaction, bucket, limit, now_ms).await?;
+        if refusal.is_none() {
+            transaction
+                .execute(
+                    "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, $2)",
+                    &[&bucket, &now_ms],
+                )
+                .await
+                .map_err(StoreError::from)?;
+        }
+        transaction.commit().await.map_err(StoreError::from)?;
+        refusal.map_or(Ok(()), |retry| Err(AuthError::Throttled(retry)))
+    }
+
+    /// How long until `bucket` has room for another attempt, if it has none now.
+    async fn refusal(
+        &self,
+        client: &impl deadpool_postgres::GenericClient,
+        bucket: &str,
+        limit: u32,
+        now_ms: i64,
+    ) -> Result<Option<RetryAfter>, AuthError> {
+        let since = now_ms.saturating_sub(self.window_ms());
+        let row = client
+            .query_one(
+                "SELECT COUNT(*), MIN(at_ms) FROM throttle_events
+                 WHERE bucket = $1 AND at_ms > $2",
+                &[&bucket, &since],
+            )
+            .await
+            .map_err(StoreError::from)?;
+        let count: i64 = row.try_get(0).map_err(StoreError::from)?;
+        let oldest: Option<i64> = row.try_get(1).map_err(StoreError::from)?;
+        Ok(match oldest {
+            Some(oldest) if count >= i64::from(limit.max(1)) => {
+                let wait = oldest
+                    .saturating_add(self.window_ms())
+                    .saturating_sub(now_ms);
+                Some(RetryAfter(Duration::from_millis(
+                    u64::try_from(wait).unwrap_or(0),
+                )))
+            }
+            _ => None,
+        })
+    }
+}
+
+fn address_bucket(client: IpAddr) -> String {
+    format!("address {client}")
+}
+
+/// The account key comes last, so whatever it holds cannot make two buckets one.
+fn login_bucket(account_key: &str, client: IpAddr) -> String {
+    format!("login {client} {account_key}")
+}
+
+#[async_trait::async_trait]
+impl Throttle for PgThrottle {
+    async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError> {
+        self.record_if_allowed(&address_bucket(client), self.policy.attempts_per_address)
+            .await
+    }
+
+    async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
+        let db = self.store.client().await?;
+        let now_ms: i64 = db
+            .query_one(
+                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+                &[],
+            )
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(StoreError::from)?;
+        let bucket = login_bucket(account_key, client);
+        let limit = self.policy.failures_per_account;
+        match self.refusal(&db, &bucket, limit, now_ms).await? {
+            Some(retry) => Err(AuthError::Throttled(retry)),
+            None => Ok(()),
+        }
+    }
+
+    async fn record_failed_login(
+        &self,
+        account_key: &str,
+        client: IpAddr,
+    ) -> Result<(), AuthError> {
+        let db = self.store.client().await?;
+        db.execute(
+            "INSERT INTO throttle_events (bucket, at_ms)
+             VALUES ($1, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT)",
+            &[&login_bucket(account_key, client)],
+        )
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn record_successful_login(
+        &self,
+        account_key: &str,
+        client: IpAddr,
+    ) -> Result<(), AuthError> {
+        let db = self.store.client().await?;
+        db.execute(
+            "DELETE FROM throttle_events WHERE bucket = $1",
+            &[&login_bucket(account_key, client)],
+        )
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+}
