@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 E2E_DIR := target/e2e
 
-.PHONY: setup run test lint unit e2e api-fuzz release bench bench-smoke
+.PHONY: setup run test lint unit postgres e2e api-fuzz release bench bench-smoke
 
 setup:
 	bash .ci/setup
@@ -21,17 +21,23 @@ run: setup
 	cargo leptos serve --release
 
 ## Everything CI runs: formatting, lints for both targets, unit, integration and fault
-## tests, the browser suite against a release build, the API fuzzer against the same
-## build, and a one-second-per-row benchmark.
-test: setup lint unit e2e api-fuzz bench-smoke
+## tests on SQLite and again on PostgreSQL, the browser suite against a release build,
+## the API fuzzer against the same build, and a one-second-per-row benchmark.
+test: setup lint unit postgres e2e api-fuzz bench-smoke
+
+# Suites that need PostgreSQL (several processes on one database; the database
+# stopped under load), and those that look inside the SQLite file.
+POSTGRES_ONLY := --skip on_postgres:: --skip postgres_outage::
+SQLITE_ONLY := --skip database_lock:: --skip storage::
+WITH_POSTGRES := tests/postgres/with-server
 
 ## The release server under wrk on 127.0.0.1: one table, about 2 minutes (BENCHMARKS.md).
 bench: setup
-	cargo bench --features ssr --bench load
+	$(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 # One second per measurement, so CI keeps `make bench` working; its figures mean little.
 bench-smoke: setup
-	KEYCARD_BENCH_SECONDS=1 cargo bench --features ssr --bench load
+	KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 lint:
 	cargo fmt --check
@@ -39,7 +45,13 @@ lint:
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --features ssr
+	cargo test --features ssr -- $(POSTGRES_ONLY)
+
+# The integration and fault suites again, each app on its own database of a throwaway
+# PostgreSQL server; the outage test stops its server, so it gets one of its own.
+postgres:
+	$(WITH_POSTGRES) cargo test --features ssr --test web --test fault -- $(SQLITE_ONLY) --skip postgres_outage::
+	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
 
 # The release server and site, as `make run` and the browser tests use them.
 release: setup

@@ -2,6 +2,8 @@
 //! one table of throughput and latency against the bare limit of the same HTTP stack.
 //! KEYCARD_BENCH_SECONDS sets the length of each measurement (default 10).
 
+#[path = "../tests/support/postgres.rs"]
+mod postgres;
 #[allow(dead_code)] // Shared with the fault tests; the benchmark needs only part of it.
 #[path = "../tests/fault/server.rs"]
 mod server;
@@ -185,9 +187,71 @@ fn main() -> ExitCode {
 
 async fn benchmark(seconds: u64) -> ExitCode {
     let started = Instant::now();
-    let data = DataDir::new();
+    let hash = one_hash_time().await;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let hash_limit = cores as f64 / hash.as_secs_f64();
+    let mut table = Table::default();
+    let mut notes = Vec::new();
+    let mut failed = 0;
+    let mut databases = vec![("SQLite", DataDir::with_postgres(None))];
+    match postgres::server() {
+        Some(server) => databases.push((
+            "PostgreSQL",
+            DataDir::with_postgres(Some(postgres::fresh_database(&server, "bench"))),
+        )),
+        None => notes.push(
+            "no PostgreSQL rows: run under tests/postgres/with-server (make bench does)".to_owned(),
+        ),
+    }
+    for (database, data) in &databases {
+        let measured = measure(database, data, seconds, hash_limit, &mut table).await;
+        failed += measured.failed;
+        notes.push(format!(
+            "{database}: logins during the flood {:.1}/s; peak server memory (VmHWM) {:.1} MiB, target < 150 MiB: {}",
+            measured.flood_logins_per_second,
+            measured.peak_mib,
+            if measured.peak_mib < 150.0 { "met" } else { "MISSED" }
+        ));
+    }
+
+    println!();
+    println!("{}", table.render());
+    println!();
+    println!(
+        "login limit: {cores} cores / {:.1} ms per argon2id hash = {hash_limit:.1} logins/s",
+        hash.as_secs_f64() * 1e3
+    );
+    for note in notes {
+        println!("{note}");
+    }
+    println!(
+        "{seconds} s per measurement, wrk 1 thread, {CONNECTIONS} connections ({LOGIN_CONNECTIONS} for logins; {REFRESH_CHAINS} threads of one connection for refreshes); whole run {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        eprintln!("{failed} requests failed or were not 2xx, so the figures above are not valid");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// What one database's rows leave besides the table.
+struct Measured {
+    failed: u64,
+    flood_logins_per_second: f64,
+    peak_mib: f64,
+}
+
+/// The release server on `data`, measured row by row into `table`.
+async fn measure(
+    database: &str,
+    data: &DataDir,
+    seconds: u64,
+    hash_limit: f64,
+    table: &mut Table,
+) -> Measured {
     let scripts = tempfile::tempdir().expect("a directory for wrk scripts");
-    let server = Server::start(&data);
+    let server = Server::start(data);
     let client = Client::new(&server);
     client
         .register("bench")
@@ -198,8 +262,6 @@ async fn benchmark(seconds: u64) -> ExitCode {
         .await
         .expect("the bench user logs in")
         .token();
-    let hash = one_hash_time().await;
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
     let base = server.base.clone();
     let bearer = || Load::get("/api/v1/user").header("Authorization", format!("Bearer {token}"));
@@ -228,7 +290,7 @@ async fn benchmark(seconds: u64) -> ExitCode {
     let flood = login.start(&base, seconds, scripts.path());
     let user_in_flood = bearer().run(&base, seconds, scripts.path());
     let flood = finish(flood);
-    seed_blocklist(&data.database(), BLOCKLIST_ROWS);
+    seed_blocklist(data, BLOCKLIST_ROWS);
     let user_big_blocklist = bearer().run(&base, seconds, scripts.path());
     // Last, because thousands of rotations a second grow SQLite's write-ahead log, which
     // slows the reads measured after it until the next checkpoint.
@@ -246,83 +308,55 @@ async fn benchmark(seconds: u64) -> ExitCode {
     ];
     let failed: u64 = runs.iter().map(|run| run.socket_errors + run.non_2xx).sum();
 
-    let hash_limit = cores as f64 / hash.as_secs_f64();
     let bare_rate = bare.per_second();
     let vs_bare = |run: &Run| format!("{:.0}%", 100.0 * run.per_second() / bare_rate);
-    let mut table = Table::default();
-    table.row("bare limit: GET /healthz", &bare, "100%", "", true);
+    let mut row = |name: &str, run: &Run, target: &str, met: bool| {
+        table.row(database, name, run, &vs_bare(run), target, met);
+    };
+    row("bare limit: GET /healthz", &bare, "", true);
     let user_share = user.per_second() / bare_rate;
-    table.row(
+    row(
         "GET /api/v1/user (bearer)",
         &user,
-        &vs_bare(&user),
         ">= 70% of bare",
         user_share >= 0.70,
     );
     let profile_share = profile.per_second() / bare_rate;
-    table.row(
+    row(
         "GET /profile (cookie, SSR)",
         &profile,
-        &vs_bare(&profile),
         ">= 35% of bare",
         profile_share >= 0.35,
     );
     let login_share = logins.per_second() / hash_limit;
-    table.row(
+    row(
         "POST /api/v1/login (argon2id)",
         &logins,
-        &vs_bare(&logins),
         &format!(">= 90% of {hash_limit:.1}/s: {:.0}%", 100.0 * login_share),
         login_share >= 0.90,
     );
-    table.row(
-        "POST /api/v1/refresh (rotation)",
-        &refreshes,
-        &vs_bare(&refreshes),
-        "",
-        true,
-    );
-    table.row(
+    row("POST /api/v1/refresh (rotation)", &refreshes, "", true);
+    row(
         "GET /api/v1/user during login flood",
         &user_in_flood,
-        &vs_bare(&user_in_flood),
         "p99 < 10 ms",
         user_in_flood.p99_us < 10_000,
     );
     let blocklist_share = user_big_blocklist.per_second() / user.per_second();
-    table.row(
+    row(
         "GET /api/v1/user, 1M revoked tokens",
         &user_big_blocklist,
-        &vs_bare(&user_big_blocklist),
         &format!(
             "within 10% of empty: {:+.1}%",
             100.0 * (blocklist_share - 1.0)
         ),
         blocklist_share >= 0.90,
     );
-    let peak_mib = peak_kib as f64 / 1024.0;
-
-    println!();
-    println!("{}", table.render());
-    println!();
-    println!(
-        "login limit: {cores} cores / {:.1} ms per argon2id hash = {hash_limit:.1} logins/s",
-        hash.as_secs_f64() * 1e3
-    );
-    println!("logins during the flood: {:.1}/s", flood.per_second());
-    println!(
-        "peak server memory (VmHWM): {peak_mib:.1} MiB, target < 150 MiB: {}",
-        if peak_mib < 150.0 { "met" } else { "MISSED" }
-    );
-    println!(
-        "{seconds} s per measurement, wrk 1 thread, {CONNECTIONS} connections ({LOGIN_CONNECTIONS} for logins; {REFRESH_CHAINS} threads of one connection for refreshes); whole run {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
-    if failed > 0 {
-        eprintln!("{failed} requests failed or were not 2xx, so the figures above are not valid");
-        return ExitCode::FAILURE;
+    Measured {
+        failed,
+        flood_logins_per_second: flood.per_second(),
+        peak_mib: peak_kib as f64 / 1024.0,
     }
-    ExitCode::SUCCESS
 }
 
 /// Mean time of one argon2id hash with Keycard's parameters and code, on one thread,
@@ -345,12 +379,23 @@ async fn one_hash_time() -> Duration {
 }
 
 /// Adds `rows` revoked tokens that expire in an hour, as a busy day of logouts would.
-fn seed_blocklist(database: &Path, rows: u32) {
-    let mut connection = rusqlite::Connection::open(database).expect("the database opens");
+fn seed_blocklist(data: &DataDir, rows: u32) {
+    let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    if let Some(url) = data.postgres_url() {
+        postgres::psql(
+            url,
+            &format!(
+                "INSERT INTO revoked_tokens (jti, expires_at)
+                 SELECT lpad(to_hex(n), 32, '0'), {expires} FROM generate_series(1, {rows}) n;
+                 ANALYZE revoked_tokens"
+            ),
+        );
+        return;
+    }
+    let mut connection = rusqlite::Connection::open(data.database()).expect("the database opens");
     connection
         .busy_timeout(Duration::from_secs(10))
         .expect("a busy timeout");
-    let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
     let transaction = connection.transaction().expect("a transaction");
     {
         let mut insert = transaction
@@ -382,12 +427,21 @@ fn peak_memory_kib(pid: u32) -> u64 {
 /// The results as a Markdown table, ready to paste into BENCHMARKS.md.
 #[derive(Default)]
 struct Table {
-    rows: Vec<[String; 7]>,
+    rows: Vec<[String; 8]>,
 }
 
 impl Table {
-    fn row(&mut self, name: &str, run: &Run, vs_bare: &str, target: &str, met: bool) {
+    fn row(
+        &mut self,
+        database: &str,
+        name: &str,
+        run: &Run,
+        vs_bare: &str,
+        target: &str,
+        met: bool,
+    ) {
         self.rows.push([
+            database.to_owned(),
             name.to_owned(),
             format!("{:.0}", run.per_second()),
             format!("{:.2}", run.p50_us as f64 / 1e3),
@@ -404,6 +458,7 @@ impl Table {
 
     fn render(&self) -> String {
         let header = [
+            "database",
             "measurement",
             "req/s",
             "p50 ms",

@@ -292,6 +292,44 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_url_needs_the_shared_secret_and_never_shows_its_password() {
+        let url = "postgres://keycard:hunter2-secret@db.internal:5432/keycard";
+        assert!(matches!(
+            config(&[("KEYCARD_DATABASE_URL", url)]),
+            Err(ConfigError::SharedSecretRequired)
+        ));
+        let secret = "thirty-two bytes of shared secret!";
+        let config = config(&[
+            ("KEYCARD_DATABASE_URL", url),
+            ("KEYCARD_JWT_SECRET", secret),
+        ])
+        .unwrap();
+        let postgres = config.postgres_url.as_ref().unwrap();
+        assert_eq!(postgres.expose(), url);
+        let shown = format!("{config:?} {}", postgres.describe());
+        assert!(shown.contains("db.internal"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_malformed_postgres_url_is_refused_without_repeating_it() {
+        let error = config(&[
+            (
+                "KEYCARD_DATABASE_URL",
+                "postgres://keycard:hunter2@db:notaport/x",
+            ),
+            ("KEYCARD_JWT_SECRET", "thirty-two bytes of shared secret!"),
+        ])
+        .expect_err("a bad URL is refused");
+        let message = error.to_string();
+        assert!(
+            message.starts_with("KEYCARD_DATABASE_URL must be"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
     fn limits_origin_and_proxies_are_read() {
         let config = config(&[
             ("KEYCARD_LOGIN_FAILURE_LIMIT", "3"),

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use rusqlite::Connection;
 
-use super::server::{Answer, Client, DataDir, Server};
+use super::server::{Answer, Client, DataDir, PASSWORD, Server};
 
 const BUSY_TIMEOUT_MS: &str = "1000";
 /// The busy timeout plus room for argon2 and a loaded machine; a write that took
@@ -94,4 +94,42 @@ async fn assert_refused_closed(client: &Client, token: &str) {
         "{profile:?}"
     );
     assert!(!profile.body.to_string().contains("reader"), "{profile:?}");
+}
+
+/// The gap itself, held open: another process holds the write lock, so the change
+/// waits to write after checking the password; sign-ins with the old password check it
+/// meanwhile and queue behind the change. Once the lock is released the change commits
+/// first, and not one of those sign-ins may start a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_ins_that_checked_the_old_password_while_a_change_waited_start_no_session() {
+    let data = DataDir::new();
+    let server = Server::start_with(&data, &[("KEYCARD_DB_BUSY_TIMEOUT_MS", "20000")]);
+    let client = Client::new(&server);
+    client.register("waiter").await.unwrap();
+    let changer = client.login("waiter").await.unwrap().token();
+    let blocker = Connection::open(data.database()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let change = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .change_password(&changer, PASSWORD, "a brand new passphrase")
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sign_ins: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.login("waiter").await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    blocker.execute_batch("ROLLBACK").unwrap();
+    let changed = change.await.unwrap().unwrap();
+    assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+    for sign_in in sign_ins {
+        let answer = sign_in.await.unwrap().unwrap();
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{answer:?}");
+    }
 }

@@ -6,6 +6,10 @@ mod crash;
 mod database_lock;
 mod health;
 mod load;
+mod on_postgres;
+#[path = "../support/postgres.rs"]
+mod postgres;
+mod postgres_outage;
 mod server;
 mod shutdown;
 mod storage;

@@ -2,7 +2,7 @@
 //! client that speaks to it the way API clients and browsers do.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -10,37 +10,83 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use super::postgres;
+
 pub const PASSWORD: &str = "a long and uncommon passphrase";
 /// Every test client comes from 127.0.0.1, so the per-address limit would soon refuse
 /// the load these tests make on purpose.
 const UNTHROTTLED: &str = "1000000";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where a server keeps its files; a restart on the same `DataDir` sees them again.
+/// The signing key of servers on PostgreSQL, which must be given (every process of one
+/// site shares it).
+const SHARED_SECRET: &str = "fault tests' shared secret, 32 bytes or more";
+
+/// Where a server keeps its data: a directory with its SQLite file (and generated
+/// secret), or, when the suite runs against PostgreSQL, a fresh database there. A
+/// restart on the same `DataDir` sees the data again, and so does every server
+/// started on it.
 pub struct DataDir {
     _root: tempfile::TempDir,
     pub path: PathBuf,
+    postgres: Option<String>,
 }
 
 impl DataDir {
+    /// On the database the run is for: PostgreSQL under `tests/postgres/with-server`,
+    /// else SQLite.
     pub fn new() -> Self {
+        Self::with_postgres(
+            postgres::server().map(|server| postgres::fresh_database(&server, "fault")),
+        )
+    }
+
+    /// On the PostgreSQL database at `url`, or on a SQLite file if `None`, whatever
+    /// the run is for.
+    pub fn with_postgres(postgres: Option<String>) -> Self {
         let root = tempfile::tempdir().expect("a temporary directory");
         let path = root.path().join("data");
         std::fs::create_dir(&path).expect("a data directory");
-        Self { _root: root, path }
+        Self {
+            _root: root,
+            path,
+            postgres,
+        }
     }
 
+    /// The PostgreSQL database's URL, if the data is there.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.postgres.as_deref()
+    }
+
+    /// The SQLite file; the tests that look inside it run on SQLite only.
     pub fn database(&self) -> PathBuf {
+        assert!(self.postgres.is_none(), "this test is for SQLite only");
         self.path.join("keycard.db")
+    }
+
+    /// For the tests of several processes on one database, which need PostgreSQL.
+    pub fn postgres() -> Self {
+        let data = Self::new();
+        assert!(
+            data.postgres_url().is_some(),
+            "this test needs PostgreSQL: run it under tests/postgres/with-server (make test does)"
+        );
+        data
     }
 }
 
 /// The command that starts Keycard on `data`, on a port the system picks.
-pub fn keycard_command(data: &Path) -> Command {
+pub fn keycard_command(data: &DataDir) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_keycard"));
+    if let Some(url) = &data.postgres {
+        command
+            .env("KEYCARD_DATABASE_URL", url)
+            .env("KEYCARD_JWT_SECRET", SHARED_SECRET);
+    }
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("KEYCARD_DATABASE", data.join("keycard.db"))
+        .env("KEYCARD_DATABASE", data.path.join("keycard.db"))
         .env("KEYCARD_ADDRESS_ATTEMPT_LIMIT", UNTHROTTLED)
         .env("LEPTOS_OUTPUT_NAME", "keycard")
         .env("LEPTOS_SITE_ROOT", "public")
@@ -56,7 +102,7 @@ pub fn keycard_command(data: &Path) -> Command {
 /// Keycard, with `data` as its storage, wrapped in `unshare` so that `setup` (a shell
 /// snippet, run as root of a private mount namespace) can mount a filesystem over
 /// the data directory first. Works without real root where user namespaces are on.
-pub fn keycard_in_namespace(data: &Path, setup: &str) -> Command {
+pub fn keycard_in_namespace(data: &DataDir, setup: &str) -> Command {
     let plain = keycard_command(data);
     let mut command = Command::new("unshare");
     command
@@ -82,11 +128,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &DataDir) -> Self {
-        Self::spawn(keycard_command(&data.path))
+        Self::spawn(keycard_command(data))
     }
 
     pub fn start_with(data: &DataDir, settings: &[(&str, &str)]) -> Self {
-        let mut command = keycard_command(&data.path);
+        let mut command = keycard_command(data);
         command.envs(settings.iter().copied());
         Self::spawn(command)
     }
@@ -297,6 +343,22 @@ impl Client {
 
     pub async fn user(&self, token: &str) -> reqwest::Result<Answer> {
         Self::answer(self.http.get(self.url("/api/v1/user")).bearer_auth(token)).await
+    }
+
+    /// `GET /api/v1/sessions`: the caller's live sessions.
+    pub async fn sessions(&self, token: &str) -> reqwest::Result<Answer> {
+        Self::answer(
+            self.http
+                .get(self.url("/api/v1/sessions"))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// `DELETE /api/v1/sessions/{id}`: ends another session of the caller's.
+    pub async fn end_session(&self, token: &str, id: &str) -> reqwest::Result<Answer> {
+        let path = format!("/api/v1/sessions/{id}");
+        Self::answer(self.http.delete(self.url(&path)).bearer_auth(token)).await
     }
 
     pub async fn logout(&self, token: &str) -> reqwest::Result<Answer> {

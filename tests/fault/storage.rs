@@ -16,7 +16,7 @@ fn tmpfs(directory: &Path, options: &str) -> String {
 /// said on stderr before exiting non-zero.
 fn start_up_failure(setup: impl Fn(&Path) -> String) -> (DataDir, String) {
     let data = DataDir::new();
-    let (status, stderr) = run_to_failure(keycard_in_namespace(&data.path, &setup(&data.path)));
+    let (status, stderr) = run_to_failure(keycard_in_namespace(&data, &setup(&data.path)));
     assert!(
         !status.success(),
         "keycard started anyway; stderr: {stderr}"
@@ -71,10 +71,7 @@ fn fill_disk(server: &Server, directory: &Path) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_a_full_disk_writes_fail_clearly_reads_go_on_and_space_brings_writes_back() {
     let data = DataDir::new();
-    let server = Server::spawn(keycard_in_namespace(
-        &data.path,
-        &tmpfs(&data.path, "size=2m"),
-    ));
+    let server = Server::spawn(keycard_in_namespace(&data, &tmpfs(&data.path, "size=2m")));
     let client = Client::new(&server);
     client.register("early").await.unwrap();
     let token = client.login("early").await.unwrap().token();

@@ -8,6 +8,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use keycard::server::{AppState, Config, build_state, router};
+
+use crate::postgres;
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -86,8 +88,11 @@ pub fn spawn_app_with(settings: &[(&'static str, &str)]) -> TestApp {
         ("KEYCARD_JWT_SECRET", SECRET.to_owned()),
         ("KEYCARD_PUBLIC_ORIGIN", ORIGIN.to_owned()),
     ];
-    if let Some(url) = fresh_postgres_database() {
-        all.push(("KEYCARD_DATABASE_URL", url));
+    if let Some(server) = postgres::server() {
+        all.push((
+            "KEYCARD_DATABASE_URL",
+            postgres::fresh_database(&server, "web"),
+        ));
     }
     all.extend(
         settings
@@ -95,50 +100,6 @@ pub fn spawn_app_with(settings: &[(&'static str, &str)]) -> TestApp {
             .map(|(name, value)| (*name, (*value).to_owned())),
     );
     start(directory, all)
-}
-
-/// When `make test` runs this suite against PostgreSQL, the server it started
-/// (`KEYCARD_TEST_POSTGRES_URL`), else `None`: each app then has a SQLite file.
-fn postgres_server() -> Option<String> {
-    std::env::var("KEYCARD_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-}
-
-/// A new empty database on the test server, one per app, so tests running at once
-/// never see each other's accounts.
-fn fresh_postgres_database() -> Option<String> {
-    static CREATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let server = postgres_server()?;
-    let number = CREATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("web_{}_{number}", std::process::id());
-    psql(&server, &format!("CREATE DATABASE {name}"));
-    let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
-    Some(format!("{base}/{name}"))
-}
-
-/// Runs `sql` with psql against `url`; its rows, one per line, columns split by `|`.
-fn psql(url: &str, sql: &str) -> String {
-    let output = std::process::Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-            url,
-        ])
-        .output()
-        .expect("psql runs");
-    assert!(
-        output.status.success(),
-        "psql failed on {sql}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("psql prints text")
 }
 
 fn start(directory: TempDir, settings: Vec<(&'static str, String)>) -> TestApp {
@@ -202,7 +163,10 @@ impl TestApp {
     /// returns the first column of each row it returns, as text.
     pub fn sql(&self, sql: &str) -> Vec<String> {
         if let Some(url) = self.postgres_database() {
-            return psql(url, sql).lines().map(str::to_owned).collect();
+            return postgres::psql(url, sql)
+                .lines()
+                .map(str::to_owned)
+                .collect();
         }
         let connection = rusqlite::Connection::open(self.directory.path().join("keycard.db"))
             .expect("the test database opens");

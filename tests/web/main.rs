@@ -1,5 +1,6 @@
-//! Black-box tests of the whole web app: the real router, a real SQLite file, and
-//! requests shaped like a browser's, with and without JavaScript.
+//! Black-box tests of the whole web app: the real router, a real SQLite file (or a
+//! real PostgreSQL database, under `tests/postgres/with-server`), and requests shaped
+//! like a browser's, with and without JavaScript.
 
 mod account;
 mod api;
@@ -10,6 +11,8 @@ mod helpers;
 mod input;
 mod journeys;
 mod pages;
+#[path = "../support/postgres.rs"]
+mod postgres;
 mod renewal;
 mod session_list;
 mod sessions;

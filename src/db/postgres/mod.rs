@@ -2,9 +2,14 @@
 //! the schema migrated before the first query, and the core's transactions as SQL.
 //!
 //! Where SQLite serialises every write through one lock, here each transaction locks
-//! the rows it decides on (`FOR UPDATE`, `FOR SHARE`) before it reads them for the
-//! decision, so requests about one account or one session take turns across processes
-//! and requests about different ones do not wait for each other.
+//! the rows it decides on before it reads them for the decision, so requests about one
+//! account or one session take turns across processes and requests about different
+//! ones do not wait for each other. Two rules keep that correct:
+//! - Locks are taken in one order, the account's row before its sessions' rows, so
+//!   two transactions never wait for each other.
+//! - What a decision rests on is read by a statement that starts after the lock is
+//!   held: a statement sees the database as of its own start, so a read in the same
+//!   statement as the wait would see the state from before it.
 
 mod migrations;
 mod throttle;
@@ -17,8 +22,9 @@ use deadpool_postgres::{
 };
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
 
 use self::throttle::PgThrottle;
 use crate::auth::{
@@ -160,6 +166,49 @@ impl From<PoolError> for StoreError {
     }
 }
 
+/// Statements prepared once per connection and kept, so each query after the first is
+/// one round trip instead of two.
+#[async_trait::async_trait]
+trait CachedStatements: GenericClient {
+    async fn cached_query_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_opt(&statement, params).await
+    }
+
+    async fn cached_query_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_one(&statement, params).await
+    }
+
+    async fn cached_query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query(&statement, params).await
+    }
+
+    async fn cached_execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.execute(&statement, params).await
+    }
+}
+
+impl<T: GenericClient> CachedStatements for T {}
+
 /// Reads column `index` of `row`, or fails as a damaged database rather than panicking.
 fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
     row: &'a tokio_postgres::Row,
@@ -194,7 +243,7 @@ async fn record_activity(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .cached_execute(
             "INSERT INTO activity (user_id, at, event, client_address, user_agent)
              VALUES ($1, $2, $3, $4, $5)",
             &[
@@ -216,7 +265,7 @@ async fn insert_refresh_token(
     now: i64,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .cached_execute(
             "INSERT INTO refresh_tokens (fingerprint, session_id, issued_at) VALUES ($1, $2, $3)",
             &[&token.fingerprint(), &session.as_str(), &now],
         )
@@ -231,7 +280,7 @@ async fn mark_ended(
     now: i64,
 ) -> Result<(), StoreError> {
     client
-        .execute(
+        .cached_execute(
             "UPDATE sessions SET ended_at = $2, end_reason = $3
              WHERE id = ANY($1) AND ended_at IS NULL",
             &[&sessions, &now, &reason.as_str()],
@@ -247,7 +296,7 @@ async fn lock_session(
     session: &SessionId,
 ) -> Result<Option<SessionTimes>, StoreError> {
     client
-        .query_opt(
+        .cached_query_opt(
             "SELECT created_at, last_active_at, password_at, ended_at FROM sessions
              WHERE id = $1 AND user_id = $2 FOR UPDATE",
             &[&session.as_str(), &user.0],
@@ -257,13 +306,33 @@ async fn lock_session(
         .transpose()
 }
 
+/// How a transaction holds its account's row, from the weakest.
+#[derive(Clone, Copy)]
+enum AccountLock {
+    /// The account stays while its sessions change: waits only for a deletion.
+    KeepAccount,
+    /// The password stays as checked: waits for a password change or a deletion.
+    KeepPassword,
+    /// A password change: waits for, and holds off, sign-ins and other changes.
+    ChangePassword,
+    /// A deletion: waits for, and holds off, everything done to the account.
+    Delete,
+}
+
 /// Locks the account's row until the transaction ends, so changes to one account take
 /// turns across processes; false if there is no such account.
-async fn lock_account(client: &impl GenericClient, user: UserId) -> Result<bool, StoreError> {
-    Ok(client
-        .query_opt("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&user.0])
-        .await?
-        .is_some())
+async fn lock_account(
+    client: &impl GenericClient,
+    user: UserId,
+    lock: AccountLock,
+) -> Result<bool, StoreError> {
+    let sql = match lock {
+        AccountLock::KeepAccount => "SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE",
+        AccountLock::KeepPassword => "SELECT 1 FROM users WHERE id = $1 FOR SHARE",
+        AccountLock::ChangePassword => "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
+        AccountLock::Delete => "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+    };
+    Ok(client.cached_query_opt(sql, &[&user.0]).await?.is_some())
 }
 
 /// Ends every live session of `user` but `keep`; how many. Their rows are locked first,
@@ -277,7 +346,7 @@ async fn end_sessions_but(
     now: OffsetDateTime,
 ) -> Result<usize, StoreError> {
     let rows = client
-        .query(
+        .cached_query(
             "SELECT id, created_at, last_active_at, password_at, ended_at FROM sessions
              WHERE user_id = $1 AND ended_at IS NULL AND id <> $2 FOR UPDATE",
             &[&user.0, &keep.as_str()],
@@ -300,7 +369,10 @@ impl Store for PgStore {
     }
 
     async fn check(&self) -> Result<(), StoreError> {
-        self.client().await?.query_one("SELECT 1", &[]).await?;
+        self.client()
+            .await?
+            .cached_query_one("SELECT 1", &[])
+            .await?;
         Ok(())
     }
 
@@ -316,7 +388,7 @@ impl Store for PgStore {
         let transaction = db.transaction().await?;
         // The unique key decides: of sign-ups racing for one name, exactly one inserts.
         let inserted = transaction
-            .query_opt(
+            .cached_query_opt(
                 "INSERT INTO users (username, username_key, email, password_hash, created_at)
                  VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (username_key) DO NOTHING RETURNING id",
@@ -350,7 +422,7 @@ impl Store for PgStore {
     ) -> Result<Option<StoredCredentials>, StoreError> {
         self.client()
             .await?
-            .query_opt(
+            .cached_query_opt(
                 "SELECT id, username_key, password_hash, password_version FROM users
                  WHERE username_key = $1 AND status = 'active'",
                 &[&username.canonical_key()],
@@ -366,7 +438,7 @@ impl Store for PgStore {
     ) -> Result<Option<StoredCredentials>, StoreError> {
         self.client()
             .await?
-            .query_opt(
+            .cached_query_opt(
                 "SELECT id, username_key, password_hash, password_version FROM users
                  WHERE id = $1 AND status = 'active'",
                 &[&user.0],
@@ -384,7 +456,7 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         self.client()
             .await?
-            .execute(
+            .cached_execute(
                 "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_version = $3",
                 &[&password_hash, &user.0, &checked.0],
             )
@@ -414,12 +486,15 @@ impl Store for PgStore {
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        // FOR SHARE waits for a password change or a deletion in flight, then sees its
-        // outcome: a sign-in that checked the old password starts nothing.
+        // Waits for a password change or a deletion in flight, then sees its outcome: a
+        // sign-in that checked the old password starts nothing.
+        if !lock_account(&transaction, user, AccountLock::KeepPassword).await? {
+            return Ok(false);
+        }
         let current = transaction
-            .query_opt(
+            .cached_query_opt(
                 "SELECT 1 FROM users
-                 WHERE id = $1 AND password_version = $2 AND status = 'active' FOR SHARE",
+                 WHERE id = $1 AND password_version = $2 AND status = 'active'",
                 &[&user.0, &checked.0],
             )
             .await?;
@@ -428,7 +503,7 @@ impl Store for PgStore {
         }
         let seconds = now.unix_timestamp();
         transaction
-            .execute(
+            .cached_execute(
                 "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
                                        client_address, user_agent)
                  VALUES ($1, $2, $3, $3, $3, $4, $5)",
@@ -459,8 +534,9 @@ impl Store for PgStore {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
         let Some(row) = transaction
-            .query_opt(
-                "SELECT session_id FROM refresh_tokens WHERE fingerprint = $1",
+            .cached_query_opt(
+                "SELECT s.id, s.user_id FROM refresh_tokens r
+                 JOIN sessions s ON s.id = r.session_id WHERE r.fingerprint = $1",
                 &[&presented_fingerprint],
             )
             .await?
@@ -468,34 +544,27 @@ impl Store for PgStore {
             return Ok(Redemption::Unknown);
         };
         let session = SessionId::from_stored(column(&row, 0)?);
+        let user_id = UserId(column(&row, 1)?);
         // The session's row is the lock every request presenting one of its tokens
         // takes; what the token says is read only once it is held.
-        let Some(row) = transaction
-            .query_opt(
-                "SELECT s.user_id, s.created_at, s.last_active_at, s.password_at, s.ended_at,
-                        u.status = 'active',
-                        (SELECT replaced_at FROM refresh_tokens WHERE fingerprint = $2),
-                        EXISTS (SELECT 1 FROM refresh_tokens
-                                WHERE fingerprint = $3 AND replaced_at IS NULL)
-                 FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.id = $1 FOR UPDATE OF s",
-                &[
-                    &session.as_str(),
-                    &presented_fingerprint,
-                    &successor.fingerprint(),
-                ],
-            )
-            .await?
-        else {
+        let locked = lock_account(&transaction, user_id, AccountLock::KeepAccount).await?;
+        let Some(times) = lock_session(&transaction, user_id, &session).await? else {
             return Ok(Redemption::Ended);
         };
-        let user_id = UserId(column(&row, 0)?);
-        let times = times_at(&row, 1)?;
+        let row = transaction
+            .cached_query_one(
+                "SELECT (SELECT status = 'active' FROM users WHERE id = $1),
+                        (SELECT replaced_at FROM refresh_tokens WHERE fingerprint = $2),
+                        EXISTS (SELECT 1 FROM refresh_tokens
+                                WHERE fingerprint = $3 AND replaced_at IS NULL)",
+                &[&user_id.0, &presented_fingerprint, &successor.fingerprint()],
+            )
+            .await?;
         let found = PresentedRefresh {
             times,
-            account_active: column(&row, 5)?,
-            replaced_at: column(&row, 6)?,
-            successor_is_current: column(&row, 7)?,
+            account_active: locked && column::<Option<bool>>(&row, 0)? == Some(true),
+            replaced_at: column(&row, 1)?,
+            successor_is_current: column(&row, 2)?,
         };
         let seconds = now.unix_timestamp();
         let used = SessionTimes {
@@ -507,14 +576,14 @@ impl Store for PgStore {
             RefreshStep::End => return Ok(Redemption::Ended),
             RefreshStep::Rotate => {
                 transaction
-                    .execute(
+                    .cached_execute(
                         "UPDATE refresh_tokens SET replaced_at = $2 WHERE fingerprint = $1",
                         &[&presented_fingerprint, &seconds],
                     )
                     .await?;
                 insert_refresh_token(&transaction, &session, successor, seconds).await?;
                 transaction
-                    .execute(touch, &[&session.as_str(), &seconds])
+                    .cached_execute(touch, &[&session.as_str(), &seconds])
                     .await?;
                 Redemption::Rotated {
                     user_id,
@@ -524,7 +593,7 @@ impl Store for PgStore {
             }
             RefreshStep::ServeRace => {
                 transaction
-                    .execute(touch, &[&session.as_str(), &seconds])
+                    .cached_execute(touch, &[&session.as_str(), &seconds])
                     .await?;
                 Redemption::Raced {
                     user_id,
@@ -563,8 +632,9 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
+        lock_account(&transaction, token.user_id, AccountLock::KeepAccount).await?;
         transaction
-            .execute(
+            .cached_execute(
                 "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
                  ON CONFLICT (jti) DO NOTHING",
                 &[&token.token_id, &token.expires_at.unix_timestamp()],
@@ -599,6 +669,9 @@ impl Store for PgStore {
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user, AccountLock::KeepAccount).await? {
+            return Ok(false);
+        }
         let live = lock_session(&transaction, user, session)
             .await?
             .is_some_and(|times| policy.is_live(&times, now));
@@ -627,6 +700,9 @@ impl Store for PgStore {
     ) -> Result<usize, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user, AccountLock::KeepAccount).await? {
+            return Ok(0);
+        }
         let ended = end_sessions_but(
             &transaction,
             user,
@@ -657,7 +733,7 @@ impl Store for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
+            .cached_query(
                 "SELECT created_at, last_active_at, password_at, ended_at, id, client_address,
                         user_agent
                  FROM sessions WHERE user_id = $1 AND ended_at IS NULL
@@ -687,7 +763,7 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         self.client()
             .await?
-            .execute(
+            .cached_execute(
                 "UPDATE sessions SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2",
                 &[&session.as_str(), &now.unix_timestamp()],
             )
@@ -704,8 +780,11 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user, AccountLock::KeepAccount).await? {
+            return Ok(());
+        }
         transaction
-            .execute(
+            .cached_execute(
                 "UPDATE sessions SET password_at = $2 WHERE id = $1",
                 &[&session.as_str(), &now.unix_timestamp()],
             )
@@ -732,7 +811,7 @@ impl Store for PgStore {
         let row = self
             .client()
             .await?
-            .query_one(
+            .cached_query_one(
                 "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3),
                         u.username, u.email, u.status, u.created_at,
                         s.created_at, s.last_active_at, s.password_at, s.ended_at
@@ -780,7 +859,7 @@ impl Store for PgStore {
     ) -> Result<AccountChange<usize>, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        if !lock_account(&transaction, user).await? {
+        if !lock_account(&transaction, user, AccountLock::ChangePassword).await? {
             return Ok(AccountChange::PasswordNoLongerCurrent);
         }
         let live = lock_session(&transaction, user, keep)
@@ -790,7 +869,7 @@ impl Store for PgStore {
             return Ok(AccountChange::SessionEnded);
         }
         let replaced = transaction
-            .execute(
+            .cached_execute(
                 "UPDATE users SET password_hash = $1, password_version = password_version + 1
                  WHERE id = $2 AND password_version = $3 AND status = 'active'",
                 &[&password_hash, &user.0, &checked.0],
@@ -809,7 +888,7 @@ impl Store for PgStore {
         )
         .await?;
         transaction
-            .execute(
+            .cached_execute(
                 "UPDATE sessions SET password_at = $2 WHERE id = $1",
                 &[&keep.as_str(), &now.unix_timestamp()],
             )
@@ -836,7 +915,7 @@ impl Store for PgStore {
     ) -> Result<AccountChange<()>, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        if !lock_account(&transaction, user).await? {
+        if !lock_account(&transaction, user, AccountLock::Delete).await? {
             return Ok(AccountChange::PasswordNoLongerCurrent);
         }
         let live = lock_session(&transaction, user, session)
@@ -846,7 +925,7 @@ impl Store for PgStore {
             return Ok(AccountChange::SessionEnded);
         }
         let deleted = transaction
-            .execute(
+            .cached_execute(
                 "DELETE FROM users WHERE id = $1 AND password_version = $2",
                 &[&user.0, &checked.0],
             )
@@ -863,7 +942,7 @@ impl Store for PgStore {
         let rows = self
             .client()
             .await?
-            .query(
+            .cached_query(
                 "SELECT at, event, client_address, user_agent FROM activity
                  WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
                 &[&user.0, &shown],
@@ -890,27 +969,27 @@ impl Store for PgStore {
         let cutoffs = policy.expiry_cutoffs(now);
         let seconds = now.unix_timestamp();
         let sessions = db
-            .execute(
+            .cached_execute(
                 "DELETE FROM sessions
                  WHERE ended_at IS NOT NULL OR last_active_at < $1 OR created_at < $2",
                 &[&cutoffs.last_active_before, &cutoffs.created_before],
             )
             .await?;
-        db.execute(
+        db.cached_execute(
             "DELETE FROM revoked_tokens WHERE expires_at < $1",
             &[&seconds],
         )
         .await?;
         let retention = i64::try_from(ACTIVITY_RETENTION.as_secs()).unwrap_or(i64::MAX);
         let old = db
-            .execute(
+            .cached_execute(
                 "DELETE FROM activity WHERE at < $1",
                 &[&seconds.saturating_sub(retention)],
             )
             .await?;
         // Only accounts over the cap are looked at, each through its own index range.
         let crowded = db
-            .query(
+            .cached_query(
                 "SELECT user_id FROM activity GROUP BY user_id HAVING COUNT(*) > $1",
                 &[&ACTIVITY_KEPT_PER_ACCOUNT],
             )
@@ -918,7 +997,7 @@ impl Store for PgStore {
         let mut surplus = 0;
         for row in &crowded {
             surplus += db
-                .execute(
+                .cached_execute(
                     "DELETE FROM activity WHERE user_id = $1 AND id NOT IN (
                          SELECT id FROM activity WHERE user_id = $1
                          ORDER BY at DESC, id DESC LIMIT $2)",
@@ -926,7 +1005,7 @@ impl Store for PgStore {
                 )
                 .await?;
         }
-        db.execute(
+        db.cached_execute(
             "DELETE FROM throttle_events
              WHERE at_ms < (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT - $1",
             &[&throttle::LONGEST_WINDOW_MS],

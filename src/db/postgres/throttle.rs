@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::PgStore;
+use super::{CachedStatements as _, PgStore};
 use crate::auth::{
     AuthError, MAX_THROTTLE_WINDOW, RetryAfter, StoreError, Throttle, ThrottlePolicy,
 };
@@ -35,7 +35,7 @@ impl PgThrottle {
         let mut client = self.store.client().await?;
         let transaction = client.transaction().await.map_err(StoreError::from)?;
         let now_ms: i64 = transaction
-            .query_one(
+            .cached_query_one(
                 "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
                  FROM pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[&bucket],
@@ -46,7 +46,7 @@ impl PgThrottle {
         let refusal = self.refusal(&transaction, bucket, limit, now_ms).await?;
         if refusal.is_none() {
             transaction
-                .execute(
+                .cached_execute(
                     "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, $2)",
                     &[&bucket, &now_ms],
                 )
@@ -67,7 +67,7 @@ impl PgThrottle {
     ) -> Result<Option<RetryAfter>, AuthError> {
         let since = now_ms.saturating_sub(self.window_ms());
         let row = client
-            .query_one(
+            .cached_query_one(
                 "SELECT COUNT(*), MIN(at_ms) FROM throttle_events
                  WHERE bucket = $1 AND at_ms > $2",
                 &[&bucket, &since],
@@ -109,7 +109,7 @@ impl Throttle for PgThrottle {
     async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
         let db = self.store.client().await?;
         let now_ms: i64 = db
-            .query_one(
+            .cached_query_one(
                 "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
                 &[],
             )
@@ -130,7 +130,7 @@ impl Throttle for PgThrottle {
         client: IpAddr,
     ) -> Result<(), AuthError> {
         let db = self.store.client().await?;
-        db.execute(
+        db.cached_execute(
             "INSERT INTO throttle_events (bucket, at_ms)
              VALUES ($1, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT)",
             &[&login_bucket(account_key, client)],
@@ -146,7 +146,7 @@ impl Throttle for PgThrottle {
         client: IpAddr,
     ) -> Result<(), AuthError> {
         let db = self.store.client().await?;
-        db.execute(
+        db.cached_execute(
             "DELETE FROM throttle_events WHERE bucket = $1",
             &[&login_bucket(account_key, client)],
         )

@@ -1,0 +1,83 @@
+//! Several Keycard processes on one PostgreSQL database. Run only against PostgreSQL
+//! (`make test` does).
+
+use reqwest::StatusCode;
+
+use super::server::{Client, DataDir, PASSWORD, Server};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_processes_on_one_database_behave_as_one() {
+    let data = DataDir::postgres();
+    let servers: Vec<Server> = (0..3).map(|_| Server::start(&data)).collect();
+    let [first, second, third] = [0, 1, 2].map(|index| Client::new(&servers[index]));
+
+    assert_eq!(
+        first.register("shared").await.unwrap().status,
+        StatusCode::CREATED
+    );
+    let token = second.login("shared").await.unwrap().token();
+    assert_eq!(third.user(&token).await.unwrap().status, StatusCode::OK);
+    assert_eq!(third.logout(&token).await.unwrap().status, StatusCode::OK);
+    assert_eq!(
+        first.user(&token).await.unwrap().status,
+        StatusCode::UNAUTHORIZED,
+        "a token logged out on one process works on another"
+    );
+
+    let here = second.login("shared").await.unwrap().token();
+    let there = first.login("shared").await.unwrap().token();
+    let listed = second.sessions(&there).await.unwrap();
+    let there_id = listed.body.as_array().unwrap().iter().find_map(|session| {
+        session["current"]
+            .as_bool()
+            .unwrap()
+            .then(|| session["id"].as_str().unwrap().to_owned())
+    });
+    let ended = second
+        .end_session(&here, &there_id.expect("the current session is listed"))
+        .await
+        .unwrap();
+    assert_eq!(ended.status, StatusCode::NO_CONTENT, "{ended:?}");
+    for client in [&first, &third] {
+        assert_eq!(
+            client.user(&there).await.unwrap().status,
+            StatusCode::UNAUTHORIZED,
+            "a session ended on one process lives on another"
+        );
+    }
+
+    // The default limit is 5 failed logins per account and address: spread over the
+    // three processes, the sixth is refused just as on one.
+    let clients = [&first, &second, &third];
+    for attempt in 0..5 {
+        let answer = clients[attempt % 3]
+            .login_with("shared", "not the password at all")
+            .await
+            .unwrap();
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    for client in clients {
+        let answer = client.login_with("shared", PASSWORD).await.unwrap();
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{answer:?}");
+    }
+
+    let attempts: Vec<_> = (0..50)
+        .map(|attempt| {
+            let client = clients[attempt % 3].clone();
+            tokio::spawn(async move { client.register("contested").await })
+        })
+        .collect();
+    let mut created = 0;
+    for attempt in attempts {
+        let answer = attempt.await.unwrap().expect("every sign-up is answered");
+        match answer.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("a racing sign-up got {other}: {answer:?}"),
+        }
+    }
+    assert_eq!(
+        created, 1,
+        "racing sign-ups of one name over three processes"
+    );
+}
