@@ -28,7 +28,7 @@ test: setup lint unit postgres e2e api-fuzz bench-smoke
 # Suites that need PostgreSQL (several processes on one database; the database
 # stopped under load), and those that look inside the SQLite file.
 POSTGRES_ONLY := --skip on_postgres:: --skip postgres_outage::
-SQLITE_ONLY := --skip database_lock:: --skip storage::
+SQLITE_ONLY := --skip in_the_sqlite_file --skip database_lock:: --skip storage::
 WITH_POSTGRES := tests/postgres/with-server
 
 ## The release server under wrk on 127.0.0.1: one table, about 2 minutes (BENCHMARKS.md).
@@ -47,9 +47,11 @@ lint:
 unit:
 	cargo test --features ssr -- $(POSTGRES_ONLY)
 
-# The integration and fault suites again, each app on its own database of a throwaway
-# PostgreSQL server; the outage test stops its server, so it gets one of its own.
+# The core's unit tests and the integration and fault suites again, each service on a
+# database of its own on a throwaway PostgreSQL server; the outage test stops its
+# server, so it gets one of its own.
 postgres:
+	$(WITH_POSTGRES) cargo test --features ssr --lib -- auth:: $(SQLITE_ONLY)
 	$(WITH_POSTGRES) cargo test --features ssr --test web --test fault -- $(SQLITE_ONLY) --skip postgres_outage::
 	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
 

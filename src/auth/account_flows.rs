@@ -107,10 +107,9 @@ mod tests {
     use crate::auth::sessions::SignedIn;
     use crate::auth::testing::{
         PASSWORD, assert_signed_out, client, count_rows, database_path, logged_in, service,
-        session_of, signed_up,
+        session_of, signed_up, sql,
     };
     use crate::auth::{ActivityEvent, RefreshToken};
-    use crate::db::sqlite::execute_batch;
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -415,7 +414,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_deleted_account_is_overwritten_in_the_database_file() {
+    async fn a_deleted_account_is_overwritten_in_the_sqlite_file() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let name = "unmistakable_name";
@@ -434,7 +433,7 @@ mod tests {
             .unwrap();
         drop(auth);
         let path = database_path(&directory);
-        execute_batch(&path, "PRAGMA wal_checkpoint(TRUNCATE)");
+        sql(&directory, "PRAGMA wal_checkpoint(TRUNCATE)");
         let file = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&file);
         assert!(

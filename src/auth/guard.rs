@@ -126,7 +126,7 @@ impl Drop for TouchClaim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{client, database_path, service, session_of, signed_up};
+    use crate::auth::testing::{client, service, session_of, signed_up, sql};
 
     #[tokio::test]
     async fn a_fresh_token_is_accepted_and_names_its_user() {
@@ -156,7 +156,7 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let token = signed_up(&auth).await.access.token;
-        crate::db::sqlite::execute_batch(&database_path(&directory), "DELETE FROM users");
+        sql(&directory, "DELETE FROM users");
         assert!(matches!(
             auth.current_user(Some(&token)).await,
             Err(AuthError::Unauthenticated(Rejection::AccountGone))

@@ -582,7 +582,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_database_keeps_only_fingerprints_of_refresh_tokens() {
+    async fn only_fingerprints_of_refresh_tokens_are_in_the_sqlite_file() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         let signed_in = signed_up(&auth).await;

@@ -1,11 +1,14 @@
 //! What the core's unit tests share: a service on a temporary database, a client, and
-//! a signed-up account.
+//! a signed-up account. The database is a SQLite file in the test's directory, or,
+//! when the tests run under `tests/postgres/with-server`, a fresh PostgreSQL database
+//! (whose URL the directory keeps, so a second service on it finds it).
 
 use super::device::{ClientInfo, UserAgent};
 use super::guard::Session;
 use super::sessions::{SessionPolicy, SignedIn};
+use super::store::SharedStore;
 use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
-use crate::db::{Db, SqliteStore};
+use crate::db::{DEFAULT_BUSY_TIMEOUT, Db, PgStore, SqliteStore, test_postgres};
 use crate::domain::{Password, Username};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -15,10 +18,15 @@ pub async fn service(directory: &tempfile::TempDir) -> AuthService {
 }
 
 pub async fn service_with(directory: &tempfile::TempDir, sessions: SessionPolicy) -> AuthService {
-    let db = Db::open(&database_path(directory), crate::db::DEFAULT_BUSY_TIMEOUT).unwrap();
+    let store: SharedStore = match postgres_database(directory) {
+        Some(url) => std::sync::Arc::new(PgStore::connect(&url, DEFAULT_BUSY_TIMEOUT).unwrap()),
+        None => std::sync::Arc::new(SqliteStore::new(
+            Db::open(&database_path(directory), DEFAULT_BUSY_TIMEOUT).unwrap(),
+        )),
+    };
     let secret = JwtSecret::new(vec![9; 32]).unwrap();
     AuthService::new(
-        std::sync::Arc::new(SqliteStore::new(db)),
+        store,
         &secret,
         PasswordHasher::new(2).unwrap(),
         ThrottlePolicy::default(),
@@ -57,14 +65,41 @@ pub async fn logged_in(auth: &AuthService, user_agent: &str) -> SignedIn {
     .unwrap()
 }
 
-/// The database file of the service [`service`] makes in `directory`.
+/// The SQLite file of the service [`service`] makes in `directory`.
 pub fn database_path(directory: &tempfile::TempDir) -> std::path::PathBuf {
     directory.path().join("core.db")
 }
 
+/// The PostgreSQL database of the services made in `directory`, when the tests run on
+/// PostgreSQL: made by the first, found again by the others.
+fn postgres_database(directory: &tempfile::TempDir) -> Option<String> {
+    let server = test_postgres::server()?;
+    let marker = directory.path().join("postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&marker) {
+        return Some(url);
+    }
+    let url = test_postgres::fresh_database(&server, "core");
+    std::fs::write(&marker, &url).unwrap();
+    Some(url)
+}
+
+/// Runs `sql` on the service's database in `directory` behind its back; the first
+/// column of each row, as text.
+pub fn sql(directory: &tempfile::TempDir, sql: &str) -> Vec<String> {
+    match postgres_database(directory) {
+        Some(url) => test_postgres::psql(&url, sql)
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        None => crate::db::sqlite::first_column(&database_path(directory), sql),
+    }
+}
+
 /// How many rows `table` of the service's database in `directory` holds.
 pub fn count_rows(directory: &tempfile::TempDir, table: &str) -> i64 {
-    crate::db::sqlite::count_rows(&database_path(directory), table)
+    sql(directory, &format!("SELECT COUNT(*) FROM {table}"))[0]
+        .parse()
+        .unwrap()
 }
 
 /// The session the guard finds for `signed_in`'s access token.

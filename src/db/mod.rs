@@ -5,4 +5,10 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use postgres::PgStore;
+
+/// The throwaway PostgreSQL server of `tests/postgres/with-server`, for the core's
+/// tests as for the integration suites.
+#[cfg(test)]
+#[path = "../../tests/support/postgres.rs"]
+pub mod test_postgres;
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, Db, DbError, SqliteStore};

@@ -413,24 +413,25 @@ pub fn temporary_connection() -> (tempfile::TempDir, rusqlite::Connection) {
     (directory, connection)
 }
 
-/// How many rows `table` of the database file at `path` holds, read through a
-/// connection of its own, for tests that check what is left in the file.
+/// Runs `sql` on the database file at `path` through a connection of its own, for
+/// tests that look at or change the file behind the store's back; the first column of
+/// each row it returns, as text.
 #[cfg(test)]
-pub fn count_rows(path: &std::path::Path, table: &str) -> i64 {
-    rusqlite::Connection::open(path)
-        .and_then(|connection| {
-            connection.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-                row.get(0)
+pub fn first_column(path: &std::path::Path, sql: &str) -> Vec<String> {
+    let connection = rusqlite::Connection::open(path).expect("the file opens");
+    let mut statement = connection.prepare(sql).expect("the statement prepares");
+    if statement.column_count() == 0 {
+        statement.execute([]).expect("the statement runs");
+        return Vec::new();
+    }
+    statement
+        .query_map([], |row| {
+            Ok(match row.get::<_, rusqlite::types::Value>(0)? {
+                rusqlite::types::Value::Text(text) => text,
+                rusqlite::types::Value::Integer(number) => number.to_string(),
+                other => format!("{other:?}"),
             })
         })
-        .expect("a count of the table's rows")
-}
-
-/// Runs `sql` on the database file at `path` through a connection of its own, for
-/// tests that change the file behind the store's back.
-#[cfg(test)]
-pub fn execute_batch(path: &std::path::Path, sql: &str) {
-    rusqlite::Connection::open(path)
-        .and_then(|connection| connection.execute_batch(sql))
-        .expect("the statements run");
+        .and_then(Iterator::collect)
+        .expect("the rows read")
 }
