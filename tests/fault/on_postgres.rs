@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 
+use super::postgres;
 use super::server::{Client, DataDir, PASSWORD, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -80,4 +81,28 @@ async fn three_processes_on_one_database_behave_as_one() {
         created, 1,
         "racing sign-ups of one name over three processes"
     );
+}
+
+#[test]
+fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
+    let data = DataDir::postgres();
+    let servers: Vec<Server> = std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| Server::start(&data)))
+            .collect();
+        starting
+            .into_iter()
+            .map(|server| server.join().expect("every process starts"))
+            .collect()
+    });
+    let url = data.postgres_url().expect("a PostgreSQL database");
+    let versions = postgres::psql(url, "SELECT version FROM keycard_schema ORDER BY version");
+    assert_eq!(versions.lines().collect::<Vec<_>>(), ["1"], "{versions}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for server in &servers {
+        let ready = runtime
+            .block_on(Client::new(server).get("/readyz"))
+            .unwrap();
+        assert_eq!(ready.status, StatusCode::OK, "{ready:?}");
+    }
 }
