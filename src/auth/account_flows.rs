@@ -414,6 +414,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_logout_that_raced_the_deletion_of_its_account_is_no_error() {
+        let (directory, auth, _laptop, _phone, session) = two_devices().await;
+        let let_in_before_the_deletion = session.clone();
+        auth.delete_account(&session, password(PASSWORD), &client("curl"))
+            .await
+            .unwrap();
+        auth.logout(&let_in_before_the_deletion, &client("curl"))
+            .await
+            .unwrap();
+        assert_eq!(count_rows(&directory, "activity"), 0);
+    }
+
+    #[tokio::test]
     async fn a_deleted_account_is_overwritten_in_the_sqlite_file() {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;

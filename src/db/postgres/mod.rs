@@ -141,7 +141,7 @@ fn is_transient(error: &tokio_postgres::Error) -> bool {
     }
     match error.code() {
         Some(code) => {
-            let class = &code.code()[..2];
+            let class = code.code().get(..2).unwrap_or_default();
             matches!(class, "08" | "40" | "53" | "57")
                 || [
                     SqlState::LOCK_NOT_AVAILABLE,
@@ -235,6 +235,8 @@ fn credentials(row: &tokio_postgres::Row) -> Result<StoredCredentials, StoreErro
     })
 }
 
+/// Records `event` for `user`, from `who`; nothing if the account has just been
+/// deleted (its activity went with it), rather than failing the change it records.
 async fn record_activity(
     client: &impl GenericClient,
     user: UserId,
@@ -245,7 +247,7 @@ async fn record_activity(
     client
         .cached_execute(
             "INSERT INTO activity (user_id, at, event, client_address, user_agent)
-             VALUES ($1, $2, $3, $4, $5)",
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1)",
             &[
                 &user.0,
                 &now.unix_timestamp(),
@@ -632,7 +634,10 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        lock_account(&transaction, token.user_id, AccountLock::KeepAccount).await?;
+        if !lock_account(&transaction, token.user_id, AccountLock::KeepAccount).await? {
+            // Deleted since the guard let the request in: every token of it is refused.
+            return Ok(());
+        }
         transaction
             .cached_execute(
                 "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)

@@ -8,7 +8,8 @@ use crate::auth::{
     ClientInfo, UserId,
 };
 
-/// Records `event` for `user`, from `client`.
+/// Records `event` for `user`, from `client`; nothing if the account has just been
+/// deleted (its activity went with it), rather than failing the change it records.
 pub fn record_activity(
     connection: &Connection,
     user: UserId,
@@ -19,7 +20,7 @@ pub fn record_activity(
     connection
         .prepare_cached(
             "INSERT INTO activity (user_id, at, event, client_address, user_agent)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1)",
         )?
         .execute(params![
             user.0,
