@@ -1,5 +1,6 @@
-//! PostgreSQL stopped under load and started again. It stops the server every test
-//! of the run shares, so `make test` runs it on a server of its own.
+//! PostgreSQL stopped under the load of two Keycard processes and started again. It
+//! stops the server every test of the run shares, so `make test` runs it on a server
+//! of its own.
 
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,11 @@ async fn while_postgres_is_stopped_answers_are_503_or_right_and_it_recovers_by_i
     let data = DataDir::postgres();
     let control = std::env::var("KEYCARD_TEST_POSTGRES_CTL")
         .expect("tests/postgres/with-server names its control script");
-    let server = Server::start_with(&data, &[("KEYCARD_DB_BUSY_TIMEOUT_MS", "1000")]);
-    let client = Client::new(&server);
+    let servers: Vec<Server> = (0..2)
+        .map(|_| Server::start_with(&data, &[("KEYCARD_DB_BUSY_TIMEOUT_MS", "1000")]))
+        .collect();
+    let clients: Vec<Client> = servers.iter().map(Client::new).collect();
+    let client = &clients[0];
     client.register("steady").await.unwrap();
     client.register("guessed").await.unwrap();
     let live = client.login("steady").await.unwrap().token();
@@ -37,7 +41,7 @@ async fn while_postgres_is_stopped_answers_are_503_or_right_and_it_recovers_by_i
     let stop = std::time::Duration::from_secs(4);
     let load: Vec<_> = (0..8)
         .map(|worker| {
-            let client = client.clone();
+            let client = clients[worker % clients.len()].clone();
             let (live, revoked) = (live.clone(), revoked.clone());
             tokio::spawn(async move {
                 let deadline = Instant::now() + stop * 3;
@@ -92,8 +96,10 @@ async fn while_postgres_is_stopped_answers_are_503_or_right_and_it_recovers_by_i
         .unwrap();
     assert!(stopped.success(), "PostgreSQL did not stop");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let ready = client.get("/readyz").await.unwrap();
-    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{ready:?}");
+    for client in &clients {
+        let ready = client.get("/readyz").await.unwrap();
+        assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{ready:?}");
+    }
     tokio::time::sleep(stop - Duration::from_secs(1)).await;
     let started = std::process::Command::new(&control)
         .arg("start")
@@ -101,28 +107,32 @@ async fn while_postgres_is_stopped_answers_are_503_or_right_and_it_recovers_by_i
         .unwrap();
     assert!(started.success(), "PostgreSQL did not start again");
     let back_at = Instant::now();
-    let recovered = loop {
-        let ready = client.get("/readyz").await.unwrap();
-        if ready.status == StatusCode::OK {
-            break back_at.elapsed();
-        }
-        assert!(
-            back_at.elapsed() < Duration::from_secs(10),
-            "not ready 10 s after PostgreSQL came back: {ready:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    println!("ready again {recovered:?} after PostgreSQL came back");
+    for client in &clients {
+        let recovered = loop {
+            let ready = client.get("/readyz").await.unwrap();
+            if ready.status == StatusCode::OK {
+                break back_at.elapsed();
+            }
+            assert!(
+                back_at.elapsed() < Duration::from_secs(10),
+                "not ready 10 s after PostgreSQL came back: {ready:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        println!("ready again {recovered:?} after PostgreSQL came back");
+    }
     let mut unavailable = 0;
     for worker in load {
         unavailable += worker.await.expect("no answer broke the rules");
     }
     assert!(unavailable > 0, "no request ever found the database down");
-    assert_eq!(client.user(&live).await.unwrap().status, StatusCode::OK);
-    assert_eq!(
-        client.user(&revoked).await.unwrap().status,
-        StatusCode::UNAUTHORIZED
-    );
-    let again = client.login("steady").await.unwrap();
-    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    for client in &clients {
+        assert_eq!(client.user(&live).await.unwrap().status, StatusCode::OK);
+        assert_eq!(
+            client.user(&revoked).await.unwrap().status,
+            StatusCode::UNAUTHORIZED
+        );
+        let again = client.login("steady").await.unwrap();
+        assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    }
 }
