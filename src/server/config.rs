@@ -27,6 +27,9 @@ pub struct Config {
     /// `KEYCARD_DATABASE_URL`: a PostgreSQL connection URL, which selects PostgreSQL
     /// instead of the SQLite file, so several processes can serve one site.
     pub postgres_url: Option<PostgresUrl>,
+    /// `KEYCARD_DATABASE_CA`: a PEM file of certificate authorities to verify the
+    /// PostgreSQL server with, besides the system's (needs `sslmode=require`).
+    pub database_ca: Option<PathBuf>,
     /// `KEYCARD_DB_BUSY_TIMEOUT_MS`: how long a write waits for another writer before
     /// the request is answered 503.
     pub busy_timeout: Duration,
@@ -72,6 +75,10 @@ pub enum ConfigError {
         "KEYCARD_JWT_SECRET must be set when KEYCARD_DATABASE_URL is: every process must sign with the same key"
     )]
     SharedSecretRequired,
+    #[error(
+        "KEYCARD_DATABASE_CA is only used for TLS to PostgreSQL: add sslmode=require to KEYCARD_DATABASE_URL"
+    )]
+    CaWithoutTls,
     #[error(
         "KEYCARD_PUBLIC_ORIGIN must look like https://auth.example.com or http://127.0.0.1:3000, got {value:?}"
     )]
@@ -181,8 +188,13 @@ impl Config {
         if postgres_url.is_some() && jwt_secret.is_none() {
             return Err(ConfigError::SharedSecretRequired);
         }
+        let database_ca = set("KEYCARD_DATABASE_CA").map(PathBuf::from);
+        if database_ca.is_some() && !postgres_url.as_ref().is_some_and(PostgresUrl::requires_tls) {
+            return Err(ConfigError::CaWithoutTls);
+        }
         Ok(Self {
             postgres_url,
+            database_ca,
             database_path: set("KEYCARD_DATABASE")
                 .map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from),
             busy_timeout: Duration::from_millis(number(
@@ -215,6 +227,13 @@ impl PostgresUrl {
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether it asks for TLS (`sslmode=require`), which Keycard then verifies.
+    fn requires_tls(&self) -> bool {
+        self.0
+            .parse::<tokio_postgres::Config>()
+            .is_ok_and(|config| config.get_ssl_mode() == tokio_postgres::config::SslMode::Require)
     }
 
     /// Where it points, for the log: database, hosts and user, never the password.
@@ -309,6 +328,26 @@ mod tests {
         let shown = format!("{config:?} {}", postgres.describe());
         assert!(shown.contains("db.internal"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_database_ca_needs_a_url_that_asks_for_tls() {
+        let secret = ("KEYCARD_JWT_SECRET", "thirty-two bytes of shared secret!");
+        let ca = ("KEYCARD_DATABASE_CA", "/etc/keycard/db-ca.pem");
+        let plain = ("KEYCARD_DATABASE_URL", "postgres://keycard@db:5432/keycard");
+        assert!(matches!(
+            config(&[plain, secret, ca]),
+            Err(ConfigError::CaWithoutTls)
+        ));
+        let tls = (
+            "KEYCARD_DATABASE_URL",
+            "postgres://keycard@db:5432/keycard?sslmode=require",
+        );
+        let config = config(&[tls, secret, ca]).unwrap();
+        assert_eq!(
+            config.database_ca.as_deref(),
+            Some(std::path::Path::new("/etc/keycard/db-ca.pem"))
+        );
     }
 
     #[test]

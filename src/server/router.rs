@@ -44,7 +44,11 @@ const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
     let store: SharedStore = match &config.postgres_url {
-        Some(url) => Arc::new(PgStore::connect(url.expose(), config.busy_timeout)?),
+        Some(url) => Arc::new(PgStore::connect(
+            url.expose(),
+            config.busy_timeout,
+            config.database_ca.as_deref(),
+        )?),
         None => Arc::new(SqliteStore::new(Db::open(
             &config.database_path,
             config.busy_timeout,

@@ -106,3 +106,47 @@ fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
         assert_eq!(ready.status, StatusCode::OK, "{ready:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_sslmode_require_connections_are_encrypted_and_the_server_verified() {
+    let data = DataDir::postgres();
+    let url = data.postgres_url().expect("a PostgreSQL database");
+    let tls_url = format!("{url}?sslmode=require");
+    let test_ca = std::env::var("KEYCARD_TEST_POSTGRES_CA")
+        .expect("tests/postgres/with-server names its certificate authority");
+
+    let trusting = Server::start_with(
+        &data,
+        &[
+            ("KEYCARD_DATABASE_URL", &tls_url),
+            ("KEYCARD_DATABASE_CA", &test_ca),
+        ],
+    );
+    let client = Client::new(&trusting);
+    assert_eq!(
+        client.register("private").await.unwrap().status,
+        StatusCode::CREATED
+    );
+    let token = client.login("private").await.unwrap().token();
+    assert_eq!(client.user(&token).await.unwrap().status, StatusCode::OK);
+    let connections = postgres::psql(
+        url,
+        "SELECT count(*) FILTER (WHERE s.ssl) || ' of ' || count(*)
+         FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+         WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()",
+    );
+    let (encrypted, all) = connections.trim().split_once(" of ").unwrap();
+    assert!(
+        all != "0" && encrypted == all,
+        "{connections}: some were in the clear"
+    );
+
+    // The server's certificate is signed by an authority the system does not know: a
+    // process not told of it refuses to talk to the database, and says 503.
+    let untrusting = Server::start_with(&data, &[("KEYCARD_DATABASE_URL", &tls_url)]);
+    let doubtful = Client::new(&untrusting);
+    let ready = doubtful.get("/readyz").await.unwrap();
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{ready:?}");
+    let user = doubtful.user(&token).await.unwrap();
+    assert_eq!(user.status, StatusCode::SERVICE_UNAVAILABLE, "{user:?}");
+}

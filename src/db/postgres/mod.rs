@@ -13,7 +13,9 @@
 
 mod migrations;
 mod throttle;
+mod tls;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ use deadpool_postgres::{
 };
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
@@ -50,6 +53,8 @@ pub enum OpenError {
     Url(#[source] tokio_postgres::Error),
     #[error("could not set up the PostgreSQL connection pool: {0}")]
     Pool(#[from] deadpool_postgres::BuildError),
+    #[error("could not set up TLS to PostgreSQL: {0}")]
+    Tls(String),
 }
 
 /// The core's storage in PostgreSQL. Cheap to clone; clones share the pool.
@@ -68,8 +73,14 @@ struct Inner {
 impl PgStore {
     /// A store for the database at `url`. Connects lazily: a database that is down now
     /// makes requests fail with "unavailable" until it is back, not the process exit.
-    /// A connection waits up to `timeout` to be made or for a lock.
-    pub fn connect(url: &str, timeout: Duration) -> Result<Self, OpenError> {
+    /// A connection waits up to `timeout` to be made or for a lock. With `sslmode=require`
+    /// in the URL, connections use TLS and verify the server against the system's roots
+    /// and `extra_ca`; otherwise they are plain.
+    pub fn connect(
+        url: &str,
+        timeout: Duration,
+        extra_ca: Option<&Path>,
+    ) -> Result<Self, OpenError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(OpenError::Url)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
@@ -86,13 +97,13 @@ impl PgStore {
             None => limits,
         };
         config.options(&options);
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let recycling = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match config.get_ssl_mode() {
+            SslMode::Require => Manager::from_config(config, tls::connector(extra_ca)?, recycling),
+            _ => Manager::from_config(config, NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(MAX_CONNECTIONS)
             .runtime(Runtime::Tokio1)
