@@ -1,6 +1,6 @@
 //! What the core asks of storage, in the core's own terms: one method per transaction,
-//! each all-or-nothing. `crate::db` implements it for SQLite; the core never sees SQL,
-//! so it has nothing to branch on when the database is another.
+//! each all-or-nothing. `crate::db` implements it for SQLite and PostgreSQL; the core
+//! never sees SQL, so it has nothing to branch on when the database is another.
 
 use std::sync::Arc;
 
