@@ -31,7 +31,8 @@ POSTGRES_ONLY := --skip on_postgres:: --skip postgres_outage::
 SQLITE_ONLY := --skip in_the_sqlite_file --skip database_lock:: --skip storage::
 WITH_POSTGRES := tests/postgres/with-server
 
-## The release server under wrk on 127.0.0.1: one table, about 2 minutes (BENCHMARKS.md).
+## The release server under wrk on 127.0.0.1, on SQLite and on PostgreSQL: one table,
+## about 3 minutes (BENCHMARKS.md).
 bench: setup
 	$(WITH_POSTGRES) cargo bench --features ssr --bench load
 
