@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{CachedStatements as _, PgStore};
+use super::PgStore;
+use super::pool::CachedStatements as _;
 use crate::auth::{
     AuthError, MAX_THROTTLE_WINDOW, RetryAfter, StoreError, Throttle, ThrottlePolicy,
 };
