@@ -19,9 +19,9 @@ pub async fn service(directory: &tempfile::TempDir) -> AuthService {
 
 pub async fn service_with(directory: &tempfile::TempDir, sessions: SessionPolicy) -> AuthService {
     let store: SharedStore = match postgres_database(directory) {
-        Some(url) => {
-            std::sync::Arc::new(PgStore::connect(&url, DEFAULT_BUSY_TIMEOUT, None).unwrap())
-        }
+        Some(url) => std::sync::Arc::new(
+            PgStore::connect(url.parse().unwrap(), DEFAULT_BUSY_TIMEOUT, None).unwrap(),
+        ),
         None => std::sync::Arc::new(SqliteStore::new(
             Db::open(&database_path(directory), DEFAULT_BUSY_TIMEOUT).unwrap(),
         )),

@@ -212,35 +212,32 @@ impl Config {
     }
 }
 
-/// A PostgreSQL connection URL that parses; shown only without its password.
-pub struct PostgresUrl(String);
+/// A PostgreSQL connection URL, parsed once; shown only without its password.
+pub struct PostgresUrl(tokio_postgres::Config);
 
 impl PostgresUrl {
     fn parse(value: String) -> Result<Self, ConfigError> {
-        match value.parse::<tokio_postgres::Config>() {
-            Ok(_) => Ok(Self(value)),
-            Err(error) => Err(ConfigError::DatabaseUrl {
+        value
+            .parse()
+            .map(Self)
+            .map_err(|error: tokio_postgres::Error| ConfigError::DatabaseUrl {
                 reason: error.to_string(),
-            }),
-        }
+            })
     }
 
-    pub fn expose(&self) -> &str {
+    /// The connection settings it names, password included.
+    pub fn connection(&self) -> &tokio_postgres::Config {
         &self.0
     }
 
     /// Whether it asks for TLS (`sslmode=require`), which Keycard then verifies.
     fn requires_tls(&self) -> bool {
-        self.0
-            .parse::<tokio_postgres::Config>()
-            .is_ok_and(|config| config.get_ssl_mode() == tokio_postgres::config::SslMode::Require)
+        self.0.get_ssl_mode() == tokio_postgres::config::SslMode::Require
     }
 
     /// Where it points, for the log: database, hosts and user, never the password.
     pub fn describe(&self) -> String {
-        let Ok(config) = self.0.parse::<tokio_postgres::Config>() else {
-            return "PostgreSQL".to_owned();
-        };
+        let config = &self.0;
         let hosts: Vec<String> = config
             .get_hosts()
             .iter()
@@ -324,7 +321,15 @@ mod tests {
         ])
         .unwrap();
         let postgres = config.postgres_url.as_ref().unwrap();
-        assert_eq!(postgres.expose(), url);
+        let connection = postgres.connection();
+        assert_eq!(
+            connection.get_hosts(),
+            [tokio_postgres::config::Host::Tcp("db.internal".to_owned())]
+        );
+        assert_eq!(connection.get_ports(), [5432]);
+        assert_eq!(connection.get_user(), Some("keycard"));
+        assert_eq!(connection.get_password(), Some(&b"hunter2-secret"[..]));
+        assert_eq!(connection.get_dbname(), Some("keycard"));
         let shown = format!("{config:?} {}", postgres.describe());
         assert!(shown.contains("db.internal"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");

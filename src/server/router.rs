@@ -45,7 +45,7 @@ const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
     let store: SharedStore = match &config.postgres_url {
         Some(url) => Arc::new(PgStore::connect(
-            url.expose(),
+            url.connection().clone(),
             config.busy_timeout,
             config.database_ca.as_deref(),
         )?),

@@ -25,11 +25,9 @@ const MAX_CONNECTIONS: usize = 16;
 /// Keycard's take, short enough that a stuck one frees its connection.
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The connection URL could not be used.
+/// The connection settings could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("KEYCARD_DATABASE_URL is not a PostgreSQL connection URL: {0}")]
-    Url(#[source] tokio_postgres::Error),
     #[error("could not set up the PostgreSQL connection pool: {0}")]
     Pool(#[from] deadpool_postgres::BuildError),
     #[error("could not set up TLS to PostgreSQL: {0}")]
@@ -50,17 +48,16 @@ struct Inner {
 }
 
 impl PgStore {
-    /// A store for the database at `url`. Connects lazily: a database that is down now
-    /// makes requests fail with "unavailable" until it is back, not the process exit.
-    /// A connection waits up to `timeout` to be made or for a lock. With `sslmode=require`
-    /// in the URL, connections use TLS and verify the server against the system's roots
-    /// and `extra_ca`; otherwise they are plain.
+    /// A store for the database `config` names. Connects lazily: a database that is down
+    /// now makes requests fail with "unavailable" until it is back, not the process
+    /// exit. A connection waits up to `timeout` to be made or for a lock. With
+    /// `sslmode=require`, connections use TLS and verify the server against the system's
+    /// roots and `extra_ca`; otherwise they are plain.
     pub fn connect(
-        url: &str,
+        mut config: tokio_postgres::Config,
         timeout: Duration,
         extra_ca: Option<&Path>,
     ) -> Result<Self, OpenError> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(OpenError::Url)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
         }
