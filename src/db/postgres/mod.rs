@@ -827,8 +827,11 @@ impl Store for PgStore {
                 .await?;
         }
         db.cached_execute(
-            "DELETE FROM throttle_events
-             WHERE at_ms < (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT - $1",
+            concat!(
+                "DELETE FROM throttle_events WHERE at_ms < ",
+                throttle::now_ms!(),
+                " - $1"
+            ),
             &[&throttle::LONGEST_WINDOW_MS],
         )
         .await?;

@@ -11,6 +11,15 @@ use crate::auth::{
     AuthError, MAX_THROTTLE_WINDOW, RetryAfter, StoreError, Throttle, ThrottlePolicy,
 };
 
+/// The database's clock in Unix milliseconds, as SQL: every process counts attempts by
+/// the one clock they share.
+macro_rules! now_ms {
+    () => {
+        "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
+    };
+}
+pub(super) use now_ms;
+
 /// Events older than the longest window any process may be configured with count for
 /// nobody, and are pruned.
 pub const LONGEST_WINDOW_MS: i64 = MAX_THROTTLE_WINDOW.as_secs() as i64 * 1000;
@@ -35,16 +44,14 @@ impl PgThrottle {
     async fn record_if_allowed(&self, bucket: &str, limit: u32) -> Result<(), AuthError> {
         let mut client = self.store.client().await?;
         let transaction = client.transaction().await.map_err(StoreError::from)?;
-        let now_ms: i64 = transaction
-            .cached_query_one(
-                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
-                 FROM pg_advisory_xact_lock(hashtextextended($1, 0))",
+        transaction
+            .cached_execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[&bucket],
             )
             .await
-            .and_then(|row| row.try_get(0))
             .map_err(StoreError::from)?;
-        let refusal = self.refusal(&transaction, bucket, limit, now_ms).await?;
+        let (refusal, now_ms) = self.refusal(&transaction, bucket, limit).await?;
         if refusal.is_none() {
             transaction
                 .cached_execute(
@@ -58,26 +65,32 @@ impl PgThrottle {
         refusal.map_or(Ok(()), |retry| Err(AuthError::Throttled(retry)))
     }
 
-    /// How long until `bucket` has room for another attempt, if it has none now.
+    /// How long until `bucket` has room for another attempt, if it has none now; and
+    /// the database's time it went by, in Unix milliseconds.
     async fn refusal(
         &self,
         client: &impl deadpool_postgres::GenericClient,
         bucket: &str,
         limit: u32,
-        now_ms: i64,
-    ) -> Result<Option<RetryAfter>, AuthError> {
-        let since = now_ms.saturating_sub(self.window_ms());
+    ) -> Result<(Option<RetryAfter>, i64), AuthError> {
         let row = client
             .cached_query_one(
-                "SELECT COUNT(*), MIN(at_ms) FROM throttle_events
-                 WHERE bucket = $1 AND at_ms > $2",
-                &[&bucket, &since],
+                concat!(
+                    "SELECT now.ms, COUNT(e.at_ms), MIN(e.at_ms)
+                     FROM (SELECT ",
+                    now_ms!(),
+                    " AS ms) AS now
+                     LEFT JOIN throttle_events e ON e.bucket = $1 AND e.at_ms > now.ms - $2
+                     GROUP BY now.ms"
+                ),
+                &[&bucket, &self.window_ms()],
             )
             .await
             .map_err(StoreError::from)?;
-        let count: i64 = row.try_get(0).map_err(StoreError::from)?;
-        let oldest: Option<i64> = row.try_get(1).map_err(StoreError::from)?;
-        Ok(match oldest {
+        let now_ms: i64 = row.try_get(0).map_err(StoreError::from)?;
+        let count: i64 = row.try_get(1).map_err(StoreError::from)?;
+        let oldest: Option<i64> = row.try_get(2).map_err(StoreError::from)?;
+        let refusal = match oldest {
             Some(oldest) if count >= i64::from(limit.max(1)) => {
                 let wait = oldest
                     .saturating_add(self.window_ms())
@@ -87,7 +100,8 @@ impl PgThrottle {
                 )))
             }
             _ => None,
-        })
+        };
+        Ok((refusal, now_ms))
     }
 }
 
@@ -109,20 +123,11 @@ impl Throttle for PgThrottle {
 
     async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
         let db = self.store.client().await?;
-        let now_ms: i64 = db
-            .cached_query_one(
-                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
-                &[],
-            )
-            .await
-            .and_then(|row| row.try_get(0))
-            .map_err(StoreError::from)?;
         let bucket = login_bucket(account_key, client);
-        let limit = self.policy.failures_per_account;
-        match self.refusal(&db, &bucket, limit, now_ms).await? {
-            Some(retry) => Err(AuthError::Throttled(retry)),
-            None => Ok(()),
-        }
+        let (refusal, _) = self
+            .refusal(&db, &bucket, self.policy.failures_per_account)
+            .await?;
+        refusal.map_or(Ok(()), |retry| Err(AuthError::Throttled(retry)))
     }
 
     async fn record_failed_login(
@@ -132,8 +137,11 @@ impl Throttle for PgThrottle {
     ) -> Result<(), AuthError> {
         let db = self.store.client().await?;
         db.cached_execute(
-            "INSERT INTO throttle_events (bucket, at_ms)
-             VALUES ($1, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT)",
+            concat!(
+                "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, ",
+                now_ms!(),
+                ")"
+            ),
             &[&login_bucket(account_key, client)],
         )
         .await
