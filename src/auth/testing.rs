@@ -93,7 +93,7 @@ pub fn sql(directory: &tempfile::TempDir, sql: &str) -> Vec<String> {
             .lines()
             .map(str::to_owned)
             .collect(),
-        None => crate::db::sqlite::first_column(&database_path(directory), sql),
+        None => crate::db::test_sqlite::first_column(&database_path(directory), sql),
     }
 }
 

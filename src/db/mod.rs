@@ -11,4 +11,9 @@ pub use postgres::PgStore;
 #[cfg(test)]
 #[path = "../../tests/support/postgres.rs"]
 pub mod test_postgres;
+
+/// A look inside the SQLite file, for the core's tests as for the integration suite.
+#[cfg(test)]
+#[path = "../../tests/support/sqlite.rs"]
+pub mod test_sqlite;
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, Db, DbError, SqliteStore};

@@ -9,7 +9,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use keycard::server::{AppState, Config, build_state, router};
 
-use crate::postgres;
+use crate::{postgres, sqlite};
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -168,25 +168,7 @@ impl TestApp {
                 .map(str::to_owned)
                 .collect();
         }
-        let connection = rusqlite::Connection::open(self.directory.path().join("keycard.db"))
-            .expect("the test database opens");
-        let mut statement = connection.prepare(sql).expect("the statement prepares");
-        if statement.column_count() == 0 {
-            statement.execute([]).expect("the statement runs");
-            return Vec::new();
-        }
-        statement
-            .query_map([], |row| {
-                let value: rusqlite::types::Value = row.get(0)?;
-                Ok(match value {
-                    rusqlite::types::Value::Text(text) => text,
-                    rusqlite::types::Value::Integer(number) => number.to_string(),
-                    other => format!("{other:?}"),
-                })
-            })
-            .expect("the query runs")
-            .collect::<Result<_, _>>()
-            .expect("the rows read")
+        sqlite::first_column(&self.directory.path().join("keycard.db"), sql)
     }
 
     /// Every row of every table of the app's database, as text, for looking for what a

@@ -16,4 +16,6 @@ mod postgres;
 mod renewal;
 mod session_list;
 mod sessions;
+#[path = "../support/sqlite.rs"]
+mod sqlite;
 mod tokens;
