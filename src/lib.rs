@@ -1,7 +1,7 @@
 //! Keycard: sign-up, login, a guarded profile page and logout, server-rendered with
 //! Leptos on axum and hydrated in the browser.
 //!
-//! `app` and `domain` compile for both targets; `auth`, `db` and `server` are the
+//! `app` and `domain` compile for both targets; `auth`, `db`, `mail` and `server` are the
 //! server side and exist only with the `ssr` feature.
 
 pub mod app;
@@ -11,6 +11,8 @@ pub mod domain;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -30,6 +30,9 @@ pub enum AuthFnError {
     RecentSignInRequired,
     #[error("That session has already ended.")]
     SessionNotFound,
+    /// A mailed link that cannot be used (any reason: they all look alike).
+    #[error("This link is invalid or has expired")]
+    InvalidLink,
     #[error(
         "This request did not come from a Keycard page, so it was refused. Open Keycard and try again."
     )]
@@ -98,6 +101,7 @@ impl AuthFnError {
             Self::NotSignedIn => "not_signed_in",
             Self::RecentSignInRequired => "recent_sign_in_required",
             Self::SessionNotFound => "session_not_found",
+            Self::InvalidLink => "invalid_link",
             Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",
@@ -144,6 +148,7 @@ impl AuthFnError {
                 Self::NotSignedIn,
                 Self::RecentSignInRequired,
                 Self::SessionNotFound,
+                Self::InvalidLink,
                 Self::CrossSite,
                 Self::BadRequest,
                 Self::Unreachable,
@@ -203,6 +208,7 @@ mod tests {
             AuthFnError::NotSignedIn,
             AuthFnError::RecentSignInRequired,
             AuthFnError::SessionNotFound,
+            AuthFnError::InvalidLink,
             AuthFnError::CrossSite,
             AuthFnError::BadRequest,
             AuthFnError::Unreachable,

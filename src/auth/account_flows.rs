@@ -8,6 +8,7 @@ use super::activity::ActivityEntry;
 use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
 use super::guard::Session;
+use super::notices::Notice;
 use super::service::AuthService;
 use super::store::AccountChange;
 use crate::domain::{CredentialError, Password};
@@ -16,7 +17,7 @@ impl<T> AccountChange<T> {
     /// A session that ended after the guard let the request in (another device signed
     /// it out) is refused as it would have been a moment later; a password that is no
     /// longer the account's, or an account that is gone, like a wrong password.
-    fn into_result(self) -> Result<T, AuthError> {
+    pub(super) fn into_result(self) -> Result<T, AuthError> {
         match self {
             Self::Done(value) => Ok(value),
             Self::SessionEnded => Err(Rejection::SessionEnded.into()),
@@ -65,6 +66,7 @@ impl AuthService {
             ended,
             "password changed; other sessions ended"
         );
+        self.tell_verified_address(session, Notice::PasswordChanged);
         Ok(ended)
     }
 
@@ -90,7 +92,16 @@ impl AuthService {
             .await?
             .into_result()?;
         tracing::info!(target: "keycard::security", user_id = user.0, "account deleted");
+        self.tell_verified_address(session, Notice::AccountDeleted);
         Ok(())
+    }
+
+    /// Mails the signed-in account's address, if it is verified.
+    fn tell_verified_address(&self, session: &Session, notice: Notice) {
+        let user = &session.user;
+        if let Some(email) = user.email.as_deref().filter(|_| user.email_verified) {
+            self.tell(email, &user.username, notice);
+        }
     }
 
     /// The signed-in account's newest security events, newest first.

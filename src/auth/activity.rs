@@ -35,6 +35,10 @@ pub enum ActivityEvent {
     RefreshTokenReused,
     /// The password was entered again in a session, to confirm a sensitive action.
     Reauthenticated,
+    /// A new password set with a link mailed to the verified address.
+    PasswordReset,
+    EmailChanged,
+    EmailVerified,
 }
 
 impl ActivityEvent {
@@ -59,6 +63,9 @@ impl ActivityEvent {
             Self::PasswordChanged => "Password changed",
             Self::RefreshTokenReused => "Refresh token reused: session ended",
             Self::Reauthenticated => "Signed in again to confirm",
+            Self::PasswordReset => "Password reset by email link",
+            Self::EmailChanged => "Email address changed",
+            Self::EmailVerified => "Email address verified",
         }
     }
 }
@@ -95,7 +102,7 @@ mod tests {
         for event in <ActivityEvent as strum::IntoEnumIterator>::iter() {
             assert_eq!(event.code().parse::<ActivityEvent>().unwrap(), event);
         }
-        assert_eq!(ActivityEvent::codes().count(), 9);
+        assert_eq!(ActivityEvent::codes().count(), 12);
         assert_eq!(ActivityEvent::FailedSignIn.code(), "failed_sign_in");
     }
 }

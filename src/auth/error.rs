@@ -23,6 +23,10 @@ pub enum AuthError {
     /// No live session of this account has that id.
     #[error("no such session")]
     SessionNotFound,
+    /// A mailed link that is unknown, spent, expired, for another purpose, or whose
+    /// address or password changed since it was sent: all look alike from outside.
+    #[error("This link is invalid or has expired")]
+    InvalidLink,
     /// The database could not serve the request now (busy, full, read-only); nothing
     /// was committed. Also every failure to read the blocklist, so the guard fails closed.
     #[error(transparent)]

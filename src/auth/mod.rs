@@ -7,9 +7,12 @@ mod account_flows;
 mod activity;
 mod common_passwords;
 mod device;
+mod email_flows;
 mod error;
 mod guard;
 mod hashing_threads;
+mod link_token;
+mod notices;
 mod password;
 mod random_id;
 mod refresh_token;
@@ -28,8 +31,13 @@ pub use activity::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
 };
 pub use device::{ClientInfo, UserAgent, describe_device};
+pub use email_flows::LinkLifetimes;
 pub use error::{AuthError, Rejection};
 pub use guard::Session;
+pub use link_token::{
+    LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, LinkPurpose, LinkToken, NewLink, StoredLink,
+};
+pub use notices::{Letter, Notice, Postbox};
 pub use password::PasswordHasher;
 pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToken};
 pub use service::AuthService;
@@ -42,4 +50,6 @@ pub use sessions::{
 pub use store::{AccountChange, SharedStore, Store, StoreError};
 pub use throttle::{MAX_THROTTLE_WINDOW, MemoryThrottle, RetryAfter, Throttle, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
-pub use users::{PasswordVersion, StoredCredentials, User, UserId, UserStatus};
+pub use users::{
+    AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId, UserStatus,
+};

@@ -70,7 +70,7 @@ impl std::fmt::Debug for RefreshToken {
     }
 }
 
-fn hmac_sha256(key: &[u8], message: &[u8]) -> anyhow::Result<[u8; 32]> {
+pub(super) fn hmac_sha256(key: &[u8], message: &[u8]) -> anyhow::Result<[u8; 32]> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key)
         .map_err(|e| anyhow::anyhow!("unusable HMAC key: {e}"))?;
     mac.update(message);

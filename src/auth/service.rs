@@ -8,8 +8,11 @@ use time::OffsetDateTime;
 use super::activity::ActivityEvent;
 use super::common_passwords::is_common_password;
 use super::device::ClientInfo;
+use super::email_flows::LinkLifetimes;
 use super::error::{AuthError, Rejection};
 use super::guard::{Session, Touching};
+use super::link_token::LinkKey;
+use super::notices::Postbox;
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
 use super::sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SignedIn};
@@ -29,18 +32,27 @@ pub struct AuthService {
     pub(super) passwords: PasswordHasher,
     pub(super) throttle: Arc<dyn Throttle>,
     pub(super) touching: Touching,
+    pub(super) postbox: Arc<dyn Postbox>,
+    pub(super) link_key: Arc<LinkKey>,
+    pub(super) links: LinkLifetimes,
 }
 
 impl AuthService {
-    /// The core over `store`, signing with keys made from `secret`.
+    /// The core over `store`, signing with keys made from `secret`, mailing through
+    /// `postbox`.
     pub fn new(
         store: SharedStore,
         secret: &JwtSecret,
         passwords: PasswordHasher,
         throttle: ThrottlePolicy,
         sessions: SessionPolicy,
+        links: LinkLifetimes,
+        postbox: Arc<dyn Postbox>,
     ) -> anyhow::Result<Self> {
         Ok(Self {
+            postbox,
+            link_key: Arc::new(LinkKey::new(secret)?),
+            links,
             throttle: store.throttle(throttle),
             store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
@@ -79,6 +91,10 @@ impl AuthService {
             .await?
             .ok_or(AuthError::UsernameTaken)?;
         tracing::info!(user_id = user.id.0, "account created");
+        if let Some(email) = &user.email {
+            self.mail_verification_link(user.id, &user.username, email)
+                .await;
+        }
         Ok(user.id)
     }
 
@@ -118,11 +134,24 @@ impl AuthService {
         let account_key = username.canonical_key();
         self.throttle.admit_attempt(client.address).await?;
         let stored = self.store.find_credentials_by_name(&username).await?;
+        let mailbox = stored.as_ref().and_then(|stored| {
+            let email = stored.verified_email.clone()?;
+            Some((stored.username.clone(), email))
+        });
         let (user, version) = self
             .check_password(&account_key, stored, password, client)
             .await?;
+        // Read before the session is recorded, which would make every device known.
+        let known_user_agents = match &mailbox {
+            Some(_) => self.store.known_user_agents(user).await?,
+            None => Vec::new(),
+        };
+        let signed_in = self.start_session(user, version, client).await?;
         tracing::info!(user_id = user.0, "signed in");
-        self.start_session(user, version, client).await
+        if let Some((username, email)) = mailbox {
+            self.tell_if_new_device(user, &username, &email, &known_user_agents, client);
+        }
+        Ok(signed_in)
     }
 
     /// The password check of a login or of a signed-in person asked for it again:

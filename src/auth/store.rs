@@ -8,11 +8,12 @@ use time::OffsetDateTime;
 
 use super::activity::{ActivityEntry, ActivityEvent};
 use super::device::ClientInfo;
+use super::link_token::{NewLink, StoredLink};
 use super::refresh_token::RefreshToken;
 use super::sessions::{GuardRecord, Redemption, SessionId, SessionPolicy, StoredSession};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::VerifiedToken;
-use super::users::{PasswordVersion, StoredCredentials, User, UserId};
+use super::users::{AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId};
 use crate::domain::{Email, Username};
 
 /// Why storage could not do what was asked. Nothing was committed either way.
@@ -204,8 +205,67 @@ pub trait Store: Send + Sync + 'static {
     /// The account's newest events, newest first, at most `ACTIVITY_SHOWN` of them.
     async fn list_activity(&self, user: UserId) -> Result<Vec<ActivityEntry>, StoreError>;
 
+    /// The user agents `user` has signed up or signed in with, as far back as the
+    /// activity goes.
+    async fn known_user_agents(&self, user: UserId) -> Result<Vec<String>, StoreError>;
+
+    /// Stores `link` if the account is active and its address is still the link's (and
+    /// for a reset, verified and its password still the version given); `false` if not.
+    async fn insert_link(&self, link: &NewLink) -> Result<bool, StoreError>;
+
+    /// The link whose selector is `selector`, whatever its state.
+    async fn find_link(&self, selector: &str) -> Result<Option<StoredLink>, StoreError>;
+
+    /// Spends the link `selector` and marks `email` verified, if the account still has
+    /// that address, and records it; `false` if the link was spent already (by a
+    /// racing request) or the address changed.
+    async fn verify_email(
+        &self,
+        selector: &str,
+        user: UserId,
+        email: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Spends the reset link `selector` and sets a new password, if the password is
+    /// still version `checked`; ends every session of the account, spends its other
+    /// reset links and records the reset. Returns the new version, or `None` if the
+    /// link was spent already or the password changed meanwhile.
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
+    async fn reset_password(
+        &self,
+        selector: &str,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Option<PasswordVersion>, StoreError>;
+
+    /// The active accounts `lookup` names that have a verified address.
+    async fn find_recipients(&self, lookup: &AccountLookup)
+    -> Result<Vec<Recipient>, StoreError>;
+
+    /// Sets (or with `None` removes) the account's address, unverified, if `session` is
+    /// still live and the password still version `checked`; spends the account's links
+    /// and records the change.
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
+    async fn change_email(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        email: Option<&Email>,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError>;
+
     /// Deletes the sessions that can no longer be used (their refresh tokens with
-    /// them), revoked token ids that have expired, and activity past its retention.
+    /// them), revoked token ids that have expired, mailed links past their expiry, and
+    /// activity past its retention.
     /// Says how many sessions and events went.
     async fn prune(&self, policy: &SessionPolicy, now: OffsetDateTime)
     -> Result<usize, StoreError>;

@@ -3,7 +3,11 @@
 //! when the tests run under `tests/postgres/with-server`, a fresh PostgreSQL database
 //! (whose URL the directory keeps, so a second service on it finds it).
 
+use std::sync::{Arc, Mutex};
+
 use super::device::{ClientInfo, UserAgent};
+use super::email_flows::LinkLifetimes;
+use super::notices::{Letter, Postbox};
 use super::guard::Session;
 use super::sessions::{SessionPolicy, SignedIn};
 use super::store::SharedStore;
@@ -18,23 +22,53 @@ pub async fn service(directory: &tempfile::TempDir) -> AuthService {
 }
 
 pub async fn service_with(directory: &tempfile::TempDir, sessions: SessionPolicy) -> AuthService {
+    service_mailing(directory, sessions, LinkLifetimes::default()).0
+}
+
+/// Letters the core posted, kept instead of sent.
+#[derive(Default)]
+pub struct PostedLetters(Mutex<Vec<Letter>>);
+
+impl PostedLetters {
+    /// Every letter posted so far, oldest first; the list is emptied.
+    pub fn take(&self) -> Vec<Letter> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Postbox for PostedLetters {
+    fn post(&self, letter: Letter) {
+        self.0.lock().unwrap().push(letter);
+    }
+}
+
+/// A service whose letters are kept in the returned list, with links lasting `links`.
+pub fn service_mailing(
+    directory: &tempfile::TempDir,
+    sessions: SessionPolicy,
+    links: LinkLifetimes,
+) -> (AuthService, Arc<PostedLetters>) {
     let store: SharedStore = match postgres_database(directory) {
-        Some(url) => std::sync::Arc::new(
+        Some(url) => Arc::new(
             PgStore::connect(url.parse().unwrap(), DEFAULT_BUSY_TIMEOUT, None).unwrap(),
         ),
-        None => std::sync::Arc::new(SqliteStore::new(
+        None => Arc::new(SqliteStore::new(
             Db::open(&database_path(directory), DEFAULT_BUSY_TIMEOUT).unwrap(),
         )),
     };
     let secret = JwtSecret::new(vec![9; 32]).unwrap();
-    AuthService::new(
+    let letters = Arc::new(PostedLetters::default());
+    let auth = AuthService::new(
         store,
         &secret,
         PasswordHasher::new(2).unwrap(),
         ThrottlePolicy::default(),
         sessions,
+        links,
+        letters.clone(),
     )
-    .unwrap()
+    .unwrap();
+    (auth, letters)
 }
 
 pub fn client(user_agent: &str) -> ClientInfo {

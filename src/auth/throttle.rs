@@ -28,6 +28,9 @@ pub struct ThrottlePolicy {
     pub failures_per_account: u32,
     /// Logins and sign-ups from one address, successful or not.
     pub attempts_per_address: u32,
+    /// Mails of one kind for one account (or one name typed into "Forgot your
+    /// password?"), whatever the addresses asking, so nobody can flood an inbox.
+    pub mails_per_account: u32,
     pub window: Duration,
 }
 
@@ -36,6 +39,7 @@ impl Default for ThrottlePolicy {
         Self {
             failures_per_account: 5,
             attempts_per_address: 100,
+            mails_per_account: 3,
             window: Duration::from_secs(15 * 60),
         }
     }
@@ -71,6 +75,9 @@ pub trait Throttle: Send + Sync {
         account_key: &str,
         client: IpAddr,
     ) -> Result<(), AuthError>;
+    /// Counts one mail asked for under `mail_key`, refusing it once the key has had its
+    /// share in the window.
+    async fn admit_mail(&self, mail_key: &str) -> Result<(), AuthError>;
 }
 
 #[async_trait::async_trait]
@@ -101,12 +108,19 @@ impl Throttle for MemoryThrottle {
         MemoryThrottle::record_successful_login(self, account_key, client);
         Ok(())
     }
+
+    async fn admit_mail(&self, mail_key: &str) -> Result<(), AuthError> {
+        self.mails
+            .record_if_allowed(mail_key.to_owned(), Instant::now())
+            .map_err(AuthError::Throttled)
+    }
 }
 
 /// The limits of one process, counted in its memory.
 pub struct MemoryThrottle {
     account_failures: SlidingWindow<(String, IpAddr)>,
     address_attempts: SlidingWindow<IpAddr>,
+    mails: SlidingWindow<String>,
 }
 
 impl MemoryThrottle {
@@ -114,6 +128,7 @@ impl MemoryThrottle {
         Self {
             account_failures: SlidingWindow::new(policy.failures_per_account, policy.window),
             address_attempts: SlidingWindow::new(policy.attempts_per_address, policy.window),
+            mails: SlidingWindow::new(policy.mails_per_account, policy.window),
         }
     }
 
@@ -242,6 +257,7 @@ mod tests {
         MemoryThrottle::new(ThrottlePolicy {
             failures_per_account: 3,
             attempts_per_address: 4,
+            mails_per_account: 2,
             window: Duration::from_secs(60),
         })
     }

@@ -2,6 +2,8 @@
 
 use time::OffsetDateTime;
 
+use crate::domain::{Email, Username};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserId(pub i64);
 
@@ -26,6 +28,8 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub email: Option<String>,
+    /// Whether the owner of `email` opened a link mailed to it since it was set.
+    pub email_verified: bool,
     pub status: UserStatus,
     pub created_at: OffsetDateTime,
 }
@@ -34,7 +38,10 @@ pub struct User {
 /// attempts are counted under.
 pub struct StoredCredentials {
     pub id: UserId,
+    pub username: String,
     pub username_key: String,
+    /// The account's address if it is verified: the only one it is ever mailed at.
+    pub verified_email: Option<String>,
     pub password_hash: String,
     pub password_version: PasswordVersion,
 }
@@ -47,4 +54,48 @@ pub struct PasswordVersion(pub i64);
 impl PasswordVersion {
     /// The version of the password an account is created with.
     pub const FIRST: Self = Self(1);
+}
+
+/// An account a password-reset link can go to: active, with a verified address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub user: UserId,
+    pub username: String,
+    pub email: String,
+    pub password_version: PasswordVersion,
+}
+
+/// What someone typed into "Username or email", as the accounts are looked up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountLookup {
+    /// A username's canonical key.
+    Username(String),
+    /// An address's lookup key.
+    Email(String),
+}
+
+impl AccountLookup {
+    /// An address if it has an `@` (no username can), else a username; `None` for
+    /// input that could be neither, which no account matches.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw.contains('@') {
+            Email::parse(raw)
+                .ok()
+                .map(|email| Self::Email(email.lookup_key()))
+        } else {
+            Username::parse(raw)
+                .ok()
+                .map(|name| Self::Username(name.canonical_key()))
+        }
+    }
+
+    /// The throttle's key for mails asked for by this input, whether or not any
+    /// account matches it.
+    pub fn throttle_key(&self) -> String {
+        match self {
+            Self::Username(key) => format!("reset name {key}"),
+            Self::Email(key) => format!("reset email {key}"),
+        }
+    }
 }

@@ -112,6 +112,8 @@ pub enum CredentialError {
     EmailTooLong,
     #[error("Enter an email address like name@example.com, or leave it empty")]
     EmailInvalid,
+    #[error("That is already your email address")]
+    EmailUnchanged,
 }
 
 impl CredentialError {
@@ -130,7 +132,7 @@ impl CredentialError {
             | Self::PasswordTooCommon
             | Self::PasswordUnchanged => Field::Password,
             Self::PasswordMismatch => Field::ConfirmPassword,
-            Self::EmailTooLong | Self::EmailInvalid => Field::Email,
+            Self::EmailTooLong | Self::EmailInvalid | Self::EmailUnchanged => Field::Email,
         }
     }
 }
@@ -237,6 +239,17 @@ impl Email {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The form two addresses are compared in when looking an account up: NFKC and
+    /// case-folded. Strictly the part before the `@` may be case-sensitive, but no
+    /// provider people use treats it so, and "Grace@" and "grace@" must not be two
+    /// people's.
+    pub fn lookup_key(&self) -> String {
+        let normalised: String = self.0.nfkc().collect();
+        caseless::default_case_fold_str(&normalised)
+            .nfkc()
+            .collect()
     }
 }
 

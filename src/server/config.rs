@@ -7,8 +7,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::origin::PublicOrigin;
-use crate::auth::{JwtSecret, MAX_THROTTLE_WINDOW, SecretError, SessionPolicy, ThrottlePolicy};
+use lettre::message::Mailbox;
+
+use crate::auth::{
+    JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError, SessionPolicy, ThrottlePolicy,
+};
 use crate::db::DEFAULT_BUSY_TIMEOUT;
+use crate::mail::{DEFAULT_SENDER, SmtpUrl};
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
 /// Session settings go down to one second, so tests (ours and anyone's) can see expiry
@@ -19,6 +24,10 @@ const REUSE_GRACE_SECONDS: RangeInclusive<u64> = 0..=5 * 60;
 const ATTEMPT_LIMITS: RangeInclusive<u64> = 1..=1_000_000;
 const THROTTLE_WINDOW_SECONDS: RangeInclusive<u64> = 1..=MAX_THROTTLE_WINDOW.as_secs();
 const BUSY_TIMEOUT_MILLISECONDS: RangeInclusive<u64> = 1..=60_000;
+/// Link lifetimes go down to one second too; a verification link lasts at most a
+/// week, a reset link at most a day.
+const VERIFY_LINK_SECONDS: RangeInclusive<u64> = 1..=7 * 24 * 60 * 60;
+const RESET_LINK_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
 
 #[derive(Debug)]
 pub struct Config {
@@ -51,6 +60,13 @@ pub struct Config {
     /// `KEYCARD_TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
     /// `X-Forwarded-For` names the real client. Empty: the header is ignored.
     pub trusted_proxies: Vec<IpAddr>,
+    /// `KEYCARD_SMTP_URL`: the SMTP server mail goes through; when unset, letters are
+    /// written to the outbox folder beside the database.
+    pub smtp_url: Option<SmtpUrl>,
+    /// `KEYCARD_MAIL_FROM`: the sender, e.g. `Keycard <no-reply@example.com>`.
+    pub mail_from: Mailbox,
+    /// `KEYCARD_VERIFY_LINK_TTL` and `KEYCARD_RESET_LINK_TTL` (seconds).
+    pub links: LinkLifetimes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +103,19 @@ pub enum ConfigError {
         "KEYCARD_TRUSTED_PROXIES must be a comma-separated list of IP addresses, got {value:?}"
     )]
     TrustedProxies { value: String },
+    /// The value is not repeated: it may hold a password.
+    #[error(
+        "KEYCARD_SMTP_URL must be an SMTP URL such as smtps://user:password@mail.example.com or smtp://127.0.0.1:1025: {reason}"
+    )]
+    SmtpUrl { reason: String },
+    #[error(
+        "KEYCARD_MAIL_FROM must be an address such as no-reply@example.com or \"Keycard <no-reply@example.com>\", got {value:?}"
+    )]
+    MailFrom { value: String },
+    #[error(
+        "KEYCARD_MAIL_FROM must be set when KEYCARD_SMTP_URL is: a mail server rejects or junks mail from a made-up sender"
+    )]
+    SenderRequired,
 }
 
 impl Config {
@@ -153,6 +182,7 @@ impl Config {
                 ATTEMPT_LIMITS,
                 defaults.attempts_per_address.into(),
             )?),
+            mails_per_account: defaults.mails_per_account,
             window: Duration::from_secs(number(
                 "KEYCARD_THROTTLE_WINDOW",
                 THROTTLE_WINDOW_SECONDS,
@@ -188,6 +218,31 @@ impl Config {
         if postgres_url.is_some() && jwt_secret.is_none() {
             return Err(ConfigError::SharedSecretRequired);
         }
+        let smtp_url = set("KEYCARD_SMTP_URL")
+            .map(|value| SmtpUrl::parse(value).map_err(|reason| ConfigError::SmtpUrl { reason }))
+            .transpose()?;
+        let mail_from = match set("KEYCARD_MAIL_FROM") {
+            Some(value) => value.parse().map_err(|_| ConfigError::MailFrom { value })?,
+            None if smtp_url.is_some() => return Err(ConfigError::SenderRequired),
+            None => DEFAULT_SENDER
+                .parse()
+                .map_err(|_| ConfigError::MailFrom {
+                    value: DEFAULT_SENDER.to_owned(),
+                })?,
+        };
+        let link_defaults = LinkLifetimes::default();
+        let links = LinkLifetimes {
+            verify_email: seconds(
+                "KEYCARD_VERIFY_LINK_TTL",
+                VERIFY_LINK_SECONDS,
+                link_defaults.verify_email,
+            )?,
+            reset_password: seconds(
+                "KEYCARD_RESET_LINK_TTL",
+                RESET_LINK_SECONDS,
+                link_defaults.reset_password,
+            )?,
+        };
         let database_ca = set("KEYCARD_DATABASE_CA").map(PathBuf::from);
         if database_ca.is_some() && !postgres_url.as_ref().is_some_and(PostgresUrl::requires_tls) {
             return Err(ConfigError::CaWithoutTls);
@@ -208,6 +263,9 @@ impl Config {
             public_origin,
             throttle,
             trusted_proxies,
+            smtp_url,
+            mail_from,
+            links,
         })
     }
 }
@@ -388,6 +446,7 @@ mod tests {
             ThrottlePolicy {
                 failures_per_account: 3,
                 attempts_per_address: 40,
+                mails_per_account: 3,
                 window: Duration::from_secs(60),
             }
         );
@@ -456,5 +515,40 @@ mod tests {
         assert!(error.to_string().contains("KEYCARD_PUBLIC_ORIGIN"));
         let error = config(&[("KEYCARD_TRUSTED_PROXIES", "10.0.0.1,proxy")]).unwrap_err();
         assert!(error.to_string().contains("KEYCARD_TRUSTED_PROXIES"));
+        let error = config(&[("KEYCARD_MAIL_FROM", "Keycard <nobody>")]).unwrap_err();
+        assert!(error.to_string().contains("KEYCARD_MAIL_FROM"));
+        let error = config_error("KEYCARD_RESET_LINK_TTL", "86401");
+        assert!(error.contains("KEYCARD_RESET_LINK_TTL"), "{error}");
+    }
+
+    #[test]
+    fn mail_goes_to_the_outbox_unless_an_smtp_server_and_a_sender_are_set() {
+        let config = config(&[]).unwrap();
+        assert!(config.smtp_url.is_none());
+        assert_eq!(config.mail_from.email.to_string(), "keycard@localhost");
+        assert_eq!(config.links, LinkLifetimes::default());
+        let url = "smtps://keycard:hunter2-secret@mail.example.com:465";
+        assert!(matches!(
+            super::tests::config(&[("KEYCARD_SMTP_URL", url)]),
+            Err(ConfigError::SenderRequired)
+        ));
+        let config = super::tests::config(&[
+            ("KEYCARD_SMTP_URL", url),
+            ("KEYCARD_MAIL_FROM", "Keycard <no-reply@example.com>"),
+            ("KEYCARD_VERIFY_LINK_TTL", "1"),
+            ("KEYCARD_RESET_LINK_TTL", "1"),
+        ])
+        .unwrap();
+        let shown = format!("{:?}", config.smtp_url.unwrap());
+        assert_eq!(shown, "SMTP server mail.example.com:465");
+        assert_eq!(config.mail_from.email.to_string(), "no-reply@example.com");
+        assert_eq!(config.links.reset_password, Duration::from_secs(1));
+        assert_eq!(config.links.verify_email, Duration::from_secs(1));
+        let refused = super::tests::config(&[
+            ("KEYCARD_SMTP_URL", "gopher://hunter2@mail.example.com"),
+            ("KEYCARD_MAIL_FROM", "no-reply@example.com"),
+        ]);
+        let error = refused.unwrap_err().to_string();
+        assert!(error.contains("KEYCARD_SMTP_URL") && !error.contains("hunter2"), "{error}");
     }
 }

@@ -1,11 +1,15 @@
 //! Probes for process supervisors and load balancers: `/healthz` says the process
-//! answers, `/readyz` that the database does too.
+//! answers, `/readyz` that the database does too, with how mail delivery is going.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 
+use axum::Json;
+use serde::Serialize;
+
 use super::server_fn::log_unavailable;
-use crate::auth::AuthService;
+use super::state::AppState;
+use crate::mail::MailHealth;
 
 pub const HEALTH_PATH: &str = "/healthz";
 pub const READY_PATH: &str = "/readyz";
@@ -16,14 +20,35 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-pub async fn readyz(State(auth): State<AuthService>) -> (StatusCode, &'static str) {
-    match auth.check_ready().await {
-        Ok(()) => (StatusCode::OK, "ready\n"),
+/// What `/readyz` answers: ready or not by the database alone; mail is detail, since
+/// the site serves (and keeps every account change) while mail is failing.
+#[derive(Serialize)]
+pub struct Readiness {
+    status: &'static str,
+    database: &'static str,
+    mail: MailHealth,
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let mail = state.mailer.health();
+    match state.auth.check_ready().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Readiness {
+                status: "ready",
+                database: "ok",
+                mail,
+            }),
+        ),
         Err(error) => {
             log_unavailable(&error);
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the database is not answering\n",
+                Json(Readiness {
+                    status: "unavailable",
+                    database: "not answering",
+                    mail,
+                }),
             )
         }
     }

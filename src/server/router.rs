@@ -37,9 +37,12 @@ use super::state::{AppState, Services};
 use crate::app::{App, shell};
 use crate::auth::{AuthService, PasswordHasher, SharedStore};
 use crate::db::{Db, PgStore, SqliteStore};
+use crate::mail::{MailSettings, Mailer, Transport};
 
 /// How often sessions and revoked token ids that can no longer be used are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// A failed delivery is tried again after 5 s, then 10 s, then 20 s.
+const MAIL_FIRST_RETRY: Duration = Duration::from_secs(5);
 
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
@@ -61,6 +64,16 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
     let own_origins = OwnOrigins::new(config.public_origin, leptos_options.site_addr)
         .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?;
+    let mailer = Mailer::start(MailSettings {
+        transport: match config.smtp_url {
+            Some(url) => Transport::Smtp(url),
+            None => Transport::Outbox(data_directory(&config.database_path).join("outbox")),
+        },
+        sender: config.mail_from,
+        link_origin: own_origins.preferred().as_str().to_owned(),
+        links: config.links,
+        first_retry: MAIL_FIRST_RETRY,
+    })?;
     Ok(AppState::new(Services {
         leptos_options,
         auth: AuthService::new(
@@ -69,7 +82,10 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
             PasswordHasher::new(hashing_threads)?,
             config.throttle,
             config.sessions,
+            config.links,
+            Arc::new(mailer.clone()),
         )?,
+        mailer,
         session_cookies: SessionCookies::new(config.cookie_secure),
         edge: EdgePolicy {
             own_origins,
@@ -171,8 +187,9 @@ pub async fn run() -> anyhow::Result<()> {
         tracing::warn!(%error, "the database is not ready yet; requests get 503 until it is");
     }
     tokio::spawn(state.auth.clone().prune_periodically(PRUNE_INTERVAL));
+    let mail = state.mailer.describe();
     let app = router(state);
-    tracing::info!(%address, %database, "Keycard is listening on {open_at}");
+    tracing::info!(%address, %database, %mail, "Keycard is listening on {open_at}");
     // Streamed pages go out in several small writes; with Nagle's algorithm on, each
     // one after the first waited for the client's delayed ACK, about 40 ms a page.
     let listener = listener.tap_io(|connection| {

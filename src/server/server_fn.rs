@@ -255,6 +255,7 @@ pub(super) fn to_public_error(error: AuthError) -> AuthFnError {
         AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
         AuthError::RecentSignInRequired => AuthFnError::RecentSignInRequired,
         AuthError::SessionNotFound => AuthFnError::SessionNotFound,
+        AuthError::InvalidLink => AuthFnError::InvalidLink,
         AuthError::Unavailable(unavailable) => {
             log_unavailable(&unavailable);
             AuthFnError::Unavailable
@@ -295,7 +296,9 @@ pub(super) fn log_unavailable(error: &StoreError) {
 /// The one place a server-function error gets its HTTP status.
 pub(super) fn status_of(error: AuthFnError) -> StatusCode {
     match error {
-        AuthFnError::Invalid(_) | AuthFnError::BadRequest => StatusCode::BAD_REQUEST,
+        AuthFnError::Invalid(_) | AuthFnError::BadRequest | AuthFnError::InvalidLink => {
+            StatusCode::BAD_REQUEST
+        }
         AuthFnError::InvalidCredentials
         | AuthFnError::IncorrectPassword
         | AuthFnError::IncorrectCurrentPassword

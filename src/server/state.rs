@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::cookie::SessionCookies;
 use super::security::EdgePolicy;
 use crate::auth::AuthService;
+use crate::mail::Mailer;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
@@ -20,6 +21,7 @@ pub struct Services {
     pub auth: AuthService,
     pub session_cookies: SessionCookies,
     pub edge: EdgePolicy,
+    pub mailer: Mailer,
 }
 
 impl AppState {

@@ -65,6 +65,24 @@ const STEPS: &[&str] = &[
      );
      CREATE INDEX throttle_events_by_bucket ON throttle_events (bucket, at_ms);
      CREATE INDEX throttle_events_by_time ON throttle_events (at_ms);",
+    // 2: email verification and the links mailed out (a keyed hash of each link's
+    // verifier, never the link), and a case-folded key to find accounts by address.
+    "ALTER TABLE users ADD COLUMN email_key TEXT;
+     ALTER TABLE users ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT FALSE;
+     UPDATE users SET email_key = lower(email) WHERE email IS NOT NULL;
+     CREATE INDEX users_by_email_key ON users (email_key) WHERE email_key IS NOT NULL;
+     CREATE TABLE mail_links (
+         selector         TEXT   PRIMARY KEY,
+         user_id          BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         purpose          TEXT   NOT NULL,
+         verifier_hash    TEXT   NOT NULL,
+         email            TEXT   NOT NULL,
+         password_version BIGINT NOT NULL,
+         created_at       BIGINT NOT NULL,
+         expires_at       BIGINT NOT NULL
+     );
+     CREATE INDEX mail_links_by_user ON mail_links (user_id);
+     CREATE INDEX mail_links_by_expiry ON mail_links (expires_at);",
 ];
 
 /// Brings the schema up to date.

@@ -25,11 +25,12 @@ use self::pool::{CachedStatements as _, column};
 pub use self::pool::{OpenError, PgStore};
 use self::throttle::PgThrottle;
 use crate::auth::{
-    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, ActivityEntry,
-    ActivityEvent, ClientInfo, EndReason, GuardRecord, PasswordVersion, PresentedRefresh,
-    Redemption, RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionTimes, Store,
-    StoreError, StoredCredentials, StoredSession, Throttle, ThrottlePolicy, User, UserAgent,
-    UserId, UserStatus, VerifiedToken, timestamp,
+    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
+    ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
+    PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep, RefreshToken,
+    SessionId, SessionPolicy, SessionTimes, Store, StoreError, StoredCredentials, StoredLink,
+    StoredSession, Throttle, ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken,
+    timestamp,
 };
 use crate::domain::{Email, Username};
 
@@ -45,9 +46,11 @@ fn times_at(row: &tokio_postgres::Row, first: usize) -> Result<SessionTimes, Sto
 fn credentials(row: &tokio_postgres::Row) -> Result<StoredCredentials, StoreError> {
     Ok(StoredCredentials {
         id: UserId(column(row, 0)?),
-        username_key: column(row, 1)?,
-        password_hash: column(row, 2)?,
-        password_version: PasswordVersion(column(row, 3)?),
+        username: column(row, 1)?,
+        username_key: column(row, 2)?,
+        verified_email: column(row, 3)?,
+        password_hash: column(row, 4)?,
+        password_version: PasswordVersion(column(row, 5)?),
     })
 }
 
@@ -124,6 +127,14 @@ async fn lock_session(
         .transpose()
 }
 
+/// Deletes the mailed link `selector`; false if it was not there (spent already).
+async fn spend_link(client: &impl GenericClient, selector: &str) -> Result<bool, StoreError> {
+    Ok(client
+        .cached_execute("DELETE FROM mail_links WHERE selector = $1", &[&selector])
+        .await?
+        == 1)
+}
+
 /// How a transaction holds its account's row, from the weakest.
 #[derive(Clone, Copy)]
 enum AccountLock {
@@ -153,12 +164,12 @@ async fn lock_account(
     Ok(client.cached_query_opt(sql, &[&user.0]).await?.is_some())
 }
 
-/// Ends every live session of `user` but `keep`; how many. Their rows are locked first,
-/// so a refresh in flight finishes before its session ends.
+/// Ends every live session of `user` but `keep` (all of them for `None`); how many.
+/// Their rows are locked first, so a refresh in flight finishes before its session ends.
 async fn end_sessions_but(
     client: &impl GenericClient,
     user: UserId,
-    keep: &SessionId,
+    keep: Option<&SessionId>,
     reason: EndReason,
     policy: &SessionPolicy,
     now: OffsetDateTime,
@@ -166,8 +177,8 @@ async fn end_sessions_but(
     let rows = client
         .cached_query(
             "SELECT id, created_at, last_active_at, password_at, ended_at FROM sessions
-             WHERE user_id = $1 AND ended_at IS NULL AND id <> $2 FOR UPDATE",
-            &[&user.0, &keep.as_str()],
+             WHERE user_id = $1 AND ended_at IS NULL AND id IS DISTINCT FROM $2 FOR UPDATE",
+            &[&user.0, &keep.map(SessionId::as_str)],
         )
         .await?;
     let mut live = Vec::new();
@@ -207,13 +218,15 @@ impl Store for PgStore {
         // The unique key decides: of sign-ups racing for one name, exactly one inserts.
         let inserted = transaction
             .cached_query_opt(
-                "INSERT INTO users (username, username_key, email, password_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO users (username, username_key, email, email_key, password_hash,
+                                    created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (username_key) DO NOTHING RETURNING id",
                 &[
                     &username.as_str(),
                     &username.canonical_key(),
                     &email.map(Email::as_str),
+                    &email.map(Email::lookup_key),
                     &password_hash,
                     &now.unix_timestamp(),
                 ],
@@ -229,6 +242,7 @@ impl Store for PgStore {
             id,
             username: username.as_str().to_owned(),
             email: email.map(|e| e.as_str().to_owned()),
+            email_verified: false,
             status: UserStatus::Active,
             created_at: now.replace_nanosecond(0).unwrap_or(now),
         }))
@@ -241,8 +255,9 @@ impl Store for PgStore {
         self.client()
             .await?
             .cached_query_opt(
-                "SELECT id, username_key, password_hash, password_version FROM users
-                 WHERE username_key = $1 AND status = 'active'",
+                "SELECT id, username, username_key, CASE WHEN email_verified THEN email END,
+                        password_hash, password_version
+                 FROM users WHERE username_key = $1 AND status = 'active'",
                 &[&username.canonical_key()],
             )
             .await?
@@ -257,8 +272,9 @@ impl Store for PgStore {
         self.client()
             .await?
             .cached_query_opt(
-                "SELECT id, username_key, password_hash, password_version FROM users
-                 WHERE id = $1 AND status = 'active'",
+                "SELECT id, username, username_key, CASE WHEN email_verified THEN email END,
+                        password_hash, password_version
+                 FROM users WHERE id = $1 AND status = 'active'",
                 &[&user.0],
             )
             .await?
@@ -527,7 +543,7 @@ impl Store for PgStore {
         let ended = end_sessions_but(
             &transaction,
             user,
-            keep,
+            Some(keep),
             EndReason::EndedFromAnotherSession,
             policy,
             now,
@@ -635,7 +651,8 @@ impl Store for PgStore {
             .cached_query_one(
                 "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3),
                         u.username, u.email, u.status, u.created_at,
-                        s.created_at, s.last_active_at, s.password_at, s.ended_at
+                        s.created_at, s.last_active_at, s.password_at, s.ended_at,
+                        u.email_verified
                  FROM (SELECT 1) AS one
                  LEFT JOIN users u ON u.id = $1
                  LEFT JOIN sessions s ON s.id = $2 AND s.user_id = $1",
@@ -656,6 +673,7 @@ impl Store for PgStore {
             id: user,
             username,
             email: column(&row, 2)?,
+            email_verified: column(&row, 9)?,
             status,
             created_at: timestamp(column(&row, 4)?),
         };
@@ -702,7 +720,7 @@ impl Store for PgStore {
         let ended = end_sessions_but(
             &transaction,
             user,
-            keep,
+            Some(keep),
             EndReason::PasswordChanged,
             policy,
             now,
@@ -781,6 +799,225 @@ impl Store for PgStore {
         Ok(entries)
     }
 
+    async fn known_user_agents(&self, user: UserId) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .cached_query(
+                "SELECT DISTINCT user_agent FROM activity
+                 WHERE user_id = $1 AND event IN ('account_created', 'signed_in')",
+                &[&user.0],
+            )
+            .await?;
+        rows.iter().map(|row| column(row, 0)).collect()
+    }
+
+    async fn insert_link(&self, link: &NewLink) -> Result<bool, StoreError> {
+        let inserted = self
+            .client()
+            .await?
+            .cached_execute(
+                "INSERT INTO mail_links (selector, user_id, purpose, verifier_hash, email,
+                                         password_version, created_at, expires_at)
+                 SELECT $1, id, $3, $4, email, password_version, $6, $7 FROM users
+                 WHERE id = $2 AND status = 'active' AND email = $5
+                   AND ($8::BIGINT IS NULL OR (password_version = $8 AND email_verified))",
+                &[
+                    &link.selector,
+                    &link.user.0,
+                    &link.purpose.code(),
+                    &link.verifier_hash,
+                    &link.email,
+                    &link.created_at,
+                    &link.expires_at,
+                    &link.password_version.map(|version| version.0),
+                ],
+            )
+            .await?;
+        Ok(inserted == 1)
+    }
+
+    async fn find_link(&self, selector: &str) -> Result<Option<StoredLink>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .cached_query_opt(
+                "SELECT l.user_id, u.username, l.purpose, l.verifier_hash, l.email,
+                        l.password_version, l.expires_at
+                 FROM mail_links l JOIN users u ON u.id = l.user_id
+                 WHERE l.selector = $1",
+                &[&selector],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredLink {
+            user: UserId(column(&row, 0)?),
+            username: column(&row, 1)?,
+            purpose: column::<&str>(&row, 2)?.parse().ok(),
+            verifier_hash: column(&row, 3)?,
+            email: column(&row, 4)?,
+            password_version: PasswordVersion(column(&row, 5)?),
+            expires_at: column(&row, 6)?,
+        }))
+    }
+
+    async fn verify_email(
+        &self,
+        selector: &str,
+        user: UserId,
+        email: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        // The account first, as every transaction that changes it takes it.
+        if !lock_account(&transaction, user, AccountLock::ChangePassword).await?
+            || !spend_link(&transaction, selector).await?
+        {
+            return Ok(false);
+        }
+        let verified = transaction
+            .cached_execute(
+                "UPDATE users SET email_verified = TRUE
+                 WHERE id = $1 AND email = $2 AND status = 'active'",
+                &[&user.0, &email],
+            )
+            .await?
+            == 1;
+        if verified {
+            record_activity(&transaction, user, ActivityEvent::EmailVerified, client, now).await?;
+        }
+        transaction.commit().await?;
+        Ok(verified)
+    }
+
+    async fn reset_password(
+        &self,
+        selector: &str,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Option<PasswordVersion>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user, AccountLock::ChangePassword).await?
+            || !spend_link(&transaction, selector).await?
+        {
+            return Ok(None);
+        }
+        let replaced = transaction
+            .cached_execute(
+                "UPDATE users SET password_hash = $1, password_version = password_version + 1
+                 WHERE id = $2 AND password_version = $3 AND status = 'active'",
+                &[&password_hash, &user.0, &checked.0],
+            )
+            .await?;
+        if replaced != 1 {
+            // The password changed since the link was sent: the link stays spent.
+            transaction.commit().await?;
+            return Ok(None);
+        }
+        end_sessions_but(
+            &transaction,
+            user,
+            None,
+            EndReason::PasswordChanged,
+            policy,
+            now,
+        )
+        .await?;
+        transaction
+            .cached_execute(
+                "DELETE FROM mail_links WHERE user_id = $1 AND purpose = $2",
+                &[&user.0, &LinkPurpose::ResetPassword.code()],
+            )
+            .await?;
+        record_activity(&transaction, user, ActivityEvent::PasswordReset, client, now).await?;
+        transaction.commit().await?;
+        Ok(Some(PasswordVersion(checked.0 + 1)))
+    }
+
+    async fn find_recipients(
+        &self,
+        lookup: &AccountLookup,
+    ) -> Result<Vec<Recipient>, StoreError> {
+        let (sql, key) = match lookup {
+            AccountLookup::Username(key) => (
+                "SELECT id, username, email, password_version FROM users
+                 WHERE username_key = $1 AND status = 'active' AND email_verified
+                   AND email IS NOT NULL",
+                key,
+            ),
+            AccountLookup::Email(key) => (
+                "SELECT id, username, email, password_version FROM users
+                 WHERE email_key = $1 AND status = 'active' AND email_verified
+                   AND email IS NOT NULL",
+                key,
+            ),
+        };
+        let rows = self.client().await?.cached_query(sql, &[key]).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Recipient {
+                    user: UserId(column(row, 0)?),
+                    username: column(row, 1)?,
+                    email: column(row, 2)?,
+                    password_version: PasswordVersion(column(row, 3)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn change_email(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        email: Option<&Email>,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if !lock_account(&transaction, user, AccountLock::ChangePassword).await? {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        let live = lock_session(&transaction, user, session)
+            .await?
+            .is_some_and(|times| policy.is_live(&times, now));
+        if !live {
+            return Ok(AccountChange::SessionEnded);
+        }
+        let replaced = transaction
+            .cached_execute(
+                "UPDATE users SET email = $1, email_key = $2, email_verified = FALSE
+                 WHERE id = $3 AND password_version = $4 AND status = 'active'",
+                &[
+                    &email.map(Email::as_str),
+                    &email.map(Email::lookup_key),
+                    &user.0,
+                    &checked.0,
+                ],
+            )
+            .await?;
+        if replaced != 1 {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        transaction
+            .cached_execute("DELETE FROM mail_links WHERE user_id = $1", &[&user.0])
+            .await?;
+        record_activity(&transaction, user, ActivityEvent::EmailChanged, client, now).await?;
+        transaction.commit().await?;
+        Ok(AccountChange::Done(()))
+    }
+
     async fn prune(
         &self,
         policy: &SessionPolicy,
@@ -801,6 +1038,12 @@ impl Store for PgStore {
             &[&seconds],
         )
         .await?;
+        let links = db
+            .cached_execute(
+                "DELETE FROM mail_links WHERE expires_at <= $1",
+                &[&seconds],
+            )
+            .await?;
         let retention = i64::try_from(ACTIVITY_RETENTION.as_secs()).unwrap_or(i64::MAX);
         let old = db
             .cached_execute(
@@ -835,7 +1078,10 @@ impl Store for PgStore {
             &[&throttle::LONGEST_WINDOW_MS],
         )
         .await?;
-        let pruned = sessions.saturating_add(old).saturating_add(surplus);
+        let pruned = sessions
+            .saturating_add(links)
+            .saturating_add(old)
+            .saturating_add(surplus);
         Ok(usize::try_from(pruned).unwrap_or(usize::MAX))
     }
 }

@@ -163,4 +163,9 @@ impl Throttle for PgThrottle {
         .map_err(StoreError::from)?;
         Ok(())
     }
+
+    async fn admit_mail(&self, mail_key: &str) -> Result<(), AuthError> {
+        self.record_if_allowed(&format!("mail {mail_key}"), self.policy.mails_per_account)
+            .await
+    }
 }

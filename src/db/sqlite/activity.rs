@@ -59,6 +59,17 @@ pub fn list_activity(
         .collect())
 }
 
+/// The distinct user agents `user` has signed up or signed in with.
+pub fn known_user_agents(connection: &Connection, user: UserId) -> rusqlite::Result<Vec<String>> {
+    connection
+        .prepare_cached(
+            "SELECT DISTINCT user_agent FROM activity
+             WHERE user_id = ?1 AND event IN ('account_created', 'signed_in')",
+        )?
+        .query_map([user.0], |row| row.get(0))?
+        .collect()
+}
+
 /// Deletes events older than [`ACTIVITY_RETENTION`] and those past the newest
 /// [`ACTIVITY_KEPT_PER_ACCOUNT`] of an account. Returns how many went.
 pub fn prune_activity(connection: &Connection, now: OffsetDateTime) -> rusqlite::Result<usize> {

@@ -55,6 +55,25 @@ const STEPS: &[&str] = &[
      ) STRICT;
      CREATE INDEX activity_by_user ON activity (user_id, at);
      CREATE INDEX activity_by_time ON activity (at);",
+    // 4: email verification and the links mailed out (a keyed hash of each link's
+    // verifier, never the link), and a case-folded key to find accounts by address.
+    // Addresses stored before this step get SQLite's ASCII lower case as their key.
+    "ALTER TABLE users ADD COLUMN email_key TEXT;
+     ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+     UPDATE users SET email_key = lower(email) WHERE email IS NOT NULL;
+     CREATE INDEX users_by_email_key ON users (email_key) WHERE email_key IS NOT NULL;
+     CREATE TABLE mail_links (
+         selector         TEXT    PRIMARY KEY,
+         user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         purpose          TEXT    NOT NULL,
+         verifier_hash    TEXT    NOT NULL,
+         email            TEXT    NOT NULL,
+         password_version INTEGER NOT NULL,
+         created_at       INTEGER NOT NULL,
+         expires_at       INTEGER NOT NULL
+     ) STRICT, WITHOUT ROWID;
+     CREATE INDEX mail_links_by_user ON mail_links (user_id);
+     CREATE INDEX mail_links_by_expiry ON mail_links (expires_at);",
 ];
 
 /// Brings the schema up to date inside one immediate transaction, so two processes

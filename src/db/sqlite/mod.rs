@@ -3,6 +3,7 @@
 
 mod activity;
 mod blocklist;
+mod mail_links;
 mod migrations;
 mod pool;
 mod sessions;
@@ -16,10 +17,10 @@ use time::OffsetDateTime;
 pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 
 use crate::auth::{
-    AccountChange, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
-    MemoryThrottle, PasswordVersion, Redemption, RefreshToken, SessionId, SessionPolicy, Store,
-    StoreError, StoredCredentials, StoredSession, Throttle, ThrottlePolicy, User, UserId,
-    VerifiedToken,
+    AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason,
+    GuardRecord, LinkPurpose, MemoryThrottle, NewLink, PasswordVersion, Recipient, Redemption,
+    RefreshToken, SessionId, SessionPolicy, Store, StoreError, StoredCredentials, StoredLink,
+    StoredSession, Throttle, ThrottlePolicy, User, UserId, VerifiedToken,
 };
 use crate::domain::{Email, Username};
 
@@ -340,7 +341,7 @@ impl Store for SqliteStore {
             let ended = sessions::end_sessions_but(
                 &transaction,
                 user,
-                &keep,
+                Some(&keep),
                 EndReason::PasswordChanged,
                 &policy,
                 now,
@@ -389,6 +390,153 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn known_user_agents(&self, user: UserId) -> Result<Vec<String>, StoreError> {
+        self.read(move |connection| activity::known_user_agents(connection, user))
+            .await
+    }
+
+    async fn insert_link(&self, link: &NewLink) -> Result<bool, StoreError> {
+        let link = link.clone();
+        self.write(move |connection| mail_links::insert_link(connection, &link))
+            .await
+    }
+
+    async fn find_link(&self, selector: &str) -> Result<Option<StoredLink>, StoreError> {
+        let selector = selector.to_owned();
+        self.read(move |connection| mail_links::find_link(connection, &selector))
+            .await
+    }
+
+    async fn verify_email(
+        &self,
+        selector: &str,
+        user: UserId,
+        email: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (selector.to_owned(), email.to_owned(), client.clone());
+        self.write(move |connection| {
+            let (selector, email, client) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let verified = mail_links::spend_link(&transaction, &selector)?
+                && users::mark_email_verified(&transaction, user, &email)?;
+            if verified {
+                activity::record_activity(
+                    &transaction,
+                    user,
+                    ActivityEvent::EmailVerified,
+                    &client,
+                    now,
+                )?;
+            }
+            transaction.commit()?;
+            Ok(verified)
+        })
+        .await
+    }
+
+    async fn reset_password(
+        &self,
+        selector: &str,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Option<PasswordVersion>, StoreError> {
+        let input = (
+            selector.to_owned(),
+            password_hash.to_owned(),
+            client.clone(),
+            *policy,
+        );
+        self.write(move |connection| {
+            let (selector, password_hash, client, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !mail_links::spend_link(&transaction, &selector)? {
+                return Ok(None);
+            }
+            let Some(version) =
+                users::replace_password(&transaction, user, checked, &password_hash)?
+            else {
+                // The password changed since the link was sent: the link stays spent.
+                transaction.commit()?;
+                return Ok(None);
+            };
+            sessions::end_sessions_but(
+                &transaction,
+                user,
+                None,
+                EndReason::PasswordChanged,
+                &policy,
+                now,
+            )?;
+            mail_links::spend_links_of(
+                &transaction,
+                user,
+                Some(LinkPurpose::ResetPassword.code()),
+            )?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::PasswordReset,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(Some(version))
+        })
+        .await
+    }
+
+    async fn find_recipients(
+        &self,
+        lookup: &AccountLookup,
+    ) -> Result<Vec<Recipient>, StoreError> {
+        let lookup = lookup.clone();
+        self.read(move |connection| users::find_recipients(connection, &lookup))
+            .await
+    }
+
+    async fn change_email(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        email: Option<&Email>,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError> {
+        let input = (session.clone(), email.cloned(), client.clone(), *policy);
+        self.write(move |connection| {
+            let (session, email, client, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &session, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            if !users::replace_email(&transaction, user, checked, email.as_ref())? {
+                return Ok(AccountChange::PasswordNoLongerCurrent);
+            }
+            mail_links::spend_links_of(&transaction, user, None)?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::EmailChanged,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(AccountChange::Done(()))
+        })
+        .await
+    }
+
     async fn prune(
         &self,
         policy: &SessionPolicy,
@@ -397,7 +545,8 @@ impl Store for SqliteStore {
         let policy = *policy;
         self.write(move |connection| {
             let sessions = sessions::prune_sessions(connection, &policy, now)?;
-            Ok(sessions + activity::prune_activity(connection, now)?)
+            let links = mail_links::prune_links(connection, now.unix_timestamp())?;
+            Ok(sessions + links + activity::prune_activity(connection, now)?)
         })
         .await
     }

@@ -252,7 +252,7 @@ pub fn end_other_sessions(
     let ended = end_sessions_but(
         &transaction,
         user,
-        keep,
+        Some(keep),
         EndReason::EndedFromAnotherSession,
         policy,
         now,
@@ -268,12 +268,12 @@ pub fn end_other_sessions(
     Ok(ended)
 }
 
-/// Ends every live session of `user` but `keep`, inside the caller's transaction;
-/// returns how many.
+/// Ends every live session of `user` but `keep` (all of them for `None`), inside the
+/// caller's transaction; returns how many.
 pub fn end_sessions_but(
     connection: &Connection,
     user: UserId,
-    keep: &SessionId,
+    keep: Option<&SessionId>,
     reason: EndReason,
     policy: &SessionPolicy,
     now: OffsetDateTime,
@@ -281,7 +281,7 @@ pub fn end_sessions_but(
     let others: Vec<SessionId> = list_live_sessions(connection, user, policy, now)?
         .into_iter()
         .map(|row| row.id)
-        .filter(|id| id != keep)
+        .filter(|id| Some(id) != keep)
         .collect();
     for id in &others {
         mark_ended(connection, id, reason, now.unix_timestamp())?;

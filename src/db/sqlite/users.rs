@@ -3,7 +3,9 @@
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use time::OffsetDateTime;
 
-use crate::auth::{PasswordVersion, StoredCredentials, User, UserId, UserStatus};
+use crate::auth::{
+    AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId, UserStatus,
+};
 use crate::domain::{Email, Username};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,13 +27,14 @@ pub fn insert_user(
 ) -> Result<User, InsertUserError> {
     let inserted = connection
         .prepare_cached(
-            "INSERT INTO users (username, username_key, email, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO users (username, username_key, email, email_key, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
             username.as_str(),
             username.canonical_key(),
             email.map(Email::as_str),
+            email.map(Email::lookup_key),
             password_hash,
             now.unix_timestamp(),
         ]);
@@ -48,6 +51,7 @@ pub fn insert_user(
         id: UserId(connection.last_insert_rowid()),
         username: username.as_str().to_owned(),
         email: email.map(|e| e.as_str().to_owned()),
+        email_verified: false,
         status: UserStatus::Active,
         // Stored to the second, so report it to the second as well.
         created_at: now.replace_nanosecond(0).unwrap_or(now),
@@ -61,8 +65,9 @@ pub fn find_credentials_by_name(
 ) -> rusqlite::Result<Option<StoredCredentials>> {
     connection
         .prepare_cached(
-            "SELECT id, username_key, password_hash, password_version FROM users
-             WHERE username_key = ?1 AND status = 'active'",
+            "SELECT id, username, username_key, CASE WHEN email_verified = 1 THEN email END,
+                    password_hash, password_version
+             FROM users WHERE username_key = ?1 AND status = 'active'",
         )?
         .query_row([username.canonical_key()], stored_credentials)
         .optional()
@@ -75,8 +80,9 @@ pub fn find_credentials_by_id(
 ) -> rusqlite::Result<Option<StoredCredentials>> {
     connection
         .prepare_cached(
-            "SELECT id, username_key, password_hash, password_version FROM users
-             WHERE id = ?1 AND status = 'active'",
+            "SELECT id, username, username_key, CASE WHEN email_verified = 1 THEN email END,
+                    password_hash, password_version
+             FROM users WHERE id = ?1 AND status = 'active'",
         )?
         .query_row([id.0], stored_credentials)
         .optional()
@@ -85,9 +91,11 @@ pub fn find_credentials_by_id(
 fn stored_credentials(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCredentials> {
     Ok(StoredCredentials {
         id: UserId(row.get(0)?),
-        username_key: row.get(1)?,
-        password_hash: row.get(2)?,
-        password_version: PasswordVersion(row.get(3)?),
+        username: row.get(1)?,
+        username_key: row.get(2)?,
+        verified_email: row.get(3)?,
+        password_hash: row.get(4)?,
+        password_version: PasswordVersion(row.get(5)?),
     })
 }
 
@@ -139,9 +147,81 @@ pub fn delete_user(
     Ok(deleted == 1)
 }
 
+/// Sets (or removes) the account's address, unverified, if its password is still
+/// version `checked`; false if not, or if the account went.
+pub fn replace_email(
+    connection: &Connection,
+    id: UserId,
+    checked: PasswordVersion,
+    email: Option<&Email>,
+) -> rusqlite::Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE users SET email = ?1, email_key = ?2, email_verified = 0
+             WHERE id = ?3 AND password_version = ?4 AND status = 'active'",
+        )?
+        .execute(params![
+            email.map(Email::as_str),
+            email.map(Email::lookup_key),
+            id.0,
+            checked.0
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Marks `email` verified if it is still the account's address.
+pub fn mark_email_verified(
+    connection: &Connection,
+    id: UserId,
+    email: &str,
+) -> rusqlite::Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE users SET email_verified = 1
+             WHERE id = ?1 AND email = ?2 AND status = 'active'",
+        )?
+        .execute(params![id.0, email])?;
+    Ok(changed == 1)
+}
+
+/// The active accounts `lookup` names that have a verified address.
+pub fn find_recipients(
+    connection: &Connection,
+    lookup: &AccountLookup,
+) -> rusqlite::Result<Vec<Recipient>> {
+    let (sql, key) = match lookup {
+        AccountLookup::Username(key) => (
+            "SELECT id, username, email, password_version FROM users
+             WHERE username_key = ?1 AND status = 'active' AND email_verified = 1
+               AND email IS NOT NULL",
+            key,
+        ),
+        AccountLookup::Email(key) => (
+            "SELECT id, username, email, password_version FROM users
+             WHERE email_key = ?1 AND status = 'active' AND email_verified = 1
+               AND email IS NOT NULL",
+            key,
+        ),
+    };
+    connection
+        .prepare_cached(sql)?
+        .query_map([key], |row| {
+            Ok(Recipient {
+                user: UserId(row.get(0)?),
+                username: row.get(1)?,
+                email: row.get(2)?,
+                password_version: PasswordVersion(row.get(3)?),
+            })
+        })?
+        .collect()
+}
+
 pub fn find_user_by_id(connection: &Connection, id: UserId) -> rusqlite::Result<Option<User>> {
     connection
-        .prepare_cached("SELECT id, username, email, status, created_at FROM users WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT id, username, email, status, created_at, email_verified FROM users
+             WHERE id = ?1",
+        )?
         .query_row([id.0], |row| {
             let status = match row.get_ref(3)?.as_str()? {
                 "active" => UserStatus::Active,
@@ -158,6 +238,7 @@ pub fn find_user_by_id(connection: &Connection, id: UserId) -> rusqlite::Result<
                 id: UserId(row.get(0)?),
                 username: row.get(1)?,
                 email: row.get(2)?,
+                email_verified: row.get(5)?,
                 status,
                 created_at,
             })

@@ -40,6 +40,8 @@ pub enum ApiError {
     RecentSignInRequired,
     #[error("No such session")]
     SessionNotFound,
+    #[error("{}", AuthFnError::InvalidLink)]
+    InvalidLink,
     #[error("The request body is not valid JSON")]
     MalformedJson,
     #[error("The request body must be a JSON object whose fields are strings (email may be null)")]
@@ -84,6 +86,7 @@ impl From<AuthError> for ApiError {
             AuthError::Unauthenticated(rejection) => Self::TokenRefused(rejection),
             AuthError::RecentSignInRequired => Self::RecentSignInRequired,
             AuthError::SessionNotFound => Self::SessionNotFound,
+            AuthError::InvalidLink => Self::InvalidLink,
             AuthError::Unavailable(unavailable) => {
                 log_unavailable(&unavailable);
                 Self::Unavailable
@@ -115,6 +118,7 @@ impl ApiError {
             | Self::MissingField(_)
             | Self::Invalid(_)
             | Self::MalformedJson
+            | Self::InvalidLink
             | Self::WrongShape => StatusCode::BAD_REQUEST,
             Self::BadCredentials
             | Self::IncorrectCurrentPassword

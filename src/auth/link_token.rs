@@ -1,0 +1,185 @@
+//! The tokens in the links Keycard mails out: verify an address, reset a password.
+//!
+//! A token is a selector, which finds its stored row, and a verifier, which proves the
+//! link; 128 random bits each (Paragon's split-token design). The database keeps only
+//! a keyed hash of the verifier (HMAC-SHA-256 under a key made from the server secret,
+//! with the purpose mixed in), compared in constant time: neither a copy of the
+//! database nor the time a lookup takes gives anyone a link that works.
+
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use sha2::Sha256;
+
+use super::refresh_token::hmac_sha256;
+use super::token::JwtSecret;
+use super::users::{PasswordVersion, UserId};
+
+const PART_BYTES: usize = 16;
+/// A token as it appears in a link: 64 lowercase hex digits.
+pub const LINK_TOKEN_LENGTH: usize = 4 * PART_BYTES;
+pub const LINK_TOKEN_PATTERN: &str = "^[0-9a-f]{64}$";
+/// Keeps the link key apart from the other keys made from the same secret.
+const LINK_KEY_LABEL: &[u8] = b"keycard mailed-link verifier v1";
+
+/// What a link is for; a token made for one purpose is refused for the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum LinkPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl LinkPurpose {
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A link's token as the recipient holds it. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkToken {
+    selector: [u8; PART_BYTES],
+    verifier: [u8; PART_BYTES],
+}
+
+impl LinkToken {
+    pub fn generate() -> anyhow::Result<Self> {
+        let mut bytes = [0u8; 2 * PART_BYTES];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| anyhow::anyhow!("no randomness for a link token: {e}"))?;
+        let (selector, verifier) = bytes.split_at(PART_BYTES);
+        Ok(Self {
+            selector: selector.try_into()?,
+            verifier: verifier.try_into()?,
+        })
+    }
+
+    /// A token as a link carried it: exactly 64 lowercase hex digits.
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw.len() != LINK_TOKEN_LENGTH || raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let mut bytes = [0u8; 2 * PART_BYTES];
+        hex::decode_to_slice(raw, &mut bytes).ok()?;
+        let (selector, verifier) = bytes.split_at(PART_BYTES);
+        Some(Self {
+            selector: selector.try_into().ok()?,
+            verifier: verifier.try_into().ok()?,
+        })
+    }
+
+    /// The half the database looks the link up by.
+    pub fn selector(&self) -> String {
+        hex::encode(self.selector)
+    }
+
+    pub fn reveal(&self) -> String {
+        format!("{}{}", self.selector(), hex::encode(self.verifier))
+    }
+}
+
+impl std::fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkToken([redacted])")
+    }
+}
+
+/// A link to remember until it is used or expires.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub selector: String,
+    pub verifier_hash: String,
+    pub user: UserId,
+    pub purpose: LinkPurpose,
+    /// The address the link is mailed to: it works only while the account has it.
+    pub email: String,
+    /// For a reset: the password version it may replace, so any later password change
+    /// makes it useless. For a verification, none.
+    pub password_version: Option<PasswordVersion>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A link as stored.
+#[derive(Debug, Clone)]
+pub struct StoredLink {
+    pub user: UserId,
+    pub username: String,
+    /// The purpose code stored; `None` for one this build does not know.
+    pub purpose: Option<LinkPurpose>,
+    pub verifier_hash: String,
+    pub email: String,
+    pub password_version: PasswordVersion,
+    pub expires_at: i64,
+}
+
+/// The key link verifiers are hashed with.
+pub struct LinkKey([u8; 32]);
+
+impl LinkKey {
+    pub fn new(secret: &JwtSecret) -> anyhow::Result<Self> {
+        hmac_sha256(secret.expose(), LINK_KEY_LABEL).map(Self)
+    }
+
+    fn mac(&self, purpose: LinkPurpose, token: &LinkToken) -> anyhow::Result<Hmac<Sha256>> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+            .map_err(|e| anyhow::anyhow!("unusable HMAC key: {e}"))?;
+        mac.update(purpose.code().as_bytes());
+        mac.update(&[0]);
+        mac.update(&token.verifier);
+        Ok(mac)
+    }
+
+    /// What the database keeps of `token`.
+    pub fn stored_hash(&self, purpose: LinkPurpose, token: &LinkToken) -> anyhow::Result<String> {
+        Ok(hex::encode(self.mac(purpose, token)?.finalize().into_bytes()))
+    }
+
+    /// Whether `token` is the one `stored` was made from, for `purpose`; the comparison
+    /// takes the same time wherever the two first differ.
+    pub fn matches(&self, purpose: LinkPurpose, token: &LinkToken, stored: &str) -> bool {
+        let Ok(expected) = hex::decode(stored) else {
+            return false;
+        };
+        self.mac(purpose, token)
+            .is_ok_and(|mac| mac.verify_slice(&expected).is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> LinkKey {
+        LinkKey::new(&JwtSecret::new(vec![byte; 32]).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_token_has_256_random_bits_round_trips_and_never_prints() {
+        let token = LinkToken::generate().unwrap();
+        let shown = token.reveal();
+        assert_eq!(shown.len(), LINK_TOKEN_LENGTH);
+        assert_eq!(LinkToken::parse(&shown), Some(token.clone()));
+        assert!(shown.starts_with(&token.selector()));
+        assert!(!format!("{token:?}").contains(&shown[..8]));
+        assert_ne!(LinkToken::generate().unwrap(), token);
+        for bad in [shown.to_uppercase(), shown[1..].to_owned(), "z".repeat(64)] {
+            assert_eq!(LinkToken::parse(&bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_token_its_purpose_and_the_key_match_the_stored_hash() {
+        let token = LinkToken::generate().unwrap();
+        let stored = key(1)
+            .stored_hash(LinkPurpose::ResetPassword, &token)
+            .unwrap();
+        assert!(!stored.contains(&token.reveal()[32..]));
+        assert!(key(1).matches(LinkPurpose::ResetPassword, &token, &stored));
+        assert!(!key(1).matches(LinkPurpose::VerifyEmail, &token, &stored));
+        assert!(!key(2).matches(LinkPurpose::ResetPassword, &token, &stored));
+        let mut other = LinkToken::generate().unwrap();
+        other.selector = token.selector;
+        assert!(!key(1).matches(LinkPurpose::ResetPassword, &other, &stored));
+        assert!(!key(1).matches(LinkPurpose::ResetPassword, &token, "not hex"));
+    }
+}
