@@ -15,16 +15,19 @@ use leptos_router::path;
 
 pub use auth_fn_error::{AuthFnError, ErrorReference};
 pub use server_fns::{
-    ActivityRow, ActivityView, ChangePassword, ConfirmPassword, CurrentUsername, DeleteAccount,
-    EndOtherSessions, EndSession, GetProfile, ListActivity, ListSessions, Login, Logout,
-    ProfileView, Register, SessionRow, SessionsView, change_password, confirm_password,
-    current_username, delete_account, end_other_sessions, end_session, get_profile, list_activity,
-    list_sessions, login, logout, register,
+    ActivityRow, ActivityView, ChangeEmail, ChangePassword, ConfirmPassword, CurrentUsername,
+    DeleteAccount, EndOtherSessions, EndSession, ForgotPassword, GetProfile, ListActivity,
+    ListSessions, Login, Logout, ProfileView, RESET_REQUESTED, Register, ResendVerification,
+    ResetLinkUsable, ResetPassword, SessionRow, SessionsView, VerifyEmail, change_email,
+    change_password, confirm_password, current_username, delete_account, end_other_sessions,
+    end_session, forgot_password, get_profile, list_activity, list_sessions, login, logout,
+    register, resend_verification, reset_link_usable, reset_password, verify_email,
 };
 
 use pages::{
-    ActivityPage, ChangePasswordPage, DeleteAccountPage, HomePage, LoginPage, NotFound,
-    ProfilePage, RegisterPage, SessionsPage,
+    ActivityPage, ChangeEmailPage, ChangePasswordPage, DeleteAccountPage, ForgotPasswordPage,
+    HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, SessionsPage,
+    VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -73,6 +76,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("activity") view=ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("password") view=ChangePasswordPage/>
                     <Route path=path!("delete-account") view=DeleteAccountPage/>
+                    <Route path=path!("email") view=ChangeEmailPage/>
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage/>
+                    <Route path=path!("reset-password") view=ResetPasswordPage
+                        ssr=SsrMode::Async/>
+                    <Route path=path!("verify-email") view=VerifyEmailPage/>
                 </Routes>
             </main>
             <footer class="footer">

@@ -13,6 +13,7 @@ use super::auth_fn_error::AuthFnError;
 pub struct ProfileView {
     pub username: String,
     pub email: Option<String>,
+    pub email_verified: bool,
     pub status: String,
     pub member_since: String,
     pub signed_in_since: String,
@@ -356,4 +357,152 @@ pub async fn list_activity() -> Result<ActivityView, AuthFnError> {
         })
         .collect();
     Ok(ActivityView { events })
+}
+
+/// What "Forgot your password?" always answers, whoever is asked for.
+pub const RESET_REQUESTED: &str = "If an account with a verified email matches, we sent a link";
+
+/// "Forgot your password?": the same answer for every name and address.
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(login: String) -> Result<(), AuthFnError> {
+    use crate::server::{FORGOT_PASSWORD_PAGE, FnRequest, FormReturn};
+
+    let request = FnRequest::current()?;
+    match request
+        .auth()
+        .request_password_reset(&login, request.client())
+        .await
+    {
+        Ok(()) => {
+            request.redirect(&format!("{FORGOT_PASSWORD_PAGE}?sent=1"));
+            Ok(())
+        }
+        Err(error) => {
+            let form = FormReturn::new(FORGOT_PASSWORD_PAGE).keep("login", &login);
+            Err(request.reject_form(error, &form))
+        }
+    }
+}
+
+/// Whether the reset link this browser opened can still be used, so the page shows the
+/// form or says at once that it cannot.
+#[server(endpoint = "reset_link")]
+pub async fn reset_link_usable() -> Result<bool, AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::server::FnRequest;
+
+    let request = FnRequest::current()?;
+    let Some(token) = request.reset_token() else {
+        return Ok(false);
+    };
+    match request
+        .auth()
+        .check_reset_link(&token, request.client())
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(AuthError::InvalidLink) => Ok(false),
+        Err(error) => Err(request.reject(error)),
+    }
+}
+
+/// "Set a new password" with the reset link this browser opened: every session of the
+/// account ends, and this browser is signed in afresh.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(
+    new_password: String,
+    confirm_new_password: String,
+) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::Password;
+    use crate::server::{FnRequest, FormReturn, RESET_PASSWORD_PAGE, SIGNED_IN_HOME};
+
+    let request = FnRequest::current()?;
+    let reset = async {
+        let token = request.reset_token().ok_or(AuthError::InvalidLink)?;
+        let new = Password::parse_confirmed(&new_password, &confirm_new_password)?;
+        request
+            .auth()
+            .reset_password(&token, new, request.client())
+            .await
+    };
+    match reset.await {
+        Ok(signed_in) => {
+            request.forget_reset_token();
+            request.start_session(&signed_in, &format!("{SIGNED_IN_HOME}?password_reset=1"));
+            Ok(())
+        }
+        Err(error) => Err(request.reject_form(error, &FormReturn::new(RESET_PASSWORD_PAGE))),
+    }
+}
+
+/// "Verify email", on the page a verification link opens.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AuthFnError> {
+    use crate::auth::{AuthError, LinkToken};
+    use crate::server::{FnRequest, FormReturn, VERIFY_EMAIL_PAGE};
+
+    let request = FnRequest::current()?;
+    let verified = async {
+        let token = LinkToken::parse(&token).ok_or(AuthError::InvalidLink)?;
+        request.auth().verify_email(&token, request.client()).await
+    };
+    match verified.await {
+        Ok(()) => {
+            request.redirect(&format!("{VERIFY_EMAIL_PAGE}?verified=1"));
+            Ok(())
+        }
+        Err(error) => Err(request.reject_form(error, &FormReturn::new(VERIFY_EMAIL_PAGE))),
+    }
+}
+
+/// "Send the link again", on the profile page of an account whose address is not
+/// verified.
+#[server(endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AuthFnError> {
+    use crate::server::{FnRequest, FormReturn, SIGNED_IN_HOME};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    match request
+        .auth()
+        .resend_verification(&session, request.client())
+        .await
+    {
+        Ok(()) => {
+            request.redirect(&format!("{SIGNED_IN_HOME}?link_sent=1"));
+            Ok(())
+        }
+        Err(error) => Err(request.reject_form(error, &FormReturn::new(SIGNED_IN_HOME))),
+    }
+}
+
+/// "Change email": the new address (empty to remove it) and the password.
+#[server(endpoint = "change_email")]
+pub async fn change_email(email: String, password: String) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::{Email, Password};
+    use crate::server::{EMAIL_PAGE, FnRequest, FormReturn};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let changed = async {
+        let email = Email::parse_optional(email.trim())?;
+        let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
+        request
+            .auth()
+            .change_email(&session, password, email, request.client())
+            .await
+    };
+    let form = FormReturn::new(EMAIL_PAGE).keep("email", &email);
+    match changed.await {
+        Ok(()) => {
+            request.redirect(&format!("{EMAIL_PAGE}?changed=1"));
+            Ok(())
+        }
+        Err(AuthError::InvalidCredentials) => {
+            Err(request.reject_public_form(AuthFnError::IncorrectCurrentPassword, &form))
+        }
+        Err(error) => Err(request.reject_form(error, &form)),
+    }
 }

@@ -330,8 +330,8 @@ mod tests {
     use super::*;
     use crate::auth::sessions::SessionPolicy;
     use crate::auth::testing::{
-        PASSWORD, PostedLetters, assert_signed_out, client, count_rows, logged_in,
-        service_mailing, session_of,
+        PASSWORD, PostedLetters, assert_signed_out, client, count_rows, logged_in, service_mailing,
+        session_of,
     };
     use crate::auth::{ActivityEvent, Rejection};
     use crate::domain::Username;
@@ -425,7 +425,10 @@ mod tests {
         assert!(!session_of(&auth, &signed_in).await.user.email_verified);
         let token = link_in(&letters.take(), ADDRESS, LinkPurpose::VerifyEmail);
         let stored = crate::auth::testing::sql(&directory, "SELECT verifier_hash FROM mail_links");
-        assert!(!stored[0].contains(&token.reveal()[32..]), "only a hash is kept");
+        assert!(
+            !stored[0].contains(&token.reveal()[32..]),
+            "only a hash is kept"
+        );
         auth.verify_email(&token, &client("curl")).await.unwrap();
         let session = session_of(&auth, &signed_in).await;
         assert!(session.user.email_verified);
@@ -448,7 +451,11 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert_eq!(letters_soon(&letters).await, [], "unverified: no reset mail");
+        assert_eq!(
+            letters_soon(&letters).await,
+            [],
+            "unverified: no reset mail"
+        );
         let directory = tempfile::tempdir().unwrap();
         let (auth, letters) = mailing(&directory, LinkLifetimes::default());
         verified(&auth, &letters).await;
@@ -489,7 +496,10 @@ mod tests {
             Err(AuthError::InvalidLink)
         ));
         let told = letters.take();
-        assert!(told.iter().any(|letter| letter.notice == Notice::PasswordReset));
+        assert!(
+            told.iter()
+                .any(|letter| letter.notice == Notice::PasswordReset)
+        );
         let events: Vec<ActivityEvent> = auth
             .activity(&session)
             .await
@@ -618,7 +628,11 @@ mod tests {
         auth.request_password_reset("grace", &client("curl"))
             .await
             .unwrap();
-        assert_eq!(letters_soon(&letters).await, [], "an unverified address gets no reset");
+        assert_eq!(
+            letters_soon(&letters).await,
+            [],
+            "an unverified address gets no reset"
+        );
         auth.verify_email(&token, &client("curl")).await.unwrap();
         assert!(matches!(
             auth.change_email(
@@ -660,11 +674,17 @@ mod tests {
         auth.delete_account(&session, password(NEW_PASSWORD), &client("curl"))
             .await
             .unwrap();
-        let told: Vec<Notice> = letters.take().into_iter().map(|letter| letter.notice).collect();
+        let told: Vec<Notice> = letters
+            .take()
+            .into_iter()
+            .map(|letter| letter.notice)
+            .collect();
         assert_eq!(told, [Notice::PasswordChanged, Notice::AccountDeleted]);
         assert!(matches!(
             auth.current_user(Some(&laptop.access.token)).await,
-            Err(AuthError::Unauthenticated(Rejection::AccountGone | Rejection::SessionEnded))
+            Err(AuthError::Unauthenticated(
+                Rejection::AccountGone | Rejection::SessionEnded
+            ))
         ));
     }
 }

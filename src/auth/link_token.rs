@@ -131,7 +131,9 @@ impl LinkKey {
 
     /// What the database keeps of `token`.
     pub fn stored_hash(&self, purpose: LinkPurpose, token: &LinkToken) -> anyhow::Result<String> {
-        Ok(hex::encode(self.mac(purpose, token)?.finalize().into_bytes()))
+        Ok(hex::encode(
+            self.mac(purpose, token)?.finalize().into_bytes(),
+        ))
     }
 
     /// Whether `token` is the one `stored` was made from, for `purpose`; the comparison

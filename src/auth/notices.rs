@@ -10,13 +10,19 @@ use super::link_token::LinkToken;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// "Confirm this is your address": a link to `/verify-email`.
-    VerifyEmail { token: LinkToken },
+    VerifyEmail {
+        token: LinkToken,
+    },
     /// "Reset your password": a link to `/reset-password`.
-    ResetPassword { token: LinkToken },
+    ResetPassword {
+        token: LinkToken,
+    },
     PasswordChanged,
     PasswordReset,
     /// Sent to the old address; `new_address` is `None` when the address was removed.
-    EmailChanged { new_address: Option<String> },
+    EmailChanged {
+        new_address: Option<String>,
+    },
     AccountDeleted,
     /// A sign-in from a device this account had not signed in from before.
     NewDevice {

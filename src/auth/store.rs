@@ -245,8 +245,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<PasswordVersion>, StoreError>;
 
     /// The active accounts `lookup` names that have a verified address.
-    async fn find_recipients(&self, lookup: &AccountLookup)
-    -> Result<Vec<Recipient>, StoreError>;
+    async fn find_recipients(&self, lookup: &AccountLookup) -> Result<Vec<Recipient>, StoreError>;
 
     /// Sets (or with `None` removes) the account's address, unverified, if `session` is
     /// still live and the password still version `checked`; spends the account's links

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use super::device::{ClientInfo, UserAgent};
 use super::email_flows::LinkLifetimes;
-use super::notices::{Letter, Postbox};
 use super::guard::Session;
+use super::notices::{Letter, Postbox};
 use super::sessions::{SessionPolicy, SignedIn};
 use super::store::SharedStore;
 use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
@@ -49,9 +49,9 @@ pub fn service_mailing(
     links: LinkLifetimes,
 ) -> (AuthService, Arc<PostedLetters>) {
     let store: SharedStore = match postgres_database(directory) {
-        Some(url) => Arc::new(
-            PgStore::connect(url.parse().unwrap(), DEFAULT_BUSY_TIMEOUT, None).unwrap(),
-        ),
+        Some(url) => {
+            Arc::new(PgStore::connect(url.parse().unwrap(), DEFAULT_BUSY_TIMEOUT, None).unwrap())
+        }
         None => Arc::new(SqliteStore::new(
             Db::open(&database_path(directory), DEFAULT_BUSY_TIMEOUT).unwrap(),
         )),

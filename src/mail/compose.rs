@@ -238,7 +238,10 @@ mod tests {
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
-        assert!(!raw.contains("o.brien<b>,</p>"), "the name is escaped in HTML");
+        assert!(
+            !raw.contains("o.brien<b>,</p>"),
+            "the name is escaped in HTML"
+        );
     }
 
     #[test]

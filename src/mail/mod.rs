@@ -42,10 +42,7 @@ impl SmtpUrl {
     /// The server's host and port, for the log and `/readyz`.
     pub fn describe(&self) -> String {
         let after_scheme = self.0.split_once("://").map_or("", |(_, rest)| rest);
-        let authority = after_scheme
-            .split(['/', '?'])
-            .next()
-            .unwrap_or_default();
+        let authority = after_scheme.split(['/', '?']).next().unwrap_or_default();
         let host = authority
             .rsplit_once('@')
             .map_or(authority, |(_, host)| host);

@@ -224,11 +224,9 @@ impl Config {
         let mail_from = match set("KEYCARD_MAIL_FROM") {
             Some(value) => value.parse().map_err(|_| ConfigError::MailFrom { value })?,
             None if smtp_url.is_some() => return Err(ConfigError::SenderRequired),
-            None => DEFAULT_SENDER
-                .parse()
-                .map_err(|_| ConfigError::MailFrom {
-                    value: DEFAULT_SENDER.to_owned(),
-                })?,
+            None => DEFAULT_SENDER.parse().map_err(|_| ConfigError::MailFrom {
+                value: DEFAULT_SENDER.to_owned(),
+            })?,
         };
         let link_defaults = LinkLifetimes::default();
         let links = LinkLifetimes {
@@ -549,6 +547,9 @@ mod tests {
             ("KEYCARD_MAIL_FROM", "no-reply@example.com"),
         ]);
         let error = refused.unwrap_err().to_string();
-        assert!(error.contains("KEYCARD_SMTP_URL") && !error.contains("hunter2"), "{error}");
+        assert!(
+            error.contains("KEYCARD_SMTP_URL") && !error.contains("hunter2"),
+            "{error}"
+        );
     }
 }

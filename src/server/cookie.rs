@@ -1,5 +1,6 @@
-//! The two cookies of a browser session: the short access token and the refresh token
-//! that renews it.
+//! The two cookies of a browser session, the short access token and the refresh token
+//! that renews it; and the one that holds a password reset link's token while its page
+//! is open, so the token is not left in the address bar, history or a Referer.
 
 use tower_cookies::Cookies;
 use tower_cookies::cookie::{Cookie, SameSite};
@@ -33,14 +34,14 @@ impl AuthCookie {
     }
 
     /// Sets the cookie to `value` for `seconds`.
-    fn set(&self, cookies: &Cookies, value: String, seconds: u64) {
+    pub(super) fn set(&self, cookies: &Cookies, value: String, seconds: u64) {
         let max_age = time::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
         cookies.add(self.build(value).max_age(max_age).build());
     }
 
     /// Replaces the cookie with an empty one that has already expired, under the same
     /// name and path, so the browser drops it.
-    fn clear(&self, cookies: &Cookies) {
+    pub(super) fn clear(&self, cookies: &Cookies) {
         cookies.remove(self.build(String::new()).build());
     }
 
@@ -53,11 +54,13 @@ impl AuthCookie {
     }
 }
 
-/// The access-token cookie and the refresh-token cookie, set and cleared together.
+/// The access-token cookie and the refresh-token cookie, set and cleared together, and
+/// the reset link's.
 #[derive(Debug, Clone)]
 pub struct SessionCookies {
     pub access: AuthCookie,
     pub refresh: AuthCookie,
+    pub reset: AuthCookie,
 }
 
 impl SessionCookies {
@@ -65,6 +68,7 @@ impl SessionCookies {
         Self {
             access: AuthCookie::new("keycard_session", secure),
             refresh: AuthCookie::new("keycard_refresh", secure),
+            reset: AuthCookie::new("keycard_reset", secure),
         }
     }
 

@@ -2,15 +2,19 @@
 //! and the status of server-function errors raised before a body runs.
 
 use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::api::{ApiError, is_api_path};
 use super::browser_session::BrowserSession;
-use super::server_fn::{internal_error, status_of};
+use tower_cookies::Cookies;
+
+use super::server_fn::{RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, internal_error, status_of};
+use super::state::AppState;
 use crate::app::AuthFnError;
+use crate::auth::LinkToken;
 use crate::domain::NextPath;
 
 /// Pages only a signed-in user may load.
@@ -20,7 +24,14 @@ const PROTECTED_PAGES: &[&str] = &[
     "/password",
     "/delete-account",
     "/activity",
+    "/email",
 ];
+/// Pages a mailed link leads to: never stored either, since their address or their
+/// cookie holds a link's token.
+const LINK_PAGES: &[&str] = &[RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE];
+/// How long a reset link's token stays in its cookie: time enough to type a new
+/// password twice; the link's own expiry still applies.
+const RESET_COOKIE_SECONDS: u64 = 15 * 60;
 /// Server functions answer below this prefix.
 const SERVER_FN_PREFIX: &str = "/api/";
 /// The header server_fn puts on every error response it writes.
@@ -61,7 +72,9 @@ pub async fn guard_protected_pages(request: Request, next: Next) -> Response {
 /// proxy, so Back after logout shows no profile.
 pub async fn no_store_for_private_responses(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let private = PROTECTED_PAGES.contains(&path) || path.starts_with(SERVER_FN_PREFIX);
+    let private = PROTECTED_PAGES.contains(&path)
+        || LINK_PAGES.contains(&path)
+        || path.starts_with(SERVER_FN_PREFIX);
     let mut response = next.run(request).await;
     if private {
         response
@@ -69,6 +82,37 @@ pub async fn no_store_for_private_responses(request: Request, next: Next) -> Res
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// Opening a reset link (`GET /reset-password?token=…`) moves its token into a
+/// short-lived HttpOnly cookie and redirects to the bare page, so the token does not
+/// stay in the address bar, the history, or a `Referer` sent from the page (OWASP's
+/// Forgot Password cheat sheet). A token of the wrong shape is dropped.
+pub async fn take_reset_token_from_url(
+    State(state): State<AppState>,
+    cookies: Cookies,
+    request: Request,
+    next: Next,
+) -> Response {
+    let uri = request.uri();
+    if request.method() != Method::GET || uri.path() != RESET_PASSWORD_PAGE {
+        return next.run(request).await;
+    }
+    let Some(query) = uri.query() else {
+        return next.run(request).await;
+    };
+    let token = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned());
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    let reset = &state.session_cookies.reset;
+    match LinkToken::parse(&token) {
+        Some(token) => reset.set(&cookies, token.reveal(), RESET_COOKIE_SECONDS),
+        None => reset.clear(&cookies),
+    }
+    Redirect::to(RESET_PASSWORD_PAGE).into_response()
 }
 
 /// server_fn answers 500 when it cannot even read a request's arguments; that is the

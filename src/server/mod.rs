@@ -19,7 +19,8 @@ pub use cookie::SessionCookies;
 pub use origin::PublicOrigin;
 pub use router::{build_state, router, run};
 pub use server_fn::{
-    DELETE_ACCOUNT_PAGE, FnRequest, FormReturn, PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME,
-    format_time, profile_view,
+    DELETE_ACCOUNT_PAGE, EMAIL_PAGE, FORGOT_PASSWORD_PAGE, FnRequest, FormReturn, PASSWORD_PAGE,
+    RESET_PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME, VERIFY_EMAIL_PAGE, format_time,
+    profile_view,
 };
 pub use state::AppState;

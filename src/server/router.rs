@@ -26,7 +26,7 @@ use super::cookie::SessionCookies;
 use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
 use super::middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
-    limit_request_body, no_store_for_private_responses,
+    limit_request_body, no_store_for_private_responses, take_reset_token_from_url,
 };
 use super::origin::OwnOrigins;
 use super::secret::load_or_create_secret;
@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(client_errors_are_not_server_errors))
         .layer(from_fn(keep_redirects_on_site))
         .layer(from_fn(guard_protected_pages))
+        .layer(from_fn_with_state(state.clone(), take_reset_token_from_url))
         .layer(from_fn_with_state(state.clone(), resolve_browser_session))
         .layer(from_fn(no_store_for_private_responses))
         .layer(from_fn(limit_request_body))

@@ -15,7 +15,7 @@ use super::security::{ClientAddress, client_info};
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
 use crate::auth::StoreError;
-use crate::auth::{AuthError, AuthService, ClientInfo, Session, SignedIn};
+use crate::auth::{AuthError, AuthService, ClientInfo, LinkToken, Session, SignedIn};
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";
@@ -29,6 +29,14 @@ pub const SESSIONS_PAGE: &str = "/sessions";
 pub const PASSWORD_PAGE: &str = "/password";
 /// The page that deletes the account, where its form returns to.
 pub const DELETE_ACCOUNT_PAGE: &str = "/delete-account";
+/// The page that changes the email address.
+pub const EMAIL_PAGE: &str = "/email";
+/// "Forgot your password?".
+pub const FORGOT_PASSWORD_PAGE: &str = "/forgot-password";
+/// Where a reset link leads; its token is moved out of the URL into a cookie first.
+pub const RESET_PASSWORD_PAGE: &str = "/reset-password";
+/// Where a verification link leads.
+pub const VERIFY_EMAIL_PAGE: &str = "/verify-email";
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
 const MAX_KEPT_CHARS: usize = 256;
 
@@ -101,6 +109,20 @@ impl FnRequest {
     /// session, the client gets the error with its status.
     pub fn require_session(&self) -> Result<Session, AuthFnError> {
         self.session().map_err(|error| self.reject_public(error))
+    }
+
+    /// The reset link's token this browser holds (see `hold_reset_token`), if any.
+    pub fn reset_token(&self) -> Option<LinkToken> {
+        self.state
+            .session_cookies
+            .reset
+            .read(&self.cookies)
+            .and_then(|raw| LinkToken::parse(&raw))
+    }
+
+    /// Drops the reset link's token once it is spent.
+    pub fn forget_reset_token(&self) {
+        self.state.session_cookies.reset.clear(&self.cookies);
     }
 
     /// Sets the access and refresh cookies and sends the browser to `destination`.
@@ -212,6 +234,7 @@ pub fn profile_view(session: &Session) -> ProfileView {
     ProfileView {
         username: user.username.clone(),
         email: user.email.clone(),
+        email_verified: user.email_verified,
         status: user.status.as_str().to_owned(),
         member_since: format_date(user.created_at),
         signed_in_since: format_time(session.started_at()),

@@ -13,8 +13,9 @@ async fn healthz_and_readyz_answer_when_the_server_and_database_are_up() {
         (StatusCode::OK, Some("ok\n"))
     );
     let ready = client.get("/readyz").await.unwrap();
-    assert_eq!(
-        (ready.status, ready.body.as_str()),
-        (StatusCode::OK, Some("ready\n"))
-    );
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["status"], "ready", "{ready:?}");
+    assert_eq!(ready.body["database"], "ok");
+    assert_eq!(ready.body["mail"]["transport"], "outbox");
+    assert_eq!(ready.body["mail"]["state"], "ok");
 }

@@ -7,6 +7,7 @@ mod database_lock;
 mod health;
 mod load;
 mod on_postgres;
+mod outbox;
 #[path = "../support/postgres.rs"]
 mod postgres;
 mod postgres_outage;

@@ -4,7 +4,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -124,6 +124,8 @@ pub fn keycard_in_namespace(data: &DataDir, setup: &str) -> Command {
 pub struct Server {
     child: Child,
     pub base: String,
+    /// Every line the server has written to its standard output (the log).
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -143,8 +145,11 @@ impl Server {
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
         let (address_sender, address) = mpsc::channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push(line.clone());
                 if line.contains("Keycard is listening on")
                     && let Some(bound) = line
                         .split_whitespace()
@@ -163,7 +168,13 @@ impl Server {
         Self {
             child,
             base: format!("http://{address}"),
+            log,
         }
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
     }
 
     pub fn pid(&self) -> u32 {
@@ -378,6 +389,10 @@ impl Client {
             .header("Cookie", format!("__Host-keycard_session={token}"))
             .header("Accept", "text/html");
         Self::answer(request).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Result<Answer> {
+        Self::answer(self.http.post(self.url(path)).json(body)).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Result<Answer> {

@@ -176,7 +176,7 @@ async fn user_shows_the_account_of_the_token() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(
         json_of(&response),
-        json!({"username": "ada", "email": null, "status": "active"})
+        json!({"username": "ada", "email": null, "email_verified": false, "status": "active"})
     );
     assert_eq!(response.header(header::CACHE_CONTROL), Some("no-store"));
 }
@@ -471,8 +471,11 @@ async fn the_openapi_document_describes_exactly_this_contract() {
             "GET /api/v1/activity",
             "GET /api/v1/sessions",
             "GET /api/v1/user",
+            "POST /api/v1/email/verify",
             "POST /api/v1/login",
             "POST /api/v1/password",
+            "POST /api/v1/password/forgot",
+            "POST /api/v1/password/reset",
             "POST /api/v1/refresh",
             "POST /api/v1/register",
         ]
@@ -496,6 +499,18 @@ async fn the_openapi_document_describes_exactly_this_contract() {
         ["200", "400", "401", "413", "415", "429", "503"]
     );
     assert_eq!(responses("/api/v1/user", "get"), ["200", "401", "503"]);
+    assert_eq!(
+        responses("/api/v1/password/forgot", "post"),
+        ["202", "400", "413", "415", "429", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/password/reset", "post"),
+        ["200", "400", "413", "415", "422", "429", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/email/verify", "post"),
+        ["200", "400", "413", "415", "429", "503"]
+    );
     assert_eq!(
         responses("/api/v1/refresh", "post"),
         ["200", "400", "401", "413", "415", "503"]

@@ -10,6 +10,8 @@ mod headers;
 mod helpers;
 mod input;
 mod journeys;
+mod mail;
+mod mail_sink;
 mod pages;
 #[path = "../support/postgres.rs"]
 mod postgres;

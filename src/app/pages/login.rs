@@ -39,6 +39,7 @@ pub fn LoginPage() -> impl IntoView {
                     error node_ref=password/>
                 <SubmitButton label="Log in" pending_label="Logging in…" pending=login.pending()/>
             </ActionForm>
+            <p class="switch"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="switch">"New to Keycard? " <a href="/register">"Create an account"</a></p>
         </AuthCard>
     }

@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::app::components::{LogoutButton, page_data};
-use crate::app::{ProfileView, get_profile};
+use leptos_router::hooks::use_query_map;
+
+use crate::app::components::{FormAlert, LogoutButton, SubmitButton, form_error, page_data};
+use crate::app::{ProfileView, ResendVerification, get_profile};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -24,9 +26,33 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn ProfileCard(profile: ProfileView) -> impl IntoView {
-    let email = profile.email.unwrap_or_else(|| "No email set".to_owned());
+    let query = use_query_map().get_untracked();
+    let notice = if query.get("password_reset").is_some() {
+        Some("Your password has been reset, and every other device signed out.")
+    } else if query.get("link_sent").is_some() {
+        Some("We sent a new link to your address.")
+    } else {
+        None
+    };
+    let unverified = profile.email.is_some() && !profile.email_verified;
+    let email = match profile.email {
+        Some(email) => {
+            let state = if profile.email_verified {
+                "Verified"
+            } else {
+                "Not verified"
+            };
+            view! {
+                {email}" "
+                <span class="badge" class:muted-badge=!profile.email_verified>{state}</span>
+            }
+            .into_any()
+        }
+        None => "No email set".into_any(),
+    };
     view! {
         <section class="card profile">
+            {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
             <p class="eyebrow">"Your profile"</p>
             <h1>{profile.username}</h1>
             <dl class="details">
@@ -41,10 +67,26 @@ fn ProfileCard(profile: ProfileView) -> impl IntoView {
             <nav class="account-links" aria-label="Your account">
                 <a href="/sessions">"Sessions"</a>
                 <a href="/activity">"Activity"</a>
+                <a href="/email">"Change email"</a>
                 <a href="/password">"Change password"</a>
                 <a href="/delete-account">"Delete account"</a>
             </nav>
+            {unverified.then(|| view! { <ResendLink/> })}
             <LogoutButton/>
         </section>
+    }
+}
+
+/// "Send the link again", for an address not verified yet.
+#[component]
+fn ResendLink() -> impl IntoView {
+    let resend = ServerAction::<ResendVerification>::new();
+    let error = form_error(resend.value());
+    view! {
+        <ActionForm action=resend>
+            <FormAlert error/>
+            <SubmitButton label="Send the link again" pending_label="Sending the link…"
+                pending=resend.pending() secondary=true/>
+        </ActionForm>
     }
 }

@@ -27,10 +27,9 @@ use self::throttle::PgThrottle;
 use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
     ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
-    PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep, RefreshToken,
-    SessionId, SessionPolicy, SessionTimes, Store, StoreError, StoredCredentials, StoredLink,
-    StoredSession, Throttle, ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken,
-    timestamp,
+    PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep, RefreshToken, SessionId,
+    SessionPolicy, SessionTimes, Store, StoreError, StoredCredentials, StoredLink, StoredSession,
+    Throttle, ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken, timestamp,
 };
 use crate::domain::{Email, Username};
 
@@ -888,7 +887,14 @@ impl Store for PgStore {
             .await?
             == 1;
         if verified {
-            record_activity(&transaction, user, ActivityEvent::EmailVerified, client, now).await?;
+            record_activity(
+                &transaction,
+                user,
+                ActivityEvent::EmailVerified,
+                client,
+                now,
+            )
+            .await?;
         }
         transaction.commit().await?;
         Ok(verified)
@@ -938,15 +944,19 @@ impl Store for PgStore {
                 &[&user.0, &LinkPurpose::ResetPassword.code()],
             )
             .await?;
-        record_activity(&transaction, user, ActivityEvent::PasswordReset, client, now).await?;
+        record_activity(
+            &transaction,
+            user,
+            ActivityEvent::PasswordReset,
+            client,
+            now,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(Some(PasswordVersion(checked.0 + 1)))
     }
 
-    async fn find_recipients(
-        &self,
-        lookup: &AccountLookup,
-    ) -> Result<Vec<Recipient>, StoreError> {
+    async fn find_recipients(&self, lookup: &AccountLookup) -> Result<Vec<Recipient>, StoreError> {
         let (sql, key) = match lookup {
             AccountLookup::Username(key) => (
                 "SELECT id, username, email, password_version FROM users
@@ -1039,10 +1049,7 @@ impl Store for PgStore {
         )
         .await?;
         let links = db
-            .cached_execute(
-                "DELETE FROM mail_links WHERE expires_at <= $1",
-                &[&seconds],
-            )
+            .cached_execute("DELETE FROM mail_links WHERE expires_at <= $1", &[&seconds])
             .await?;
         let retention = i64::try_from(ACTIVITY_RETENTION.as_secs()).unwrap_or(i64::MAX);
         let old = db

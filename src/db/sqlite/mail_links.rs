@@ -65,7 +65,9 @@ pub fn spend_links_of(
     purpose: Option<&str>,
 ) -> rusqlite::Result<()> {
     connection
-        .prepare_cached("DELETE FROM mail_links WHERE user_id = ?1 AND (?2 IS NULL OR purpose = ?2)")?
+        .prepare_cached(
+            "DELETE FROM mail_links WHERE user_id = ?1 AND (?2 IS NULL OR purpose = ?2)",
+        )?
         .execute(params![user.0, purpose])?;
     Ok(())
 }

@@ -17,10 +17,10 @@ use time::OffsetDateTime;
 pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 
 use crate::auth::{
-    AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason,
-    GuardRecord, LinkPurpose, MemoryThrottle, NewLink, PasswordVersion, Recipient, Redemption,
-    RefreshToken, SessionId, SessionPolicy, Store, StoreError, StoredCredentials, StoredLink,
-    StoredSession, Throttle, ThrottlePolicy, User, UserId, VerifiedToken,
+    AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
+    LinkPurpose, MemoryThrottle, NewLink, PasswordVersion, Recipient, Redemption, RefreshToken,
+    SessionId, SessionPolicy, Store, StoreError, StoredCredentials, StoredLink, StoredSession,
+    Throttle, ThrottlePolicy, User, UserId, VerifiedToken,
 };
 use crate::domain::{Email, Username};
 
@@ -493,10 +493,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn find_recipients(
-        &self,
-        lookup: &AccountLookup,
-    ) -> Result<Vec<Recipient>, StoreError> {
+    async fn find_recipients(&self, lookup: &AccountLookup) -> Result<Vec<Recipient>, StoreError> {
         let lookup = lookup.clone();
         self.read(move |connection| users::find_recipients(connection, &lookup))
             .await

@@ -51,6 +51,8 @@ impl AccessToken {
 pub struct UserView {
     pub username: String,
     pub email: Option<String>,
+    /// Whether the owner of `email` opened the link mailed to it.
+    pub email_verified: bool,
     /// `active` for every account that can sign in.
     pub status: String,
 }
@@ -250,6 +252,7 @@ pub async fn user(BearerSession(session): BearerSession) -> Json<UserView> {
     Json(UserView {
         username: user.username,
         email: user.email,
+        email_verified: user.email_verified,
         status: user.status.as_str().to_owned(),
     })
 }

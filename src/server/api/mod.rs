@@ -6,6 +6,7 @@
 mod account;
 mod error;
 mod handlers;
+mod mail_links;
 mod schema;
 mod sessions;
 
@@ -36,6 +37,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/logout", delete(handlers::logout))
         .route("/user", get(handlers::user).delete(account::delete_account))
         .route("/password", post(account::change_password))
+        .route("/password/forgot", post(mail_links::forgot_password))
+        .route("/password/reset", post(mail_links::reset_password))
+        .route("/email/verify", post(mail_links::verify_email))
         .route("/activity", get(account::activity))
         .route("/refresh", post(sessions::refresh))
         .route(
@@ -64,6 +68,9 @@ pub fn api_routes() -> Router<AppState> {
         account::change_password,
         account::delete_account,
         account::activity,
+        mail_links::forgot_password,
+        mail_links::reset_password,
+        mail_links::verify_email,
         sessions::refresh,
         sessions::list,
         sessions::end_one,

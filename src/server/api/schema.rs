@@ -7,7 +7,9 @@ use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, SchemaType, T
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::auth::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN};
+use crate::auth::{
+    LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN,
+};
 use crate::domain::{
     EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH, USERNAME_LENGTH,
     USERNAME_PATTERN, password_rule, username_rule,
@@ -68,6 +70,87 @@ impl PartialSchema for RefreshRequest {
 }
 
 impl ToSchema for RefreshRequest {}
+
+/// What `POST /api/v1/password/forgot` takes.
+#[derive(Debug, Deserialize)]
+pub struct ForgotPasswordRequest {
+    pub login: Option<String>,
+}
+
+/// What `POST /api/v1/password/reset` takes.
+#[derive(Debug, Deserialize)]
+pub struct ResetPasswordRequest {
+    pub token: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// What `POST /api/v1/email/verify` takes.
+#[derive(Debug, Deserialize)]
+pub struct VerifyEmailRequest {
+    pub token: Option<String>,
+}
+
+impl PartialSchema for ForgotPasswordRequest {
+    fn schema() -> RefOr<Schema> {
+        let login = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(EMAIL_MAX_LENGTH))
+            .description(Some(
+                "The account's username, or its email address. Input that is neither                  matches no account and gets the same answer.",
+            ))
+            .examples([json!("ada"), json!("ada@example.com")]);
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("login", login)
+            .required("login")
+            .into()
+    }
+}
+
+impl ToSchema for ForgotPasswordRequest {}
+
+/// The token of a mailed link, as the link carries it.
+fn link_token_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(LINK_TOKEN_LENGTH))
+        .max_length(Some(LINK_TOKEN_LENGTH))
+        .pattern(Some(LINK_TOKEN_PATTERN))
+        .description(Some(
+            "The `token` parameter of the mailed link. Each works once, until it expires.",
+        ))
+}
+
+impl PartialSchema for ResetPasswordRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("token", link_token_schema())
+            .property("new_password", Ref::from_schema_name(PASSWORD))
+            .required("token")
+            .required("new_password")
+            .into()
+    }
+}
+
+impl ToSchema for ResetPasswordRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+impl PartialSchema for VerifyEmailRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("token", link_token_schema())
+            .required("token")
+            .into()
+    }
+}
+
+impl ToSchema for VerifyEmailRequest {}
 
 const USERNAME: &str = "Username";
 const PASSWORD: &str = "Password";

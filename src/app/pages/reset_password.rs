@@ -1,0 +1,66 @@
+//! `/reset-password`: where a reset link leads. The server has already moved the
+//! link's token out of the address into a short-lived cookie; the page asks for the
+//! new password twice, or says at once that the link cannot be used.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+
+use crate::app::components::{
+    AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
+};
+use crate::app::{AuthFnError, ResetPassword, reset_link_usable};
+use crate::domain::{Field, password_rule};
+
+const TITLE: &str = "Set a new password";
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let usable = Resource::new_blocking(|| (), |()| reset_link_usable());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
+            {move || Suspend::new(async move {
+                match usable.await {
+                    Ok(true) => view! { <ResetForm/> }.into_any(),
+                    Ok(false) => view! { <Unusable error=AuthFnError::InvalidLink/> }.into_any(),
+                    Err(error) => view! { <Unusable error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ResetForm() -> impl IntoView {
+    let reset = ServerAction::<ResetPassword>::new();
+    let error = form_error(reset.value());
+    let inputs = [NodeRef::<Input>::new(), NodeRef::<Input>::new()];
+    clear_on_error(error, inputs);
+    let [new, confirmation] = inputs;
+    view! {
+        <AuthCard title=TITLE
+            intro="Every device signed in to your account will be signed out, and you will be signed in here.">
+            <ActionForm action=reset>
+                <FormAlert error/>
+                <TextField label="New password" name="new_password" field=Field::Password
+                    input_type="password" autocomplete="new-password" required=true
+                    hint=password_rule() error node_ref=new/>
+                <TextField label="Confirm new password" name="confirm_new_password"
+                    field=Field::ConfirmPassword input_type="password"
+                    autocomplete="new-password" required=true error node_ref=confirmation/>
+                <SubmitButton label="Set new password" pending_label="Setting new password…"
+                    pending=reset.pending()/>
+            </ActionForm>
+            <p class="switch"><a href="/forgot-password">"Ask for a new link"</a></p>
+        </AuthCard>
+    }
+}
+
+#[component]
+fn Unusable(error: AuthFnError) -> impl IntoView {
+    view! {
+        <AuthCard title=TITLE intro="Reset links work once, for a limited time.">
+            <p class="alert" role="alert">{error.to_string()}</p>
+            <p class="switch"><a href="/forgot-password">"Ask for a new link"</a></p>
+        </AuthCard>
+    }
+}
