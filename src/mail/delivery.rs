@@ -222,7 +222,7 @@ async fn deliver(sender: &Sender, status: &Status, message: Message, first_retry
         match sender.send(message.clone()).await {
             Ok(destination) => {
                 status.record_success();
-                tracing::info!(to = destination, "mail sent to {destination}");
+                tracing::info!("mail sent to {destination}");
                 return;
             }
             Err(error) => {

@@ -587,3 +587,42 @@ async fn a_new_address_is_confirmed_again_and_the_old_one_is_told() {
     .await;
     assert_answer(&verified, StatusCode::OK, "Email verified");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_reset_link_presented_many_times_at_once_resets_exactly_once() {
+    let sink = MailSink::start();
+    let app = std::sync::Arc::new(app_mailing_to(&sink, &[]));
+    let email = "lou@example.com";
+    verified_account(&app, &sink, "lou", email).await;
+    forgot(&app, "lou").await;
+    let token = sink.wait_for(email, 2).await[1].token("/reset-password");
+    let racers: Vec<_> = (0..8)
+        .map(|number| {
+            let app = app.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                let password = format!("racing passphrase number {number}");
+                let answer = post_json(
+                    &app,
+                    "/api/v1/password/reset",
+                    &json!({"token": token, "new_password": password}),
+                )
+                .await;
+                (answer.status, password)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for racer in racers {
+        let (status, password) = racer.await.unwrap();
+        match status {
+            StatusCode::OK => winners.push(password),
+            other => assert_eq!(other, StatusCode::BAD_REQUEST),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one reset wins");
+    assert_eq!(
+        api_login_with(&app, "lou", &winners[0]).await.status,
+        StatusCode::OK
+    );
+}
