@@ -97,7 +97,11 @@ fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
     });
     let url = data.postgres_url().expect("a PostgreSQL database");
     let versions = postgres::psql(url, "SELECT version FROM keycard_schema ORDER BY version");
-    assert_eq!(versions.lines().collect::<Vec<_>>(), ["1", "2"], "{versions}");
+    assert_eq!(
+        versions.lines().collect::<Vec<_>>(),
+        ["1", "2"],
+        "{versions}"
+    );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for server in &servers {
         let ready = runtime
