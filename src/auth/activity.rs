@@ -63,7 +63,7 @@ impl ActivityEvent {
             Self::PasswordChanged => "Password changed",
             Self::RefreshTokenReused => "Refresh token reused: session ended",
             Self::Reauthenticated => "Signed in again to confirm",
-            Self::PasswordReset => "Password reset by email link",
+            Self::PasswordReset => "Password reset",
             Self::EmailChanged => "Email address changed",
             Self::EmailVerified => "Email address verified",
         }
