@@ -365,14 +365,18 @@ pub const RESET_REQUESTED: &str = "If an account with a verified email matches, 
 /// "Forgot your password?": the same answer for every name and address.
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(login: String) -> Result<(), AuthFnError> {
+    use crate::domain::Login;
     use crate::server::{FORGOT_PASSWORD_PAGE, FnRequest, FormReturn};
 
     let request = FnRequest::current()?;
-    match request
-        .auth()
-        .request_password_reset(&login, request.client())
-        .await
-    {
+    let requested = async {
+        let parsed = Login::parse(&login)?;
+        request
+            .auth()
+            .request_password_reset(&parsed, request.client())
+            .await
+    };
+    match requested.await {
         Ok(()) => {
             request.redirect(&format!("{FORGOT_PASSWORD_PAGE}?sent=1"));
             Ok(())

@@ -15,7 +15,7 @@ use super::notices::{Letter, Notice};
 use super::service::AuthService;
 use super::sessions::SignedIn;
 use super::users::{AccountLookup, PasswordVersion, UserId};
-use crate::domain::{CredentialError, Email, Password};
+use crate::domain::{CredentialError, Email, Login, Password};
 
 /// How long mailed links work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,7 @@ impl AuthService {
     /// or not any does: the lookup and the mail happen after it.
     pub async fn request_password_reset(
         &self,
-        login: &str,
+        login: &Login,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
         self.throttle.admit_attempt(client.address).await?;
@@ -398,7 +398,7 @@ mod tests {
     }
 
     async fn reset_link(auth: &AuthService, letters: &PostedLetters, login: &str) -> LinkToken {
-        auth.request_password_reset(login, &client("curl"))
+        auth.request_password_reset(&Login::parse(login).unwrap(), &client("curl"))
             .await
             .unwrap();
         link_in(
@@ -406,6 +406,10 @@ mod tests {
             ADDRESS,
             LinkPurpose::ResetPassword,
         )
+    }
+
+    fn grace() -> Login {
+        Login::parse("grace").unwrap()
     }
 
     async fn login(auth: &AuthService, with: &str) -> Result<SignedIn, AuthError> {
@@ -447,7 +451,7 @@ mod tests {
         signed_up_with_email(&auth).await;
         letters.take();
         for login in ["grace", ADDRESS, "nobody", "nobody@example.com", "!!"] {
-            auth.request_password_reset(login, &client("curl"))
+            auth.request_password_reset(&Login::parse(login).unwrap(), &client("curl"))
                 .await
                 .unwrap();
         }
@@ -573,16 +577,17 @@ mod tests {
         let (auth, letters) = mailing(&directory, LinkLifetimes::default());
         verified(&auth, &letters).await;
         for _ in 0..3 {
-            auth.request_password_reset("grace", &client("curl"))
+            auth.request_password_reset(&grace(), &client("curl"))
                 .await
                 .unwrap();
         }
         assert!(matches!(
-            auth.request_password_reset("grace", &client("curl")).await,
+            auth.request_password_reset(&grace(), &client("curl")).await,
             Err(AuthError::Throttled(_))
         ));
         assert!(matches!(
-            auth.request_password_reset("nobody", &client("curl")).await,
+            auth.request_password_reset(&Login::parse("nobody").unwrap(), &client("curl"))
+                .await,
             Ok(())
         ));
         assert_eq!(letters_soon(&letters).await.len(), 3);
@@ -625,7 +630,7 @@ mod tests {
         let session = session_of(&auth, &laptop).await;
         assert_eq!(session.user.email.as_deref(), Some("new@example.com"));
         assert!(!session.user.email_verified);
-        auth.request_password_reset("grace", &client("curl"))
+        auth.request_password_reset(&grace(), &client("curl"))
             .await
             .unwrap();
         assert_eq!(

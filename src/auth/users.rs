@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::{Email, Username};
+use crate::domain::{Email, Login, Username};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserId(pub i64);
@@ -77,8 +77,8 @@ pub enum AccountLookup {
 impl AccountLookup {
     /// An address if it has an `@` (no username can), else a username; `None` for
     /// input that could be neither, which no account matches.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
+    pub fn parse(login: &Login) -> Option<Self> {
+        let raw = login.as_str();
         if raw.contains('@') {
             Email::parse(raw)
                 .ok()

@@ -114,6 +114,8 @@ pub enum CredentialError {
     EmailInvalid,
     #[error("That is already your email address")]
     EmailUnchanged,
+    #[error("A username or email is at most {EMAIL_MAX_LENGTH} characters")]
+    LoginTooLong,
 }
 
 impl CredentialError {
@@ -133,6 +135,7 @@ impl CredentialError {
             | Self::PasswordUnchanged => Field::Password,
             Self::PasswordMismatch => Field::ConfirmPassword,
             Self::EmailTooLong | Self::EmailInvalid | Self::EmailUnchanged => Field::Email,
+            Self::LoginTooLong => Field::Username,
         }
     }
 }
@@ -174,6 +177,26 @@ impl Username {
             Some(ignorable) => ignorable.replace_all(&folded, "").into_owned(),
             None => folded,
         }
+    }
+}
+
+/// What someone typed into "Username or email": no longer than the longest address,
+/// without the spaces around it. Which of the two it is, and whether any account has
+/// it, is the core's to find out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login(String);
+
+impl Login {
+    pub fn parse(raw: &str) -> Result<Self, CredentialError> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > EMAIL_MAX_LENGTH {
+            return Err(CredentialError::LoginTooLong);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -256,6 +279,16 @@ impl Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_is_trimmed_and_at_most_as_long_as_an_address() {
+        assert_eq!(Login::parse("  ada ").unwrap().as_str(), "ada");
+        assert!(Login::parse(&"a".repeat(EMAIL_MAX_LENGTH)).is_ok());
+        assert_eq!(
+            Login::parse(&"a".repeat(EMAIL_MAX_LENGTH + 1)),
+            Err(CredentialError::LoginTooLong)
+        );
+    }
 
     #[test]
     fn a_username_keeps_its_case_but_compares_case_folded() {

@@ -6,7 +6,7 @@ mod next_path;
 
 pub use credentials::{
     CredentialError, EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, Email, Field,
-    PASSWORD_LENGTH, Password, USERNAME_LENGTH, USERNAME_PATTERN, Username, password_rule,
+    Login, PASSWORD_LENGTH, Password, USERNAME_LENGTH, USERNAME_PATTERN, Username, password_rule,
     username_rule,
 };
 pub use next_path::NextPath;

@@ -157,6 +157,12 @@ async fn unknown_names_and_unverified_addresses_get_the_same_answer_and_no_reset
         "{answers:?}"
     );
     assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    let too_long = forgot(&app, &"a".repeat(255)).await;
+    assert_answer(
+        &too_long,
+        StatusCode::BAD_REQUEST,
+        "A username or email is at most 254 characters",
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let received = sink.received();
     assert_eq!(

@@ -10,7 +10,7 @@ use super::handlers::{AccessToken, ApiClient, ApiJson, required_field};
 use super::schema::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
 use crate::app::RESET_REQUESTED;
 use crate::auth::{AuthService, LinkToken};
-use crate::domain::Password;
+use crate::domain::{Login, Password};
 
 /// A token from a request body: one that could never have been mailed is as invalid
 /// as a spent one.
@@ -29,7 +29,7 @@ fn link_token(raw: &Option<String>) -> Result<LinkToken, ApiError> {
     responses(
         (status = 202, description = "Taken; a link is mailed if an active account with a verified address matches", body = Message,
             example = json!({"msg": RESET_REQUESTED})),
-        (status = 400, description = "The login is missing, or the body is not a JSON object of strings", body = Message),
+        (status = 400, description = "The login is missing or over 254 characters, or the body is not a JSON object of strings", body = Message),
         (status = 413, description = "The body is over 16 KiB", body = Message),
         (status = 415, description = "The body is not `application/json`", body = Message),
         (status = 429, description = "Too many requests from this address, or too many links asked for this login", body = Message,
@@ -43,7 +43,8 @@ pub async fn forgot_password(
     ApiJson(request): ApiJson<ForgotPasswordRequest>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
     let login = required_field(&request.login, "login")?;
-    auth.request_password_reset(login, &client).await?;
+    let login = Login::parse(login).map_err(ApiError::Invalid)?;
+    auth.request_password_reset(&login, &client).await?;
     Ok((StatusCode::ACCEPTED, Message::new(RESET_REQUESTED)))
 }
 
