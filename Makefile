@@ -8,9 +8,8 @@ SHELL := /bin/bash
 # end2end/node_modules/.bin comes first.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-E2E_DIR := target/e2e
-
-.PHONY: setup run test lint unit postgres e2e api-fuzz release bench bench-smoke
+.PHONY: setup run test lint unit postgres e2e api-fuzz release bench bench-smoke \
+	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release
 
 setup:
 	bash .ci/setup
@@ -23,7 +22,26 @@ run: setup
 ## Everything CI runs: formatting, lints for both targets, unit, integration and fault
 ## tests on SQLite and again on PostgreSQL, the browser suite against a release build,
 ## the API fuzzer against the same build, and a one-second-per-row benchmark.
-test: setup lint unit postgres e2e api-fuzz bench-smoke
+##
+## Stages that do not depend on each other run side by side: the release build (at
+## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
+## while the debug suites run, then the browser tests beside the API fuzzer, both on
+## that one build. The benchmark runs alone, since it measures.
+test: setup lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
+	$(MAKE) --no-print-directory -j2 --output-sync=target e2e-on-release api-fuzz-on-release
+	$(MAKE) --no-print-directory bench-smoke
+
+# Without make's jobserver in their environment, so each cargo uses every core (with
+# it, each of the two would be held to one compiler at a time).
+WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
+
+debug-suites:
+	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory unit
+	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory postgres
+
+release-at-low-priority:
+	$(WITHOUT_JOBSERVER) nice -n 19 cargo leptos build --release
 
 # Suites that need PostgreSQL (several processes on one database; the database
 # stopped under load), and those that look inside the SQLite file.
@@ -62,10 +80,14 @@ release: setup
 
 # schemathesis against the release server's OpenAPI document (tests/api-fuzz/run).
 api-fuzz: release
+	$(MAKE) --no-print-directory api-fuzz-on-release
+
+api-fuzz-on-release:
 	tests/api-fuzz/run
 
-# A fresh database for every run; the browser tests use a real SQLite file.
-e2e:
-	rm -rf $(E2E_DIR)
-	mkdir -p $(E2E_DIR)
-	KEYCARD_DATABASE=$(E2E_DIR)/keycard.db cargo leptos end-to-end --release
+# The browser tests against the release server on a fresh SQLite file (end2end/run).
+e2e: release
+	$(MAKE) --no-print-directory e2e-on-release
+
+e2e-on-release:
+	end2end/run
