@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor,
 };
@@ -16,7 +17,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::compose::compose;
-use super::{MailSettings, Transport};
+use super::{MailSettings, SmtpSecurity, SmtpUrl, Transport};
 use crate::auth::{Letter, Postbox};
 
 /// Letters waiting at most; more are dropped (and logged) until the queue drains.
@@ -120,11 +121,7 @@ impl Mailer {
                     })?;
                 Sender::Outbox(AsyncFileTransport::new(folder), folder.clone())
             }
-            Transport::Smtp(url) => Sender::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)?
-                    .timeout(Some(SMTP_TIMEOUT))
-                    .build(),
-            ),
+            Transport::Smtp { url, extra_ca } => Sender::Smtp(smtp_transport(url, extra_ca)?),
         };
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let status = Arc::new(Status::default());
@@ -147,7 +144,7 @@ impl Mailer {
         MailHealth {
             transport: match self.settings.transport {
                 Transport::Outbox(_) => "outbox",
-                Transport::Smtp(_) => "smtp",
+                Transport::Smtp { .. } => "smtp",
             },
             state: if lock(&status.failing).is_some() {
                 "failing"
@@ -166,7 +163,7 @@ impl Mailer {
     pub fn describe(&self) -> String {
         match &self.settings.transport {
             Transport::Outbox(folder) => format!("the outbox {}", folder.display()),
-            Transport::Smtp(url) => url.describe(),
+            Transport::Smtp { url, .. } => url.describe(),
         }
     }
 }
@@ -193,6 +190,29 @@ impl Postbox for Mailer {
             }
         }
     }
+}
+
+/// The SMTP transport `url` describes; with `extra_ca`, the server's certificate may
+/// also chain to one of the authorities in that PEM file.
+fn smtp_transport(
+    url: &SmtpUrl,
+    extra_ca: &Option<PathBuf>,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)?.timeout(Some(SMTP_TIMEOUT));
+    if let Some(path) = extra_ca {
+        let pem = std::fs::read(path).map_err(|error| {
+            anyhow::anyhow!("could not read KEYCARD_SMTP_CA {}: {error}", path.display())
+        })?;
+        let parameters = TlsParameters::builder(url.host().to_owned())
+            .add_root_certificate(Certificate::from_pem(&pem)?)
+            .build_rustls()?;
+        builder = builder.tls(match url.security() {
+            SmtpSecurity::Tls => Tls::Wrapper(parameters),
+            SmtpSecurity::StartTls | SmtpSecurity::Plain => Tls::Required(parameters),
+        });
+    }
+    Ok(builder.build())
 }
 
 /// Takes letters off the queue for as long as the process runs.

@@ -22,7 +22,23 @@ pub const DEFAULT_SENDER: &str = "Keycard <keycard@localhost>";
 pub enum Transport {
     /// `.eml` files in this folder, each named in the log: the embedded default.
     Outbox(PathBuf),
-    Smtp(SmtpUrl),
+    Smtp {
+        url: SmtpUrl,
+        /// A PEM file of certificate authorities to verify the server with, besides the
+        /// system's.
+        extra_ca: Option<PathBuf>,
+    },
+}
+
+/// How a connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtps://`: TLS from the first byte.
+    Tls,
+    /// `smtp://…?tls=required`: STARTTLS, and no mail if the server does not offer it.
+    StartTls,
+    /// `smtp://`: none, for a mail catcher on the same host.
+    Plain,
 }
 
 /// An SMTP server's URL as lettre reads it (`smtp://`, `smtps://`, with
@@ -36,17 +52,52 @@ impl SmtpUrl {
     pub fn parse(value: String) -> Result<Self, String> {
         lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&value)
             .map_err(|error| error.to_string())?;
-        Ok(Self(value))
+        let url = Self(value);
+        if url.tls_parameter() == Some("opportunistic") {
+            return Err(
+                "tls=opportunistic lets anyone on the way turn encryption off; use tls=required"
+                    .to_owned(),
+            );
+        }
+        Ok(url)
+    }
+
+    fn tls_parameter(&self) -> Option<&str> {
+        let (_, query) = self.0.split_once('?')?;
+        query.split('&').find_map(|pair| pair.strip_prefix("tls="))
+    }
+
+    pub fn security(&self) -> SmtpSecurity {
+        if self.0.starts_with("smtps://") {
+            SmtpSecurity::Tls
+        } else if self.tls_parameter() == Some("required") {
+            SmtpSecurity::StartTls
+        } else {
+            SmtpSecurity::Plain
+        }
+    }
+
+    /// The server's name as its certificate must show it: no port, no brackets.
+    fn host(&self) -> &str {
+        let authority = self.authority();
+        if let Some(bracketed) = authority.strip_prefix('[') {
+            return bracketed.split(']').next().unwrap_or_default();
+        }
+        authority.split(':').next().unwrap_or_default()
+    }
+
+    /// Host and port, without credentials.
+    fn authority(&self) -> &str {
+        let after_scheme = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        let authority = after_scheme.split(['/', '?']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host)
     }
 
     /// The server's host and port, for the log and `/readyz`.
     pub fn describe(&self) -> String {
-        let after_scheme = self.0.split_once("://").map_or("", |(_, rest)| rest);
-        let authority = after_scheme.split(['/', '?']).next().unwrap_or_default();
-        let host = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
-        format!("SMTP server {host}")
+        format!("SMTP server {}", self.authority())
     }
 }
 
@@ -68,4 +119,25 @@ pub struct MailSettings {
     /// The wait before the first retry of a failed delivery; each retry waits twice
     /// as long as the one before.
     pub first_retry: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_says_how_the_connection_is_protected_and_to_whom() {
+        let url = |value: &str| SmtpUrl::parse(value.to_owned()).unwrap();
+        let tls = url("smtps://keycard:hunter2@mail.example.com:465");
+        assert_eq!(tls.security(), SmtpSecurity::Tls);
+        assert_eq!(tls.host(), "mail.example.com");
+        assert_eq!(tls.describe(), "SMTP server mail.example.com:465");
+        let starttls = url("smtp://mail.example.com:587?tls=required");
+        assert_eq!(starttls.security(), SmtpSecurity::StartTls);
+        assert_eq!(starttls.host(), "mail.example.com");
+        assert_eq!(url("smtp://127.0.0.1:1025").security(), SmtpSecurity::Plain);
+        assert_eq!(url("smtps://[::1]:465").host(), "::1");
+        let refused = SmtpUrl::parse("smtp://mail.example.com?tls=opportunistic".to_owned());
+        assert!(refused.unwrap_err().contains("tls=required"));
+    }
 }

@@ -13,7 +13,7 @@ use crate::auth::{
     JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError, SessionPolicy, ThrottlePolicy,
 };
 use crate::db::DEFAULT_BUSY_TIMEOUT;
-use crate::mail::{DEFAULT_SENDER, SmtpUrl};
+use crate::mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
 /// Session settings go down to one second, so tests (ours and anyone's) can see expiry
@@ -63,6 +63,9 @@ pub struct Config {
     /// `KEYCARD_SMTP_URL`: the SMTP server mail goes through; when unset, letters are
     /// written to the outbox folder beside the database.
     pub smtp_url: Option<SmtpUrl>,
+    /// `KEYCARD_SMTP_CA`: a PEM file of certificate authorities to verify the SMTP
+    /// server with, besides the system's (needs TLS in `KEYCARD_SMTP_URL`).
+    pub smtp_ca: Option<PathBuf>,
     /// `KEYCARD_MAIL_FROM`: the sender, e.g. `Keycard <no-reply@example.com>`.
     pub mail_from: Mailbox,
     /// `KEYCARD_VERIFY_LINK_TTL` and `KEYCARD_RESET_LINK_TTL` (seconds).
@@ -116,6 +119,10 @@ pub enum ConfigError {
         "KEYCARD_MAIL_FROM must be set when KEYCARD_SMTP_URL is: a mail server rejects or junks mail from a made-up sender"
     )]
     SenderRequired,
+    #[error(
+        "KEYCARD_SMTP_CA is only used for TLS to the mail server: use smtps:// or add ?tls=required to KEYCARD_SMTP_URL"
+    )]
+    SmtpCaWithoutTls,
 }
 
 impl Config {
@@ -221,6 +228,13 @@ impl Config {
         let smtp_url = set("KEYCARD_SMTP_URL")
             .map(|value| SmtpUrl::parse(value).map_err(|reason| ConfigError::SmtpUrl { reason }))
             .transpose()?;
+        let smtp_ca = set("KEYCARD_SMTP_CA").map(PathBuf::from);
+        let smtp_tls = smtp_url
+            .as_ref()
+            .is_some_and(|url| url.security() != SmtpSecurity::Plain);
+        if smtp_ca.is_some() && !smtp_tls {
+            return Err(ConfigError::SmtpCaWithoutTls);
+        }
         let mail_from = match set("KEYCARD_MAIL_FROM") {
             Some(value) => value.parse().map_err(|_| ConfigError::MailFrom { value })?,
             None if smtp_url.is_some() => return Err(ConfigError::SenderRequired),
@@ -262,6 +276,7 @@ impl Config {
             throttle,
             trusted_proxies,
             smtp_url,
+            smtp_ca,
             mail_from,
             links,
         })
@@ -551,5 +566,20 @@ mod tests {
             error.contains("KEYCARD_SMTP_URL") && !error.contains("hunter2"),
             "{error}"
         );
+        assert!(matches!(
+            super::tests::config(&[
+                ("KEYCARD_SMTP_URL", "smtp://127.0.0.1:1025"),
+                ("KEYCARD_MAIL_FROM", "no-reply@example.com"),
+                ("KEYCARD_SMTP_CA", "ca.pem"),
+            ]),
+            Err(ConfigError::SmtpCaWithoutTls)
+        ));
+        let with_ca = super::tests::config(&[
+            ("KEYCARD_SMTP_URL", "smtp://mail.internal:587?tls=required"),
+            ("KEYCARD_MAIL_FROM", "no-reply@example.com"),
+            ("KEYCARD_SMTP_CA", "ca.pem"),
+        ])
+        .unwrap();
+        assert_eq!(with_ca.smtp_ca, Some(PathBuf::from("ca.pem")));
     }
 }

@@ -66,7 +66,10 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?;
     let mailer = Mailer::start(MailSettings {
         transport: match config.smtp_url {
-            Some(url) => Transport::Smtp(url),
+            Some(url) => Transport::Smtp {
+                url,
+                extra_ca: config.smtp_ca,
+            },
             None => Transport::Outbox(data_directory(&config.database_path).join("outbox")),
         },
         sender: config.mail_from,

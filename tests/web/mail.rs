@@ -12,7 +12,7 @@ use crate::helpers::{
     Client, Jar, PASSWORD, SAME_ORIGIN, Sender, TestApp, TestResponse, api_as, api_refresh,
     assert_answer, json_of, post_json, spawn_app_with, text,
 };
-use crate::mail_sink::MailSink;
+use crate::mail_sink::{MailSink, TestCertificates};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 const INVALID_LINK: &str = "This link is invalid or has expired";
@@ -360,17 +360,15 @@ async fn a_new_device_a_password_change_and_a_deletion_are_told_to_the_verified_
     assert_eq!(told[3].subject, "Your account was deleted");
 }
 
-#[tokio::test]
-async fn a_mail_server_that_is_down_fails_no_request_and_readyz_says_so() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let url = format!("smtp://127.0.0.1:{port}");
+/// An app mailing through `url`, where `username` signs up with an address (201 though
+/// the mail fails), and `/readyz`'s answer once it reports mail failing (or after ten
+/// seconds); every answer meanwhile is 200, since the site still serves.
+async fn sign_up_while_mail_fails(url: &str, username: &str) -> (TestApp, serde_json::Value) {
     let app = spawn_app_with(&[
-        ("KEYCARD_SMTP_URL", url.as_str()),
+        ("KEYCARD_SMTP_URL", url),
         ("KEYCARD_MAIL_FROM", "keycard@keycard.test"),
     ]);
-    let answer = api_register(&app, "hal", "hal@example.com").await;
+    let answer = api_register(&app, username, &format!("{username}@example.com")).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     let mut ready = json!(null);
     for _ in 0..100 {
@@ -382,6 +380,15 @@ async fn a_mail_server_that_is_down_fails_no_request_and_readyz_says_so() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (app, ready)
+}
+
+#[tokio::test]
+async fn a_mail_server_that_is_down_fails_no_request_and_readyz_says_so() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (app, ready) = sign_up_while_mail_fails(&format!("smtp://127.0.0.1:{port}"), "hal").await;
     assert_eq!(ready["status"], "ready", "{ready}");
     assert_eq!(ready["mail"]["state"], "failing", "{ready}");
     assert_eq!(ready["mail"]["transport"], "smtp");
@@ -630,5 +637,33 @@ async fn one_reset_link_presented_many_times_at_once_resets_exactly_once() {
     assert_eq!(
         api_login_with(&app, "lou", &winners[0]).await.status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_only_to_a_server_whose_certificate_verifies() {
+    let certificates = TestCertificates::new();
+    let sink = MailSink::start_with_starttls(&certificates);
+    let url = sink.starttls_url();
+    let ca = certificates.ca().display().to_string();
+    let trusting = spawn_app_with(&[
+        ("KEYCARD_SMTP_URL", url.as_str()),
+        ("KEYCARD_MAIL_FROM", "keycard@keycard.test"),
+        ("KEYCARD_SMTP_CA", ca.as_str()),
+    ]);
+    let answer = api_register(&trusting, "tess", "tess@example.com").await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let mail = sink.wait_for("tess@example.com", 1).await;
+    assert_eq!(mail[0].subject, "Confirm your email address");
+
+    // The same server is not trusted without the test's certificate authority.
+    let (_, ready) = sign_up_while_mail_fails(&url, "uma").await;
+    let error = ready["mail"]["last_error"].as_str().unwrap_or_default();
+    assert!(error.to_lowercase().contains("certificate"), "{ready}");
+    assert!(
+        sink.received()
+            .iter()
+            .all(|message| !message.to.contains(&"uma@example.com".to_owned())),
+        "nothing was sent to a server that could not be verified"
     );
 }

@@ -69,13 +69,71 @@ fn links_in(text: &str, path: &str) -> Vec<String> {
         .collect()
 }
 
+/// A throwaway certificate authority and a certificate it signed for 127.0.0.1, made
+/// with openssl as `tests/postgres/with-server` makes the database server's.
+pub struct TestCertificates {
+    directory: TempDir,
+}
+
+impl TestCertificates {
+    pub fn new() -> Self {
+        let directory = tempfile::tempdir().expect("a directory for certificates");
+        let script = r#"set -euo pipefail
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Keycard test mail CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+  -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+  -keyout server.key -out server.csr 2>/dev/null
+printf '%s\n' "subjectAltName=IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+  "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+  -extfile server.ext -out server.pem 2>/dev/null"#;
+        let status = Command::new("bash")
+            .args(["-c", script])
+            .current_dir(directory.path())
+            .status()
+            .expect("bash runs");
+        assert!(
+            status.success(),
+            "openssl could not make the test certificates"
+        );
+        Self { directory }
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        self.directory.path().join("ca.pem")
+    }
+}
+
 impl MailSink {
     pub fn start() -> Self {
+        Self::spawn(&[])
+    }
+
+    /// A sink that offers STARTTLS with a certificate `certificates` signed, and takes
+    /// no mail without it.
+    pub fn start_with_starttls(certificates: &TestCertificates) -> Self {
+        let file = |name: &str| certificates.directory.path().join(name);
+        Self::spawn(&[
+            "--tlscert".into(),
+            file("server.pem"),
+            "--tlskey".into(),
+            file("server.key"),
+        ])
+    }
+
+    /// `KEYCARD_SMTP_URL` for a STARTTLS sink: TLS required.
+    pub fn starttls_url(&self) -> String {
+        format!("smtp://127.0.0.1:{}?tls=required", self.port)
+    }
+
+    fn spawn(options: &[PathBuf]) -> Self {
         let maildir = tempfile::tempdir().expect("a maildir");
         let port = free_port();
         let child = Command::new(PYTHON)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
+            .args(options)
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             // A folder that does not exist yet: Python's Maildir makes its
             // subfolders only when it creates the folder itself.
