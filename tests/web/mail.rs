@@ -12,7 +12,7 @@ use crate::helpers::{
     Client, Jar, PASSWORD, SAME_ORIGIN, Sender, TestApp, TestResponse, api_as, api_refresh,
     assert_answer, json_of, post_json, spawn_app_with, text,
 };
-use crate::mail_sink::{MailSink, TestCertificates};
+use crate::mail_sink::{MailSink, SinkTls, TestCertificates};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 const INVALID_LINK: &str = "This link is invalid or has expired";
@@ -641,29 +641,34 @@ async fn one_reset_link_presented_many_times_at_once_resets_exactly_once() {
 }
 
 #[tokio::test]
-async fn mail_goes_over_starttls_only_to_a_server_whose_certificate_verifies() {
+async fn mail_goes_over_tls_only_to_a_server_whose_certificate_verifies() {
     let certificates = TestCertificates::new();
-    let sink = MailSink::start_with_starttls(&certificates);
-    let url = sink.starttls_url();
     let ca = certificates.ca().display().to_string();
-    let trusting = spawn_app_with(&[
-        ("KEYCARD_SMTP_URL", url.as_str()),
-        ("KEYCARD_MAIL_FROM", "keycard@keycard.test"),
-        ("KEYCARD_SMTP_CA", ca.as_str()),
-    ]);
-    let answer = api_register(&trusting, "tess", "tess@example.com").await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    let mail = sink.wait_for("tess@example.com", 1).await;
-    assert_eq!(mail[0].subject, "Confirm your email address");
+    for tls in [SinkTls::StartTls, SinkTls::Wrapper] {
+        let sink = MailSink::start_with_tls(&certificates, tls);
+        let url = sink.url();
+        let trusting = spawn_app_with(&[
+            ("KEYCARD_SMTP_URL", url.as_str()),
+            ("KEYCARD_MAIL_FROM", "keycard@keycard.test"),
+            ("KEYCARD_SMTP_CA", ca.as_str()),
+        ]);
+        let answer = api_register(&trusting, "tess", "tess@example.com").await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let mail = sink.wait_for("tess@example.com", 1).await;
+        assert_eq!(mail[0].subject, "Confirm your email address", "{tls:?}");
 
-    // The same server is not trusted without the test's certificate authority.
-    let (_, ready) = sign_up_while_mail_fails(&url, "uma").await;
-    let error = ready["mail"]["last_error"].as_str().unwrap_or_default();
-    assert!(error.to_lowercase().contains("certificate"), "{ready}");
-    assert!(
-        sink.received()
-            .iter()
-            .all(|message| !message.to.contains(&"uma@example.com".to_owned())),
-        "nothing was sent to a server that could not be verified"
-    );
+        // The same server is not trusted without the test's certificate authority.
+        let (_, ready) = sign_up_while_mail_fails(&url, "uma").await;
+        let error = ready["mail"]["last_error"].as_str().unwrap_or_default();
+        assert!(
+            error.to_lowercase().contains("certificate"),
+            "{tls:?}: {ready}"
+        );
+        assert!(
+            sink.received()
+                .iter()
+                .all(|message| !message.to.contains(&"uma@example.com".to_owned())),
+            "{tls:?}: nothing was sent to a server that could not be verified"
+        );
+    }
 }

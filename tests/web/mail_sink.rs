@@ -19,6 +19,16 @@ pub struct MailSink {
     child: Child,
     maildir: TempDir,
     port: u16,
+    tls: Option<SinkTls>,
+}
+
+/// How a sink with a certificate takes connections.
+#[derive(Debug, Clone, Copy)]
+pub enum SinkTls {
+    /// Plain first, then STARTTLS, which it requires before any mail.
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Wrapper,
 }
 
 /// One message as the sink received it.
@@ -107,27 +117,28 @@ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 
 
 impl MailSink {
     pub fn start() -> Self {
-        Self::spawn(&[])
+        Self::spawn(None, &[])
     }
 
-    /// A sink that offers STARTTLS with a certificate `certificates` signed, and takes
-    /// no mail without it.
-    pub fn start_with_starttls(certificates: &TestCertificates) -> Self {
+    /// A sink with a certificate `certificates` signed, taking mail only over TLS.
+    pub fn start_with_tls(certificates: &TestCertificates, tls: SinkTls) -> Self {
+        let (certificate, key) = match tls {
+            SinkTls::StartTls => ("--tlscert", "--tlskey"),
+            SinkTls::Wrapper => ("--smtpscert", "--smtpskey"),
+        };
         let file = |name: &str| certificates.directory.path().join(name);
-        Self::spawn(&[
-            "--tlscert".into(),
-            file("server.pem"),
-            "--tlskey".into(),
-            file("server.key"),
-        ])
+        Self::spawn(
+            Some(tls),
+            &[
+                certificate.into(),
+                file("server.pem"),
+                key.into(),
+                file("server.key"),
+            ],
+        )
     }
 
-    /// `KEYCARD_SMTP_URL` for a STARTTLS sink: TLS required.
-    pub fn starttls_url(&self) -> String {
-        format!("smtp://127.0.0.1:{}?tls=required", self.port)
-    }
-
-    fn spawn(options: &[PathBuf]) -> Self {
+    fn spawn(tls: Option<SinkTls>, options: &[PathBuf]) -> Self {
         let maildir = tempfile::tempdir().expect("a maildir");
         let port = free_port();
         let child = Command::new(PYTHON)
@@ -146,6 +157,7 @@ impl MailSink {
             child,
             maildir,
             port,
+            tls,
         };
         let deadline = Instant::now() + ARRIVES_WITHIN;
         while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
@@ -155,9 +167,14 @@ impl MailSink {
         sink
     }
 
-    /// `KEYCARD_SMTP_URL` for this sink: plain SMTP on loopback.
+    /// `KEYCARD_SMTP_URL` for this sink, on loopback.
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        let port = self.port;
+        match self.tls {
+            None => format!("smtp://127.0.0.1:{port}"),
+            Some(SinkTls::StartTls) => format!("smtp://127.0.0.1:{port}?tls=required"),
+            Some(SinkTls::Wrapper) => format!("smtps://127.0.0.1:{port}"),
+        }
     }
 
     fn files(&self) -> Vec<PathBuf> {
