@@ -163,6 +163,25 @@ async fn lock_account(
     Ok(client.cached_query_opt(sql, &[&user.0]).await?.is_some())
 }
 
+/// Locks the account's row with `lock`, then `session`'s row; the refusal a change made
+/// from that session gets if the account is gone or the session is no longer live.
+async fn lock_for_change<T>(
+    client: &impl GenericClient,
+    user: UserId,
+    session: &SessionId,
+    lock: AccountLock,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> Result<Option<AccountChange<T>>, StoreError> {
+    if !lock_account(client, user, lock).await? {
+        return Ok(Some(AccountChange::PasswordNoLongerCurrent));
+    }
+    let live = lock_session(client, user, session)
+        .await?
+        .is_some_and(|times| policy.is_live(&times, now));
+    Ok((!live).then_some(AccountChange::SessionEnded))
+}
+
 /// Ends every live session of `user` but `keep` (all of them for `None`); how many.
 /// Their rows are locked first, so a refresh in flight finishes before its session ends.
 async fn end_sessions_but(
@@ -505,13 +524,9 @@ impl Store for PgStore {
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        if !lock_account(&transaction, user, AccountLock::KeepAccount).await? {
-            return Ok(false);
-        }
-        let live = lock_session(&transaction, user, session)
-            .await?
-            .is_some_and(|times| policy.is_live(&times, now));
-        if !live {
+        let lock = AccountLock::KeepAccount;
+        let refused = lock_for_change::<()>(&transaction, user, session, lock, policy, now).await?;
+        if refused.is_some() {
             return Ok(false);
         }
         mark_ended(
@@ -697,14 +712,17 @@ impl Store for PgStore {
     ) -> Result<AccountChange<usize>, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        if !lock_account(&transaction, user, AccountLock::ChangePassword).await? {
-            return Ok(AccountChange::PasswordNoLongerCurrent);
-        }
-        let live = lock_session(&transaction, user, keep)
-            .await?
-            .is_some_and(|times| policy.is_live(&times, now));
-        if !live {
-            return Ok(AccountChange::SessionEnded);
+        if let Some(refused) = lock_for_change(
+            &transaction,
+            user,
+            keep,
+            AccountLock::ChangePassword,
+            policy,
+            now,
+        )
+        .await?
+        {
+            return Ok(refused);
         }
         let replaced = transaction
             .cached_execute(
@@ -753,14 +771,17 @@ impl Store for PgStore {
     ) -> Result<AccountChange<()>, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        if !lock_account(&transaction, user, AccountLock::Delete).await? {
-            return Ok(AccountChange::PasswordNoLongerCurrent);
-        }
-        let live = lock_session(&transaction, user, session)
-            .await?
-            .is_some_and(|times| policy.is_live(&times, now));
-        if !live {
-            return Ok(AccountChange::SessionEnded);
+        if let Some(refused) = lock_for_change(
+            &transaction,
+            user,
+            session,
+            AccountLock::Delete,
+            policy,
+            now,
+        )
+        .await?
+        {
+            return Ok(refused);
         }
         let deleted = transaction
             .cached_execute(
@@ -996,14 +1017,17 @@ impl Store for PgStore {
     ) -> Result<AccountChange<()>, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        if !lock_account(&transaction, user, AccountLock::ChangePassword).await? {
-            return Ok(AccountChange::PasswordNoLongerCurrent);
-        }
-        let live = lock_session(&transaction, user, session)
-            .await?
-            .is_some_and(|times| policy.is_live(&times, now));
-        if !live {
-            return Ok(AccountChange::SessionEnded);
+        if let Some(refused) = lock_for_change(
+            &transaction,
+            user,
+            session,
+            AccountLock::ChangePassword,
+            policy,
+            now,
+        )
+        .await?
+        {
+            return Ok(refused);
         }
         let replaced = transaction
             .cached_execute(
