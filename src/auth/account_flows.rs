@@ -99,7 +99,7 @@ impl AuthService {
     /// Mails the signed-in account's address, if it is verified.
     fn tell_verified_address(&self, session: &Session, notice: Notice) {
         let user = &session.user;
-        if let Some(email) = user.email.as_deref().filter(|_| user.email_verified) {
+        if let Some(email) = user.verified_email() {
             self.tell(email, &user.username, notice);
         }
     }

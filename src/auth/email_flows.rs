@@ -283,7 +283,7 @@ impl AuthService {
             .await?
             .into_result()?;
         tracing::info!(target: "keycard::security", user_id = user.id.0, "email address changed");
-        if let Some(old) = user.email.as_deref().filter(|_| user.email_verified) {
+        if let Some(old) = user.verified_email() {
             let new_address = email.as_ref().map(|email| email.as_str().to_owned());
             self.tell(old, &user.username, Notice::EmailChanged { new_address });
         }

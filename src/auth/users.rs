@@ -34,6 +34,13 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
+impl User {
+    /// The address mail about the account may go to: its address, once verified.
+    pub fn verified_email(&self) -> Option<&str> {
+        self.email.as_deref().filter(|_| self.email_verified)
+    }
+}
+
 /// The stored hash of one account, for checking a password, and the key its failed
 /// attempts are counted under.
 pub struct StoredCredentials {

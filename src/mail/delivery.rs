@@ -4,7 +4,7 @@
 //! is full, a letter is dropped and logged rather than memory growing without end.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -59,21 +59,20 @@ struct Status {
     queued: AtomicU64,
     sent: AtomicU64,
     failed: AtomicU64,
-    /// The latest attempt's failure, cleared by the next success.
-    failing: Mutex<Option<(String, i64)>>,
+    /// Whether the latest attempt failed; the next success clears it.
+    failing: AtomicBool,
     last_error: Mutex<Option<(String, i64)>>,
 }
 
 impl Status {
     fn record_failure(&self, error: String) {
-        let entry = Some((error, OffsetDateTime::now_utc().unix_timestamp()));
-        *lock(&self.failing) = entry.clone();
-        *lock(&self.last_error) = entry;
+        self.failing.store(true, Ordering::Relaxed);
+        *lock(&self.last_error) = Some((error, OffsetDateTime::now_utc().unix_timestamp()));
     }
 
     fn record_success(&self) {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        *lock(&self.failing) = None;
+        self.failing.store(false, Ordering::Relaxed);
     }
 }
 
@@ -146,7 +145,7 @@ impl Mailer {
                 Transport::Outbox(_) => "outbox",
                 Transport::Smtp { .. } => "smtp",
             },
-            state: if lock(&status.failing).is_some() {
+            state: if status.failing.load(Ordering::Relaxed) {
                 "failing"
             } else {
                 "ok"
