@@ -3,6 +3,7 @@
 mod auth_card;
 mod form_alert;
 mod logout_button;
+mod new_password_fields;
 mod page_data;
 mod submit_button;
 mod text_field;
@@ -10,6 +11,7 @@ mod text_field;
 pub use auth_card::AuthCard;
 pub use form_alert::{FormAlert, form_error, redirected_error};
 pub use logout_button::LogoutButton;
+pub use new_password_fields::NewPasswordFields;
 pub use page_data::page_data;
 pub use submit_button::SubmitButton;
 pub use text_field::{TextField, clear_on_error, clear_on_success};

@@ -8,9 +8,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::app::ChangePassword;
 use crate::app::components::{
-    AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, clear_on_success, form_error,
+    AuthCard, FormAlert, NewPasswordFields, SubmitButton, TextField, clear_on_error,
+    clear_on_success, form_error,
 };
-use crate::domain::{Field, password_rule};
+use crate::domain::Field;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
@@ -37,12 +38,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 <TextField label="Current password" name="current_password"
                     field=Field::CurrentPassword input_type="password"
                     autocomplete="current-password" required=true error node_ref=current/>
-                <TextField label="New password" name="new_password" field=Field::Password
-                    input_type="password" autocomplete="new-password" required=true
-                    hint=password_rule() error node_ref=new/>
-                <TextField label="Confirm new password" name="confirm_new_password"
-                    field=Field::ConfirmPassword input_type="password"
-                    autocomplete="new-password" required=true error node_ref=confirmation/>
+                <NewPasswordFields error new confirmation/>
                 <SubmitButton label="Change password" pending_label="Changing password…"
                     pending=change.pending()/>
             </ActionForm>

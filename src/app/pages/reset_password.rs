@@ -6,10 +6,9 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::app::components::{
-    AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
+    AuthCard, FormAlert, NewPasswordFields, SubmitButton, clear_on_error, form_error,
 };
 use crate::app::{AuthFnError, ResetPassword, reset_link_usable};
-use crate::domain::{Field, password_rule};
 
 const TITLE: &str = "Set a new password";
 
@@ -41,12 +40,7 @@ fn ResetForm() -> impl IntoView {
             intro="Every device signed in to your account will be signed out, and you will be signed in here.">
             <ActionForm action=reset>
                 <FormAlert error/>
-                <TextField label="New password" name="new_password" field=Field::Password
-                    input_type="password" autocomplete="new-password" required=true
-                    hint=password_rule() error node_ref=new/>
-                <TextField label="Confirm new password" name="confirm_new_password"
-                    field=Field::ConfirmPassword input_type="password"
-                    autocomplete="new-password" required=true error node_ref=confirmation/>
+                <NewPasswordFields error new confirmation/>
                 <SubmitButton label="Set new password" pending_label="Setting new password…"
                     pending=reset.pending()/>
             </ActionForm>
