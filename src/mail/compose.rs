@@ -7,7 +7,7 @@ use lettre::message::{Mailbox, MultiPart};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::MailSettings;
+use super::{FORGOT_PASSWORD_PAGE, MailSettings, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE};
 use crate::auth::{Letter, Notice};
 
 /// A paragraph of a letter: text, or text followed by a link on its own line.
@@ -66,7 +66,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
             format!(
                 "If {what} was not you, someone else knows your password: reset it now, then sign out the other sessions."
             ),
-            format!("{origin}/forgot-password"),
+            format!("{origin}{FORGOT_PASSWORD_PAGE}"),
         )
     };
     match &letter.notice {
@@ -79,7 +79,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                         "Please confirm that this is the address of your Keycard account {name}: open this link and press \"Verify email\". It works once, within {}.",
                         lifetime(settings.links.verify_email)
                     ),
-                    format!("{origin}/verify-email?token={}", token.reveal()),
+                    format!("{origin}{VERIFY_EMAIL_PAGE}?token={}", token.reveal()),
                 ),
                 Text("If you did not sign up for Keycard, ignore this message.".to_owned()),
             ],
@@ -93,7 +93,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                         "Someone, hopefully you, asked to reset the password of your Keycard account {name}. To choose a new one, open this link. It works once, within {}.",
                         lifetime(settings.links.reset_password)
                     ),
-                    format!("{origin}/reset-password?token={}", token.reveal()),
+                    format!("{origin}{RESET_PASSWORD_PAGE}?token={}", token.reveal()),
                 ),
                 Text(
                     "If you did not ask, ignore this message: your password stays as it is."

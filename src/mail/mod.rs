@@ -14,6 +14,13 @@ pub use delivery::{MailHealth, Mailer};
 
 use crate::auth::LinkLifetimes;
 
+/// "Forgot your password?", where a notice tells someone whose password was taken to go.
+pub const FORGOT_PASSWORD_PAGE: &str = "/forgot-password";
+/// Where a reset link leads; the server moves its token out of the URL into a cookie.
+pub const RESET_PASSWORD_PAGE: &str = "/reset-password";
+/// Where a verification link leads.
+pub const VERIFY_EMAIL_PAGE: &str = "/verify-email";
+
 /// The sender when `KEYCARD_MAIL_FROM` is not set (the outbox only).
 pub const DEFAULT_SENDER: &str = "Keycard <keycard@localhost>";
 

@@ -31,12 +31,8 @@ pub const PASSWORD_PAGE: &str = "/password";
 pub const DELETE_ACCOUNT_PAGE: &str = "/delete-account";
 /// The page that changes the email address.
 pub const EMAIL_PAGE: &str = "/email";
-/// "Forgot your password?".
-pub const FORGOT_PASSWORD_PAGE: &str = "/forgot-password";
-/// Where a reset link leads; its token is moved out of the URL into a cookie first.
-pub const RESET_PASSWORD_PAGE: &str = "/reset-password";
-/// Where a verification link leads.
-pub const VERIFY_EMAIL_PAGE: &str = "/verify-email";
+/// The pages mailed links lead to, named where the links are made.
+pub use crate::mail::{FORGOT_PASSWORD_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE};
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
 const MAX_KEPT_CHARS: usize = 256;
 
