@@ -65,7 +65,10 @@ for (const colorScheme of ["light", "dark"] as const) {
       await signUp(page, username);
       // A second session, so /sessions shows its "Sign out" buttons too.
       const other = await browser.newContext({ baseURL });
-      await logIn(await other.newPage(), username, PASSWORD);
+      const device = await other.newPage();
+      await logIn(device, username, PASSWORD);
+      // Closing the context before the login answers would abort it.
+      await expect(device).toHaveURL(/\/profile$/);
       await other.close();
       // An address that is not verified yet, so the profile shows its badge and the
       // "Send the link again" button.

@@ -81,7 +81,10 @@ test("signing out all other sessions leaves only this one", async ({ browser, pa
     browser.newContext({ baseURL }),
   ]);
   for (const context of others) {
-    await logIn(await context.newPage(), username, PASSWORD);
+    const device = await context.newPage();
+    await logIn(device, username, PASSWORD);
+    // Signed in for sure before /sessions lists them, which it does once.
+    await expect(device).toHaveURL(/\/profile$/);
   }
   await page.goto("/profile");
   await hydrated(page);
