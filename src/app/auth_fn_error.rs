@@ -34,6 +34,20 @@ pub enum AuthFnError {
     #[error("This link is invalid or has expired")]
     InvalidLink,
     #[error(
+        "That code is not right. Check that your device's clock is right, and try the newest code."
+    )]
+    WrongCode,
+    #[error("That recovery code is not right, or it has been used")]
+    WrongRecoveryCode,
+    #[error("The sign-in took too long. Log in again.")]
+    TwoStepExpired,
+    #[error("Two-step sign-in is already on")]
+    TwoFactorAlreadyOn,
+    #[error("Two-step sign-in is not on")]
+    TwoFactorNotOn,
+    #[error("Start again: turning on two-step sign-in begins with your password")]
+    TwoFactorNotStarted,
+    #[error(
         "This request did not come from a Keycard page, so it was refused. Open Keycard and try again."
     )]
     CrossSite,
@@ -102,6 +116,12 @@ impl AuthFnError {
             Self::RecentSignInRequired => "recent_sign_in_required",
             Self::SessionNotFound => "session_not_found",
             Self::InvalidLink => "invalid_link",
+            Self::WrongCode => "wrong_code",
+            Self::WrongRecoveryCode => "wrong_recovery_code",
+            Self::TwoStepExpired => "two_step_expired",
+            Self::TwoFactorAlreadyOn => "two_factor_already_on",
+            Self::TwoFactorNotOn => "two_factor_not_on",
+            Self::TwoFactorNotStarted => "two_factor_not_started",
             Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",
@@ -149,6 +169,12 @@ impl AuthFnError {
                 Self::RecentSignInRequired,
                 Self::SessionNotFound,
                 Self::InvalidLink,
+                Self::WrongCode,
+                Self::WrongRecoveryCode,
+                Self::TwoStepExpired,
+                Self::TwoFactorAlreadyOn,
+                Self::TwoFactorNotOn,
+                Self::TwoFactorNotStarted,
                 Self::CrossSite,
                 Self::BadRequest,
                 Self::Unreachable,
@@ -166,6 +192,8 @@ impl AuthFnError {
             Self::UsernameTaken => Some(Field::Username),
             Self::IncorrectPassword => Some(Field::Password),
             Self::IncorrectCurrentPassword => Some(Field::CurrentPassword),
+            Self::WrongCode => Some(Field::Code),
+            Self::WrongRecoveryCode => Some(Field::RecoveryCode),
             _ => None,
         }
     }
@@ -209,6 +237,12 @@ mod tests {
             AuthFnError::RecentSignInRequired,
             AuthFnError::SessionNotFound,
             AuthFnError::InvalidLink,
+            AuthFnError::WrongCode,
+            AuthFnError::WrongRecoveryCode,
+            AuthFnError::TwoStepExpired,
+            AuthFnError::TwoFactorAlreadyOn,
+            AuthFnError::TwoFactorNotOn,
+            AuthFnError::TwoFactorNotStarted,
             AuthFnError::CrossSite,
             AuthFnError::BadRequest,
             AuthFnError::Unreachable,

@@ -6,6 +6,7 @@ mod auth_fn_error;
 mod components;
 mod pages;
 mod server_fns;
+mod two_factor_fns;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -23,11 +24,16 @@ pub use server_fns::{
     end_session, forgot_password, get_profile, list_activity, list_sessions, login, logout,
     register, resend_verification, reset_link_usable, reset_password, verify_email,
 };
+pub use two_factor_fns::{
+    BeginTwoFactor, CompleteTwoStep, ConfirmTwoFactor, DisableTwoFactor, GetTwoFactor,
+    TwoFactorView, TwoStepPending, begin_two_factor, complete_two_step, confirm_two_factor,
+    disable_two_factor, get_two_factor, two_step_pending,
+};
 
 use pages::{
     ActivityPage, ChangeEmailPage, ChangePasswordPage, DeleteAccountPage, ForgotPasswordPage,
     HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, SessionsPage,
-    VerifyEmailPage,
+    TwoFactorPage, TwoStepPage, VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -70,6 +76,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("login") view=LoginPage/>
+                    <Route path=path!("login/two-step") view=TwoStepPage ssr=SsrMode::Async/>
+                    <Route path=path!("two-factor") view=TwoFactorPage ssr=SsrMode::Async/>
                     <Route path=path!("register") view=RegisterPage/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=SessionsPage ssr=SsrMode::Async/>

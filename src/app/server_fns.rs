@@ -95,7 +95,7 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
+    use crate::auth::{AuthError, LoginOutcome};
     use crate::domain::{NextPath, Password, Username};
     use crate::server::{FnRequest, FormReturn, SIGNED_IN_HOME};
 
@@ -112,9 +112,13 @@ pub async fn login(
             .await
     };
     match logged_in.await {
-        Ok(signed_in) => {
+        Ok(LoginOutcome::SignedIn(signed_in)) => {
             let destination = next.as_ref().map_or(SIGNED_IN_HOME, NextPath::as_str);
             request.start_session(&signed_in, destination);
+            Ok(())
+        }
+        Ok(LoginOutcome::TwoStepRequired(challenge)) => {
+            request.ask_for_second_step(&challenge, next.as_ref());
             Ok(())
         }
         Err(error) => {
@@ -417,7 +421,7 @@ pub async fn reset_password(
     new_password: String,
     confirm_new_password: String,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
+    use crate::auth::{AuthError, LoginOutcome};
     use crate::domain::Password;
     use crate::server::{FnRequest, FormReturn, RESET_PASSWORD_PAGE, SIGNED_IN_HOME};
 
@@ -431,9 +435,14 @@ pub async fn reset_password(
             .await
     };
     match reset.await {
-        Ok(signed_in) => {
+        Ok(LoginOutcome::SignedIn(signed_in)) => {
             request.forget_reset_token();
             request.start_session(&signed_in, &format!("{SIGNED_IN_HOME}?password_reset=1"));
+            Ok(())
+        }
+        Ok(LoginOutcome::TwoStepRequired(challenge)) => {
+            request.forget_reset_token();
+            request.ask_for_second_step(&challenge, None);
             Ok(())
         }
         Err(error) => Err(request.reject_form(error, &FormReturn::new(RESET_PASSWORD_PAGE))),

@@ -97,7 +97,7 @@ impl AuthService {
     }
 
     /// Mails the signed-in account's address, if it is verified.
-    fn tell_verified_address(&self, session: &Session, notice: Notice) {
+    pub(super) fn tell_verified_address(&self, session: &Session, notice: Notice) {
         let user = &session.user;
         if let Some(email) = user.verified_email() {
             self.tell(email, &user.username, notice);
@@ -120,7 +120,7 @@ mod tests {
         PASSWORD, assert_signed_out, client, count_rows, database_path, logged_in, service,
         session_of, signed_up, sql,
     };
-    use crate::auth::{ActivityEvent, RefreshToken};
+    use crate::auth::{ActivityEvent, LoginOutcome, RefreshToken};
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -146,6 +146,7 @@ mod tests {
             &client("curl"),
         )
         .await
+        .map(LoginOutcome::expect_signed_in)
     }
 
     /// The account's events, oldest first, once `count` of them are recorded (a failed
@@ -494,7 +495,8 @@ mod tests {
                 &firefox,
             )
             .await
-            .unwrap();
+            .unwrap()
+            .expect_signed_in();
         let session = session_of(&auth, &laptop).await;
         assert!(login(&auth, "not the password").await.is_err());
         events(&auth, &session, 4).await;

@@ -39,6 +39,10 @@ pub enum ActivityEvent {
     PasswordReset,
     EmailChanged,
     EmailVerified,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    /// The second step of a sign-in answered with a recovery code instead of the app.
+    RecoveryCodeUsed,
 }
 
 impl ActivityEvent {
@@ -66,6 +70,9 @@ impl ActivityEvent {
             Self::PasswordReset => "Password reset",
             Self::EmailChanged => "Email address changed",
             Self::EmailVerified => "Email address verified",
+            Self::TwoFactorEnabled => "Two-step sign-in turned on",
+            Self::TwoFactorDisabled => "Two-step sign-in turned off",
+            Self::RecoveryCodeUsed => "Recovery code used to sign in",
         }
     }
 }
@@ -102,7 +109,8 @@ mod tests {
         for event in <ActivityEvent as strum::IntoEnumIterator>::iter() {
             assert_eq!(event.code().parse::<ActivityEvent>().unwrap(), event);
         }
-        assert_eq!(ActivityEvent::codes().count(), 12);
+        assert_eq!(ActivityEvent::codes().count(), 15);
+        assert_eq!(ActivityEvent::RecoveryCodeUsed.code(), "recovery_code_used");
         assert_eq!(ActivityEvent::FailedSignIn.code(), "failed_sign_in");
     }
 }

@@ -13,7 +13,7 @@ use super::guard::Session;
 use super::link_token::{LinkPurpose, LinkToken, NewLink, StoredLink};
 use super::notices::{Letter, Notice};
 use super::service::AuthService;
-use super::sessions::SignedIn;
+use super::two_factor_flows::LoginOutcome;
 use super::users::{AccountLookup, PasswordVersion, UserId};
 use crate::domain::{CredentialError, Email, Login, Password};
 
@@ -194,13 +194,15 @@ impl AuthService {
     }
 
     /// Sets a new password with a reset link: the link is spent, every session of the
-    /// account ends, its verified address is told, and a fresh session starts.
+    /// account ends, its verified address is told, and a fresh session starts; for an
+    /// account with two-step sign-in on, only once its second step is done too, so a
+    /// mailbox alone never signs anyone in.
     pub async fn reset_password(
         &self,
         token: &LinkToken,
         new: Password,
         client: &ClientInfo,
-    ) -> Result<SignedIn, AuthError> {
+    ) -> Result<LoginOutcome, AuthError> {
         self.throttle.admit_attempt(client.address).await?;
         let link = self
             .redeemable_link(LinkPurpose::ResetPassword, token)
@@ -225,7 +227,7 @@ impl AuthService {
             "password reset by mailed link; every session ended"
         );
         self.tell(&link.email, &link.username, Notice::PasswordReset);
-        self.start_session(link.user, version, client).await
+        self.after_password(link.user, version, None, client).await
     }
 
     /// Marks an address verified with the link mailed to it. No sign-in is needed: the
@@ -333,7 +335,7 @@ mod tests {
         PASSWORD, PostedLetters, assert_signed_out, client, count_rows, logged_in, service_mailing,
         session_of,
     };
-    use crate::auth::{ActivityEvent, Rejection};
+    use crate::auth::{ActivityEvent, LoginOutcome, Rejection, SignedIn};
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -419,6 +421,7 @@ mod tests {
             &client("curl/8.5.0"),
         )
         .await
+        .map(LoginOutcome::expect_signed_in)
     }
 
     #[tokio::test]
@@ -484,7 +487,8 @@ mod tests {
         let fresh = auth
             .reset_password(&token, password(NEW_PASSWORD), &client("Firefox/133.0"))
             .await
-            .unwrap();
+            .unwrap()
+            .expect_signed_in();
         for signed_in in [&laptop, &phone] {
             assert_signed_out(&auth, signed_in).await;
         }

@@ -27,6 +27,19 @@ pub enum AuthError {
     /// address or password changed since it was sent: all look alike from outside.
     #[error("This link is invalid or has expired")]
     InvalidLink,
+    /// A code from the app (or a recovery code) that is wrong or was used before.
+    #[error("that code is not right")]
+    WrongCode,
+    /// The second step of a sign-in came too late, or for an attempt already finished.
+    #[error("the sign-in took too long; start again")]
+    TwoStepExpired,
+    #[error("two-step sign-in is already on")]
+    TwoFactorAlreadyOn,
+    #[error("two-step sign-in is not on")]
+    TwoFactorNotOn,
+    /// A code to confirm two-step sign-in, with no secret made for it.
+    #[error("two-step sign-in is not being set up")]
+    TwoFactorNotStarted,
     /// The database could not serve the request now (busy, full, read-only); nothing
     /// was committed. Also every failure to read the blocklist, so the guard fails closed.
     #[error(transparent)]

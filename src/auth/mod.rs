@@ -22,6 +22,8 @@ mod sessions;
 mod store;
 mod throttle;
 mod token;
+mod two_factor;
+mod two_factor_flows;
 mod users;
 
 #[cfg(test)]
@@ -50,6 +52,12 @@ pub use sessions::{
 pub use store::{AccountChange, SharedStore, Store, StoreError};
 pub use throttle::{MAX_THROTTLE_WINDOW, MemoryThrottle, RetryAfter, Throttle, ThrottlePolicy};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
+pub use two_factor::{
+    RECOVERY_CODES, SecondFactorProof, SecondFactorSpend, StoredTwoFactor, TwoStepChallenge,
+};
+pub use two_factor_flows::{
+    DEFAULT_TWO_STEP_LIFETIME, LoginOutcome, SecondFactor, TotpSetup, TwoFactorStatus,
+};
 pub use users::{
     AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId, UserStatus,
 };

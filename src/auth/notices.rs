@@ -24,6 +24,8 @@ pub enum Notice {
         new_address: Option<String>,
     },
     AccountDeleted,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
     /// A sign-in from a device this account had not signed in from before.
     NewDevice {
         device: String,

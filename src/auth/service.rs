@@ -19,6 +19,8 @@ use super::sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SignedIn};
 use super::store::{SharedStore, StoreError};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::{JwtSecret, TokenKeys};
+use super::two_factor::TwoFactorKeys;
+use super::two_factor_flows::{DEFAULT_TWO_STEP_LIFETIME, LoginOutcome};
 use super::users::{PasswordVersion, StoredCredentials, UserId};
 use crate::domain::{CredentialError, Email, Password, Username};
 
@@ -35,6 +37,8 @@ pub struct AuthService {
     pub(super) postbox: Arc<dyn Postbox>,
     pub(super) link_key: Arc<LinkKey>,
     pub(super) links: LinkLifetimes,
+    pub(super) two_factor: Arc<TwoFactorKeys>,
+    pub(super) two_step_lifetime: std::time::Duration,
 }
 
 impl AuthService {
@@ -53,6 +57,8 @@ impl AuthService {
             postbox,
             link_key: Arc::new(LinkKey::new(secret)?),
             links,
+            two_factor: Arc::new(TwoFactorKeys::new(secret)?),
+            two_step_lifetime: DEFAULT_TWO_STEP_LIFETIME,
             throttle: store.throttle(throttle),
             store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
@@ -61,6 +67,12 @@ impl AuthService {
             passwords,
             touching: Touching::default(),
         })
+    }
+
+    /// How long the second step of a login may take.
+    pub fn with_two_step_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.two_step_lifetime = lifetime;
+        self
     }
 
     /// Argon2 verifications run so far, for tests and metrics.
@@ -124,13 +136,14 @@ impl AuthService {
 
     /// Checks a username and password; an unknown name and a wrong password give the
     /// same error after the same amount of work. Too many failures for one name from
-    /// one address are refused before any hashing.
+    /// one address are refused before any hashing. An account with two-step sign-in on
+    /// gets a challenge for its second step instead of a session.
     pub async fn login(
         &self,
         username: Username,
         password: Password,
         client: &ClientInfo,
-    ) -> Result<SignedIn, AuthError> {
+    ) -> Result<LoginOutcome, AuthError> {
         let account_key = username.canonical_key();
         self.throttle.admit_attempt(client.address).await?;
         let stored = self.store.find_credentials_by_name(&username).await?;
@@ -141,12 +154,24 @@ impl AuthService {
         let (user, version) = self
             .check_password(&account_key, stored, password, client)
             .await?;
+        self.after_password(user, version, mailbox, client).await
+    }
+
+    /// Starts the session of a sign-in whose every step succeeded, and tells the
+    /// account's verified address (`mailbox`: name and address) if the device is new.
+    pub(super) async fn finish_sign_in(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        mailbox: Option<(String, String)>,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
         // Read before the session is recorded, which would make every device known.
         let known_user_agents = match &mailbox {
             Some(_) => self.store.known_user_agents(user).await?,
             None => Vec::new(),
         };
-        let signed_in = self.start_session(user, version, client).await?;
+        let signed_in = self.start_session(user, checked, client).await?;
         tracing::info!(user_id = user.0, "signed in");
         if let Some((username, email)) = mailbox {
             self.tell_if_new_device(user, &username, &email, &known_user_agents, client);

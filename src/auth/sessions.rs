@@ -185,6 +185,7 @@ pub enum EndReason {
     EndedFromAnotherSession,
     RefreshTokenReused,
     PasswordChanged,
+    TwoFactorChanged,
 }
 
 impl EndReason {
@@ -194,6 +195,7 @@ impl EndReason {
             Self::EndedFromAnotherSession => "ended_from_another_session",
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::PasswordChanged => "password_changed",
+            Self::TwoFactorChanged => "two_factor_changed",
         }
     }
 }

@@ -13,6 +13,7 @@ use super::refresh_token::RefreshToken;
 use super::sessions::{GuardRecord, Redemption, SessionId, SessionPolicy, StoredSession};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::VerifiedToken;
+use super::two_factor::{SecondFactorProof, SecondFactorSpend, StoredTwoFactor};
 use super::users::{AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId};
 use crate::domain::{Email, Username};
 
@@ -261,6 +262,63 @@ pub trait Store: Send + Sync + 'static {
         policy: &SessionPolicy,
         now: OffsetDateTime,
     ) -> Result<AccountChange<()>, StoreError>;
+
+    /// The account's two-step settings, if it has any (on, or being set up).
+    async fn find_two_factor(&self, user: UserId) -> Result<Option<StoredTwoFactor>, StoreError>;
+
+    /// Keeps `sealed_secret` as the secret waiting for the account's first code, in
+    /// place of any earlier one; `false` (and nothing written) if two-step is on already.
+    async fn stage_two_factor(
+        &self,
+        user: UserId,
+        sealed_secret: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Turns two-step sign-in on with the secret staged, if `session` is still live:
+    /// `step` is the first code's (spent), `recovery_hashes` replace any earlier
+    /// recovery codes, every other session ends and the change is recorded. `false`
+    /// if no secret waits (turned on meanwhile, or never staged).
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
+    async fn enable_two_factor(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        step: u64,
+        recovery_hashes: &[String],
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<bool>, StoreError>;
+
+    /// Turns two-step sign-in off and forgets its secret and recovery codes, if
+    /// `session` is still live, the password still version `checked`, and `step` later
+    /// than the last code used; every other session ends and the change is recorded.
+    /// `false` if the step was not later (a code used before).
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
+    async fn disable_two_factor(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        step: u64,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<bool>, StoreError>;
+
+    /// Spends a login's second step at once: the challenge `challenge_id` (remembered
+    /// until it expires) and `proof`, a code's step later than the last one used or an
+    /// unused recovery code of `user` (recording its use). Nothing is spent unless both are.
+    async fn spend_second_factor(
+        &self,
+        challenge_id: &str,
+        challenge_expires_at: OffsetDateTime,
+        user: UserId,
+        proof: &SecondFactorProof,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<SecondFactorSpend, StoreError>;
 
     /// Deletes the sessions that can no longer be used (their refresh tokens with
     /// them), revoked token ids that have expired, mailed links past their expiry, and

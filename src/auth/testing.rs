@@ -99,6 +99,7 @@ pub async fn logged_in(auth: &AuthService, user_agent: &str) -> SignedIn {
     )
     .await
     .unwrap()
+    .expect_signed_in()
 }
 
 /// The SQLite file of the service [`service`] makes in `directory`.

@@ -74,6 +74,9 @@ pub enum Field {
     ConfirmPassword,
     /// The password an account has now, asked for before it is changed.
     CurrentPassword,
+    /// A code from an authenticator app.
+    Code,
+    RecoveryCode,
 }
 
 /// Why a credential was refused, in words a person can act on.
@@ -116,6 +119,10 @@ pub enum CredentialError {
     EmailUnchanged,
     #[error("A username or email is at most {EMAIL_MAX_LENGTH} characters")]
     LoginTooLong,
+    #[error("Enter the 6-digit code your authenticator app shows")]
+    CodeInvalid,
+    #[error("Enter one of your recovery codes, like abcde-23456")]
+    RecoveryCodeInvalid,
 }
 
 impl CredentialError {
@@ -136,6 +143,8 @@ impl CredentialError {
             Self::PasswordMismatch => Field::ConfirmPassword,
             Self::EmailTooLong | Self::EmailInvalid | Self::EmailUnchanged => Field::Email,
             Self::LoginTooLong => Field::Username,
+            Self::CodeInvalid => Field::Code,
+            Self::RecoveryCodeInvalid => Field::RecoveryCode,
         }
     }
 }

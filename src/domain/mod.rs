@@ -3,6 +3,7 @@
 
 mod credentials;
 mod next_path;
+mod second_factor;
 
 pub use credentials::{
     CredentialError, EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, Email, Field,
@@ -10,3 +11,7 @@ pub use credentials::{
     username_rule,
 };
 pub use next_path::NextPath;
+pub use second_factor::{
+    RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS, RECOVERY_CODE_PATTERN, RecoveryCode,
+    TOTP_CODE_DIGITS, TOTP_CODE_PATTERN, TotpCode,
+};

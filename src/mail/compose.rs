@@ -111,6 +111,26 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                 not_you("this"),
             ],
         ),
+        Notice::TwoFactorEnabled => (
+            "Two-step sign-in was turned on",
+            vec![
+                greeting,
+                Text(format!(
+                    "Two-step sign-in was just turned on for your Keycard account {name}: signing in now needs a code from your authenticator app after the password, and every other device signed in to it was signed out."
+                )),
+                not_you("this"),
+            ],
+        ),
+        Notice::TwoFactorDisabled => (
+            "Two-step sign-in was turned off",
+            vec![
+                greeting,
+                Text(format!(
+                    "Two-step sign-in was just turned off for your Keycard account {name}: the password alone signs in now, and every other device signed in to it was signed out."
+                )),
+                not_you("this"),
+            ],
+        ),
         Notice::PasswordReset => (
             "Your password was reset",
             vec![

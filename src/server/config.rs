@@ -10,7 +10,8 @@ use super::origin::PublicOrigin;
 use lettre::message::Mailbox;
 
 use crate::auth::{
-    JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError, SessionPolicy, ThrottlePolicy,
+    DEFAULT_TWO_STEP_LIFETIME, JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError,
+    SessionPolicy, ThrottlePolicy,
 };
 use crate::db::DEFAULT_BUSY_TIMEOUT;
 use crate::mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
@@ -28,6 +29,8 @@ const BUSY_TIMEOUT_MILLISECONDS: RangeInclusive<u64> = 1..=60_000;
 /// week, a reset link at most a day.
 const VERIFY_LINK_SECONDS: RangeInclusive<u64> = 1..=7 * 24 * 60 * 60;
 const RESET_LINK_SECONDS: RangeInclusive<u64> = 1..=24 * 60 * 60;
+/// The second step of a login may take at most a quarter of an hour.
+const TWO_STEP_SECONDS: RangeInclusive<u64> = 1..=15 * 60;
 
 #[derive(Debug)]
 pub struct Config {
@@ -70,6 +73,9 @@ pub struct Config {
     pub mail_from: Mailbox,
     /// `KEYCARD_VERIFY_LINK_TTL` and `KEYCARD_RESET_LINK_TTL` (seconds).
     pub links: LinkLifetimes,
+    /// `KEYCARD_TWO_STEP_TTL` (seconds): how long after the password the second step of
+    /// a login may come.
+    pub two_step_lifetime: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +285,11 @@ impl Config {
             smtp_ca,
             mail_from,
             links,
+            two_step_lifetime: seconds(
+                "KEYCARD_TWO_STEP_TTL",
+                TWO_STEP_SECONDS,
+                DEFAULT_TWO_STEP_LIFETIME,
+            )?,
         })
     }
 }
@@ -532,6 +543,8 @@ mod tests {
         assert!(error.to_string().contains("KEYCARD_MAIL_FROM"));
         let error = config_error("KEYCARD_RESET_LINK_TTL", "86401");
         assert!(error.contains("KEYCARD_RESET_LINK_TTL"), "{error}");
+        let error = config_error("KEYCARD_TWO_STEP_TTL", "901");
+        assert!(error.contains("KEYCARD_TWO_STEP_TTL"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The two cookies of a browser session, the short access token and the refresh token
-//! that renews it; and the one that holds a password reset link's token while its page
-//! is open, so the token is not left in the address bar, history or a Referer.
+//! that renews it; the one that holds a password reset link's token while its page is
+//! open, so the token is not left in the address bar, history or a Referer; and the
+//! short-lived ones of two-step sign-in.
 
 use tower_cookies::Cookies;
 use tower_cookies::cookie::{Cookie, SameSite};
@@ -54,13 +55,16 @@ impl AuthCookie {
     }
 }
 
-/// The access-token cookie and the refresh-token cookie, set and cleared together, and
-/// the reset link's.
+/// The access-token cookie and the refresh-token cookie, set and cleared together; the
+/// reset link's; the challenge of a login waiting for its second step; and recovery
+/// codes on their way to the one page view that shows them without JavaScript.
 #[derive(Debug, Clone)]
 pub struct SessionCookies {
     pub access: AuthCookie,
     pub refresh: AuthCookie,
     pub reset: AuthCookie,
+    pub two_step: AuthCookie,
+    pub recovery_codes: AuthCookie,
 }
 
 impl SessionCookies {
@@ -69,6 +73,8 @@ impl SessionCookies {
             access: AuthCookie::new("keycard_session", secure),
             refresh: AuthCookie::new("keycard_refresh", secure),
             reset: AuthCookie::new("keycard_reset", secure),
+            two_step: AuthCookie::new("keycard_two_step", secure),
+            recovery_codes: AuthCookie::new("keycard_recovery_codes", secure),
         }
     }
 

@@ -11,7 +11,10 @@ use super::api::{ApiError, is_api_path};
 use super::browser_session::BrowserSession;
 use tower_cookies::Cookies;
 
-use super::server_fn::{RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, internal_error, status_of};
+use super::server_fn::{
+    RESET_PASSWORD_PAGE, TWO_FACTOR_PAGE, TWO_STEP_PAGE, VERIFY_EMAIL_PAGE, internal_error,
+    status_of,
+};
 use super::state::AppState;
 use crate::app::AuthFnError;
 use crate::auth::LinkToken;
@@ -25,10 +28,13 @@ const PROTECTED_PAGES: &[&str] = &[
     "/delete-account",
     "/activity",
     "/email",
+    TWO_FACTOR_PAGE,
 ];
 /// Pages a mailed link leads to: never stored either, since their address or their
 /// cookie holds a link's token.
 const LINK_PAGES: &[&str] = &[RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE];
+/// The second step of a login, which its challenge's cookie goes with: never stored.
+const SIGN_IN_PAGES: &[&str] = &[TWO_STEP_PAGE];
 /// How long a reset link's token stays in its cookie: time enough to type a new
 /// password twice; the link's own expiry still applies.
 const RESET_COOKIE_SECONDS: u64 = 15 * 60;
@@ -74,6 +80,7 @@ pub async fn no_store_for_private_responses(request: Request, next: Next) -> Res
     let path = request.uri().path();
     let private = PROTECTED_PAGES.contains(&path)
         || LINK_PAGES.contains(&path)
+        || SIGN_IN_PAGES.contains(&path)
         || path.starts_with(SERVER_FN_PREFIX);
     let mut response = next.run(request).await;
     if private {

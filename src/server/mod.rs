@@ -8,6 +8,7 @@ mod cookie;
 mod health;
 mod middleware;
 mod origin;
+mod qr_code;
 mod router;
 mod secret;
 mod security;
@@ -17,10 +18,11 @@ mod state;
 pub use config::{Config, ConfigError};
 pub use cookie::SessionCookies;
 pub use origin::PublicOrigin;
+pub use qr_code::qr_code_svg;
 pub use router::{build_state, router, run};
 pub use server_fn::{
     DELETE_ACCOUNT_PAGE, EMAIL_PAGE, FORGOT_PASSWORD_PAGE, FnRequest, FormReturn, PASSWORD_PAGE,
-    RESET_PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME, VERIFY_EMAIL_PAGE, format_time,
-    profile_view,
+    RESET_PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME, TWO_FACTOR_PAGE, TWO_STEP_PAGE,
+    VERIFY_EMAIL_PAGE, format_time, profile_view,
 };
 pub use state::AppState;

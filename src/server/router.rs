@@ -87,7 +87,8 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
             config.sessions,
             config.links,
             Arc::new(mailer.clone()),
-        )?,
+        )?
+        .with_two_step_lifetime(config.two_step_lifetime),
         mailer,
         session_cookies: SessionCookies::new(config.cookie_secure),
         edge: EdgePolicy {

@@ -15,7 +15,10 @@ use super::security::{ClientAddress, client_info};
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
 use crate::auth::StoreError;
-use crate::auth::{AuthError, AuthService, ClientInfo, LinkToken, Session, SignedIn};
+use crate::auth::{
+    AuthError, AuthService, ClientInfo, LinkToken, Session, SignedIn, TwoStepChallenge,
+};
+use crate::domain::NextPath;
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";
@@ -31,6 +34,12 @@ pub const PASSWORD_PAGE: &str = "/password";
 pub const DELETE_ACCOUNT_PAGE: &str = "/delete-account";
 /// The page that changes the email address.
 pub const EMAIL_PAGE: &str = "/email";
+/// The second step of a login, for an account with two-step sign-in on.
+pub const TWO_STEP_PAGE: &str = "/login/two-step";
+/// The page that turns two-step sign-in on and off.
+pub const TWO_FACTOR_PAGE: &str = "/two-factor";
+/// Recovery codes wait in their cookie this long for the page that shows them.
+const RECOVERY_CODES_COOKIE_SECONDS: u64 = 5 * 60;
 /// The pages mailed links lead to, named where the links are made.
 pub use crate::mail::{FORGOT_PASSWORD_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE};
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
@@ -119,6 +128,57 @@ impl FnRequest {
     /// Drops the reset link's token once it is spent.
     pub fn forget_reset_token(&self) {
         self.state.session_cookies.reset.clear(&self.cookies);
+    }
+
+    /// Keeps a login's challenge in its cookie for as long as it is good, and sends the
+    /// browser to the second step (which then sends it on to `next`).
+    pub fn ask_for_second_step(&self, challenge: &TwoStepChallenge, next: Option<&NextPath>) {
+        let seconds = (challenge.expires_at - OffsetDateTime::now_utc()).whole_seconds();
+        self.state.session_cookies.two_step.set(
+            &self.cookies,
+            challenge.token.clone(),
+            u64::try_from(seconds).unwrap_or(0),
+        );
+        let destination = match next {
+            Some(next) => {
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", next.as_str())
+                    .finish();
+                format!("{TWO_STEP_PAGE}?{query}")
+            }
+            None => TWO_STEP_PAGE.to_owned(),
+        };
+        self.redirect(&destination);
+    }
+
+    /// The challenge of the login this browser is in the middle of, if any.
+    pub fn two_step_challenge(&self) -> Option<String> {
+        self.state.session_cookies.two_step.read(&self.cookies)
+    }
+
+    /// Drops the challenge once it is spent or no longer good.
+    pub fn forget_two_step(&self) {
+        self.state.session_cookies.two_step.clear(&self.cookies);
+    }
+
+    /// Recovery codes for the next view of the two-step page, for a browser posting
+    /// the form itself: the codes reach only this browser, HttpOnly, for minutes.
+    pub fn hand_over_recovery_codes(&self, codes: &[String]) {
+        if self.plain_form_post {
+            self.state.session_cookies.recovery_codes.set(
+                &self.cookies,
+                codes.join("."),
+                RECOVERY_CODES_COOKIE_SECONDS,
+            );
+        }
+    }
+
+    /// The recovery codes handed over, gone from the browser from this answer on.
+    pub fn take_recovery_codes(&self) -> Option<Vec<String>> {
+        let cookie = &self.state.session_cookies.recovery_codes;
+        let codes = cookie.read(&self.cookies)?;
+        cookie.clear(&self.cookies);
+        Some(codes.split('.').map(str::to_owned).collect())
     }
 
     /// Sets the access and refresh cookies and sends the browser to `destination`.
@@ -275,6 +335,11 @@ pub(super) fn to_public_error(error: AuthError) -> AuthFnError {
         AuthError::RecentSignInRequired => AuthFnError::RecentSignInRequired,
         AuthError::SessionNotFound => AuthFnError::SessionNotFound,
         AuthError::InvalidLink => AuthFnError::InvalidLink,
+        AuthError::WrongCode => AuthFnError::WrongCode,
+        AuthError::TwoStepExpired => AuthFnError::TwoStepExpired,
+        AuthError::TwoFactorAlreadyOn => AuthFnError::TwoFactorAlreadyOn,
+        AuthError::TwoFactorNotOn => AuthFnError::TwoFactorNotOn,
+        AuthError::TwoFactorNotStarted => AuthFnError::TwoFactorNotStarted,
         AuthError::Unavailable(unavailable) => {
             log_unavailable(&unavailable);
             AuthFnError::Unavailable
@@ -321,7 +386,13 @@ pub(super) fn status_of(error: AuthFnError) -> StatusCode {
         AuthFnError::InvalidCredentials
         | AuthFnError::IncorrectPassword
         | AuthFnError::IncorrectCurrentPassword
+        | AuthFnError::WrongCode
+        | AuthFnError::WrongRecoveryCode
+        | AuthFnError::TwoStepExpired
         | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AuthFnError::TwoFactorAlreadyOn
+        | AuthFnError::TwoFactorNotOn
+        | AuthFnError::TwoFactorNotStarted => StatusCode::CONFLICT,
         AuthFnError::CrossSite | AuthFnError::RecentSignInRequired => StatusCode::FORBIDDEN,
         AuthFnError::SessionNotFound => StatusCode::NOT_FOUND,
         AuthFnError::UsernameTaken => StatusCode::CONFLICT,

@@ -15,6 +15,9 @@ pub fn TextField(
     field: Field,
     #[prop(default = "text")] input_type: &'static str,
     autocomplete: &'static str,
+    /// The keyboard a phone shows, e.g. "numeric" for a code.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     /// What to fill in at first, e.g. what was typed before a failed no-JS post.
     #[prop(optional, into)]
     value: String,
@@ -36,6 +39,7 @@ pub fn TextField(
                 name=name
                 type=input_type
                 autocomplete=autocomplete
+                inputmode=inputmode
                 value=value
                 required=required
                 aria-invalid=move || invalid().to_string()

@@ -12,6 +12,8 @@ mod profile;
 mod register;
 mod reset_password;
 mod sessions;
+mod two_factor;
+mod two_step;
 mod verify_email;
 
 pub use activity::ActivityPage;
@@ -26,4 +28,6 @@ pub use profile::ProfilePage;
 pub use register::RegisterPage;
 pub use reset_password::ResetPasswordPage;
 pub use sessions::SessionsPage;
+pub use two_factor::TwoFactorPage;
+pub use two_step::TwoStepPage;
 pub use verify_email::VerifyEmailPage;

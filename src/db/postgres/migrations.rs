@@ -83,6 +83,21 @@ const STEPS: &[&str] = &[
      );
      CREATE INDEX mail_links_by_user ON mail_links (user_id);
      CREATE INDEX mail_links_by_expiry ON mail_links (expires_at);",
+    // 3: two-step sign-in: each account's sealed app secret with the last time step a
+    // code was accepted for (-1: none yet), and its recovery codes as keyed hashes.
+    "CREATE TABLE two_factor (
+         user_id       BIGINT  PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+         sealed_secret TEXT    NOT NULL,
+         enabled       BOOLEAN NOT NULL DEFAULT FALSE,
+         last_step     BIGINT  NOT NULL DEFAULT -1,
+         created_at    BIGINT  NOT NULL
+     );
+     CREATE TABLE recovery_codes (
+         user_id   BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         code_hash TEXT   NOT NULL,
+         used_at   BIGINT,
+         PRIMARY KEY (user_id, code_hash)
+     );",
 ];
 
 /// Brings the schema up to date.

@@ -27,9 +27,10 @@ use self::throttle::PgThrottle;
 use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
     ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
-    PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep, RefreshToken, SessionId,
-    SessionPolicy, SessionTimes, Store, StoreError, StoredCredentials, StoredLink, StoredSession,
-    Throttle, ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken, timestamp,
+    PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep, RefreshToken,
+    SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, SessionTimes, Store,
+    StoreError, StoredCredentials, StoredLink, StoredSession, StoredTwoFactor, Throttle,
+    ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken, timestamp,
 };
 use crate::domain::{Email, Username};
 
@@ -207,6 +208,33 @@ async fn end_sessions_but(
     }
     mark_ended(client, &live, reason, now.unix_timestamp()).await?;
     Ok(live.len())
+}
+
+/// What turning two-step sign-in on or off does besides: every other session ends and
+/// the account's activity says so.
+async fn changed_two_factor(
+    client: &impl GenericClient,
+    user: UserId,
+    keep: &SessionId,
+    event: ActivityEvent,
+    who: &ClientInfo,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    end_sessions_but(
+        client,
+        user,
+        Some(keep),
+        EndReason::TwoFactorChanged,
+        policy,
+        now,
+    )
+    .await?;
+    record_activity(client, user, event, who, now).await
+}
+
+fn step_column(step: u64) -> i64 {
+    i64::try_from(step).unwrap_or(i64::MAX)
 }
 
 #[async_trait::async_trait]
@@ -1050,6 +1078,223 @@ impl Store for PgStore {
         record_activity(&transaction, user, ActivityEvent::EmailChanged, client, now).await?;
         transaction.commit().await?;
         Ok(AccountChange::Done(()))
+    }
+
+    async fn find_two_factor(&self, user: UserId) -> Result<Option<StoredTwoFactor>, StoreError> {
+        let db = self.client().await?;
+        db.cached_query_opt(
+            "SELECT sealed_secret, enabled,
+                    (SELECT COUNT(*) FROM recovery_codes r
+                     WHERE r.user_id = t.user_id AND r.used_at IS NULL)
+             FROM two_factor t WHERE user_id = $1",
+            &[&user.0],
+        )
+        .await?
+        .map(|row| {
+            Ok(StoredTwoFactor {
+                sealed_secret: column(&row, 0)?,
+                enabled: column(&row, 1)?,
+                recovery_codes_left: usize::try_from(column::<i64>(&row, 2)?).unwrap_or(0),
+            })
+        })
+        .transpose()
+    }
+
+    async fn stage_two_factor(
+        &self,
+        user: UserId,
+        sealed_secret: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let db = self.client().await?;
+        let written = db
+            .cached_execute(
+                "INSERT INTO two_factor (user_id, sealed_secret, created_at)
+                 SELECT id, $2, $3 FROM users WHERE id = $1
+                 ON CONFLICT (user_id) DO UPDATE
+                     SET sealed_secret = excluded.sealed_secret,
+                         created_at = excluded.created_at, last_step = -1
+                     WHERE NOT two_factor.enabled",
+                &[&user.0, &sealed_secret, &now.unix_timestamp()],
+            )
+            .await?;
+        Ok(written == 1)
+    }
+
+    async fn enable_two_factor(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        step: u64,
+        recovery_hashes: &[String],
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<bool>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if let Some(refused) = lock_for_change(
+            &transaction,
+            user,
+            session,
+            AccountLock::KeepAccount,
+            policy,
+            now,
+        )
+        .await?
+        {
+            return Ok(refused);
+        }
+        let enabled = transaction
+            .cached_execute(
+                "UPDATE two_factor SET enabled = TRUE, last_step = $2
+                 WHERE user_id = $1 AND NOT enabled",
+                &[&user.0, &step_column(step)],
+            )
+            .await?;
+        if enabled != 1 {
+            return Ok(AccountChange::Done(false));
+        }
+        transaction
+            .cached_execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user.0])
+            .await?;
+        transaction
+            .cached_execute(
+                "INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::TEXT[])",
+                &[&user.0, &recovery_hashes],
+            )
+            .await?;
+        changed_two_factor(
+            &transaction,
+            user,
+            session,
+            ActivityEvent::TwoFactorEnabled,
+            client,
+            policy,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(AccountChange::Done(true))
+    }
+
+    async fn disable_two_factor(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        step: u64,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<bool>, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if let Some(refused) = lock_for_change(
+            &transaction,
+            user,
+            session,
+            AccountLock::KeepPassword,
+            policy,
+            now,
+        )
+        .await?
+        {
+            return Ok(refused);
+        }
+        let current = transaction
+            .cached_query_opt(
+                "SELECT 1 FROM users WHERE id = $1 AND password_version = $2 AND status = 'active'",
+                &[&user.0, &checked.0],
+            )
+            .await?;
+        if current.is_none() {
+            return Ok(AccountChange::PasswordNoLongerCurrent);
+        }
+        let deleted = transaction
+            .cached_execute(
+                "DELETE FROM two_factor WHERE user_id = $1 AND enabled AND last_step < $2",
+                &[&user.0, &step_column(step)],
+            )
+            .await?;
+        if deleted != 1 {
+            return Ok(AccountChange::Done(false));
+        }
+        transaction
+            .cached_execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user.0])
+            .await?;
+        changed_two_factor(
+            &transaction,
+            user,
+            session,
+            ActivityEvent::TwoFactorDisabled,
+            client,
+            policy,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(AccountChange::Done(true))
+    }
+
+    async fn spend_second_factor(
+        &self,
+        challenge_id: &str,
+        challenge_expires_at: OffsetDateTime,
+        user: UserId,
+        proof: &SecondFactorProof,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<SecondFactorSpend, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        // A racing request with the same challenge waits here for this one to end.
+        let claimed = transaction
+            .cached_execute(
+                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+                 ON CONFLICT (jti) DO NOTHING",
+                &[&challenge_id, &challenge_expires_at.unix_timestamp()],
+            )
+            .await?;
+        if claimed != 1 {
+            return Ok(SecondFactorSpend::ChallengeSpent);
+        }
+        let spent = match proof {
+            SecondFactorProof::Step(step) => {
+                transaction
+                    .cached_execute(
+                        "UPDATE two_factor SET last_step = $2
+                         WHERE user_id = $1 AND enabled AND last_step < $2",
+                        &[&user.0, &step_column(*step)],
+                    )
+                    .await?
+            }
+            SecondFactorProof::RecoveryCode { hash } => {
+                transaction
+                    .cached_execute(
+                        "UPDATE recovery_codes SET used_at = $3
+                         WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL
+                           AND EXISTS (SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled)",
+                        &[&user.0, &hash, &now.unix_timestamp()],
+                    )
+                    .await?
+            }
+        };
+        if spent != 1 {
+            return Ok(SecondFactorSpend::Rejected);
+        }
+        if matches!(proof, SecondFactorProof::RecoveryCode { .. }) {
+            record_activity(
+                &transaction,
+                user,
+                ActivityEvent::RecoveryCodeUsed,
+                client,
+                now,
+            )
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(SecondFactorSpend::Spent)
     }
 
     async fn prune(

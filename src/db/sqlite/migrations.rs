@@ -74,6 +74,21 @@ const STEPS: &[&str] = &[
      ) STRICT, WITHOUT ROWID;
      CREATE INDEX mail_links_by_user ON mail_links (user_id);
      CREATE INDEX mail_links_by_expiry ON mail_links (expires_at);",
+    // 5: two-step sign-in: each account's sealed app secret with the last time step a
+    // code was accepted for (-1: none yet), and its recovery codes as keyed hashes.
+    "CREATE TABLE two_factor (
+         user_id       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+         sealed_secret TEXT    NOT NULL,
+         enabled       INTEGER NOT NULL DEFAULT 0,
+         last_step     INTEGER NOT NULL DEFAULT -1,
+         created_at    INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE recovery_codes (
+         user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         code_hash TEXT    NOT NULL,
+         used_at   INTEGER,
+         PRIMARY KEY (user_id, code_hash)
+     ) STRICT, WITHOUT ROWID;",
 ];
 
 /// Brings the schema up to date inside one immediate transaction, so two processes

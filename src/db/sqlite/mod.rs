@@ -7,6 +7,7 @@ mod mail_links;
 mod migrations;
 mod pool;
 mod sessions;
+mod two_factor;
 mod users;
 
 use std::sync::Arc;
@@ -19,8 +20,9 @@ pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 use crate::auth::{
     AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
     LinkPurpose, MemoryThrottle, NewLink, PasswordVersion, Recipient, Redemption, RefreshToken,
-    SessionId, SessionPolicy, Store, StoreError, StoredCredentials, StoredLink, StoredSession,
-    Throttle, ThrottlePolicy, User, UserId, VerifiedToken,
+    SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, Store, StoreError,
+    StoredCredentials, StoredLink, StoredSession, StoredTwoFactor, Throttle, ThrottlePolicy, User,
+    UserId, VerifiedToken,
 };
 use crate::domain::{Email, Username};
 
@@ -534,6 +536,146 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn find_two_factor(&self, user: UserId) -> Result<Option<StoredTwoFactor>, StoreError> {
+        self.read(move |connection| two_factor::find_two_factor(connection, user))
+            .await
+    }
+
+    async fn stage_two_factor(
+        &self,
+        user: UserId,
+        sealed_secret: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let sealed_secret = sealed_secret.to_owned();
+        self.write(move |connection| {
+            two_factor::stage_two_factor(connection, user, &sealed_secret, now.unix_timestamp())
+        })
+        .await
+    }
+
+    async fn enable_two_factor(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        step: u64,
+        recovery_hashes: &[String],
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<bool>, StoreError> {
+        let input = (
+            session.clone(),
+            recovery_hashes.to_vec(),
+            client.clone(),
+            *policy,
+        );
+        self.write(move |connection| {
+            let (session, recovery_hashes, client, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &session, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            if !two_factor::enable_two_factor(&transaction, user, step, &recovery_hashes)? {
+                return Ok(AccountChange::Done(false));
+            }
+            changed_two_factor(
+                &transaction,
+                user,
+                &session,
+                ActivityEvent::TwoFactorEnabled,
+                &client,
+                &policy,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(AccountChange::Done(true))
+        })
+        .await
+    }
+
+    async fn disable_two_factor(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        step: u64,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<bool>, StoreError> {
+        let input = (session.clone(), client.clone(), *policy);
+        self.write(move |connection| {
+            let (session, client, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &session, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            if !users::has_password_version(&transaction, user, checked)? {
+                return Ok(AccountChange::PasswordNoLongerCurrent);
+            }
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            if !two_factor::disable_two_factor(&transaction, user, step)? {
+                return Ok(AccountChange::Done(false));
+            }
+            changed_two_factor(
+                &transaction,
+                user,
+                &session,
+                ActivityEvent::TwoFactorDisabled,
+                &client,
+                &policy,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(AccountChange::Done(true))
+        })
+        .await
+    }
+
+    async fn spend_second_factor(
+        &self,
+        challenge_id: &str,
+        challenge_expires_at: OffsetDateTime,
+        user: UserId,
+        proof: &SecondFactorProof,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<SecondFactorSpend, StoreError> {
+        let input = (challenge_id.to_owned(), proof.clone(), client.clone());
+        self.write(move |connection| {
+            let (challenge_id, proof, client) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let spend = two_factor::spend_second_factor(
+                &transaction,
+                &challenge_id,
+                challenge_expires_at,
+                user,
+                &proof,
+                now,
+            )?;
+            if spend != SecondFactorSpend::Spent {
+                return Ok(spend);
+            }
+            if matches!(proof, SecondFactorProof::RecoveryCode { .. }) {
+                activity::record_activity(
+                    &transaction,
+                    user,
+                    ActivityEvent::RecoveryCodeUsed,
+                    &client,
+                    now,
+                )?;
+            }
+            transaction.commit()?;
+            Ok(spend)
+        })
+        .await
+    }
+
     async fn prune(
         &self,
         policy: &SessionPolicy,
@@ -547,6 +689,28 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// What turning two-step sign-in on or off does besides: every other session ends and
+/// the account's activity says so.
+fn changed_two_factor(
+    transaction: &rusqlite::Transaction<'_>,
+    user: UserId,
+    keep: &SessionId,
+    event: ActivityEvent,
+    client: &ClientInfo,
+    policy: &SessionPolicy,
+    now: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    sessions::end_sessions_but(
+        transaction,
+        user,
+        Some(keep),
+        EndReason::TwoFactorChanged,
+        policy,
+        now,
+    )?;
+    activity::record_activity(transaction, user, event, client, now)
 }
 
 /// A migrated database file in a fresh temporary directory, for unit tests of the SQL.

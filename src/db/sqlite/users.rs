@@ -147,6 +147,20 @@ pub fn delete_user(
     Ok(deleted == 1)
 }
 
+/// Whether the account is active with its password still at version `checked`.
+pub fn has_password_version(
+    connection: &Connection,
+    id: UserId,
+    checked: PasswordVersion,
+) -> rusqlite::Result<bool> {
+    connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users
+                            WHERE id = ?1 AND password_version = ?2 AND status = 'active')",
+        )?
+        .query_row(params![id.0, checked.0], |row| row.get(0))
+}
+
 /// Sets (or removes) the account's address, unverified, if its password is still
 /// version `checked`; false if not, or if the account went.
 pub fn replace_email(

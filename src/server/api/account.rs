@@ -54,7 +54,7 @@ impl From<ActivityEntry> for ActivityView {
 
 /// A password the caller was asked for again: one that could never have been set is
 /// simply wrong, and so is one the core finds wrong.
-fn asked_again(raw: &str, wrong: ApiError) -> Result<Password, ApiError> {
+pub(super) fn asked_again(raw: &str, wrong: ApiError) -> Result<Password, ApiError> {
     Password::parse(raw).map_err(|_| wrong)
 }
 

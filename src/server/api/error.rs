@@ -42,6 +42,22 @@ pub enum ApiError {
     SessionNotFound,
     #[error("{}", AuthFnError::InvalidLink)]
     InvalidLink,
+    /// The password was right and the account has two-step sign-in on: the answer
+    /// carries the challenge for `POST /api/v1/login/two-factor`.
+    #[error("Two-step code required")]
+    TwoStepRequired { mfa_token: String },
+    #[error("Send either code or recovery_code, not both")]
+    BothAnswers,
+    #[error("Two-step code is incorrect or was already used")]
+    WrongCode,
+    #[error("The mfa_token is invalid or has expired; log in again")]
+    TwoStepExpired,
+    #[error("{}", AuthFnError::TwoFactorAlreadyOn)]
+    TwoFactorAlreadyOn,
+    #[error("{}", AuthFnError::TwoFactorNotOn)]
+    TwoFactorNotOn,
+    #[error("Two-step sign-in is not being set up; POST /api/v1/two-factor first")]
+    TwoFactorNotStarted,
     #[error("The request body is not valid JSON")]
     MalformedJson,
     #[error("The request body must be a JSON object whose fields are strings (email may be null)")]
@@ -87,6 +103,11 @@ impl From<AuthError> for ApiError {
             AuthError::RecentSignInRequired => Self::RecentSignInRequired,
             AuthError::SessionNotFound => Self::SessionNotFound,
             AuthError::InvalidLink => Self::InvalidLink,
+            AuthError::WrongCode => Self::WrongCode,
+            AuthError::TwoStepExpired => Self::TwoStepExpired,
+            AuthError::TwoFactorAlreadyOn => Self::TwoFactorAlreadyOn,
+            AuthError::TwoFactorNotOn => Self::TwoFactorNotOn,
+            AuthError::TwoFactorNotStarted => Self::TwoFactorNotStarted,
             AuthError::Unavailable(unavailable) => {
                 log_unavailable(&unavailable);
                 Self::Unavailable
@@ -118,15 +139,22 @@ impl ApiError {
             | Self::MissingField(_)
             | Self::Invalid(_)
             | Self::MalformedJson
+            | Self::BothAnswers
             | Self::InvalidLink
             | Self::WrongShape => StatusCode::BAD_REQUEST,
             Self::BadCredentials
             | Self::IncorrectCurrentPassword
             | Self::IncorrectPassword
+            | Self::TwoStepRequired { .. }
+            | Self::WrongCode
+            | Self::TwoStepExpired
             | Self::MissingToken
             | Self::NotBearer
             | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
-            Self::UserExists => StatusCode::CONFLICT,
+            Self::UserExists
+            | Self::TwoFactorAlreadyOn
+            | Self::TwoFactorNotOn
+            | Self::TwoFactorNotStarted => StatusCode::CONFLICT,
             Self::RecentSignInRequired => StatusCode::FORBIDDEN,
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -145,6 +173,9 @@ impl ApiError {
             Self::BadCredentials
             | Self::IncorrectCurrentPassword
             | Self::IncorrectPassword
+            | Self::TwoStepRequired { .. }
+            | Self::WrongCode
+            | Self::TwoStepExpired
             | Self::MissingToken
             | Self::NotBearer => Some("Bearer".to_owned()),
             Self::TokenRefused(rejection) => Some(format!(
@@ -168,9 +199,29 @@ impl Message {
     }
 }
 
+/// A login's (or a password reset's) 401: a plain message, or, when the password was
+/// right and the account has two-step sign-in on, "Two-step code required" with the
+/// token for the second step.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LoginRefusal {
+    pub msg: String,
+    /// Send it with a code to `POST /api/v1/login/two-factor` within the time the server
+    /// allows (5 minutes unless configured otherwise); it works once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status(), Message::new(self.to_string())).into_response();
+        let body = match &self {
+            Self::TwoStepRequired { mfa_token } => Json(LoginRefusal {
+                msg: self.to_string(),
+                mfa_token: Some(mfa_token.clone()),
+            })
+            .into_response(),
+            _ => Message::new(self.to_string()).into_response(),
+        };
+        let mut response = (self.status(), body).into_response();
         let headers = response.headers_mut();
         if let Some(challenge) = self
             .challenge()

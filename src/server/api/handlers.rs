@@ -13,8 +13,9 @@ use utoipa::ToSchema;
 use super::super::AppState;
 use super::super::security::{ClientAddress, client_info};
 use super::super::server_fn::log_unexpected;
-use super::error::{ApiError, Message};
+use super::error::{ApiError, LoginRefusal, Message};
 use super::schema::{LoginRequest, RegisterRequest};
+use super::two_factor::login_answer;
 
 use crate::auth::{AuthService, ClientInfo, Session, SignedIn};
 use crate::domain::{Email, Password, Username};
@@ -187,7 +188,7 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = AccessToken),
         (status = 400, description = "A field is missing or empty, or the body is not a JSON object of strings", body = Message),
-        (status = 401, description = "Unknown username or wrong password: one answer for both", body = Message,
+        (status = 401, description = "Unknown username or wrong password: one answer for both. Or the password was right and the account has two-step sign-in on: then the body carries an `mfa_token` for `POST /api/v1/login/two-factor`, and no access token", body = LoginRefusal,
             headers(("WWW-Authenticate" = String, description = "`Bearer`")),
             example = json!({"msg": "Bad username or password"})),
         (status = 413, description = "The body is over 16 KiB", body = Message),
@@ -206,8 +207,7 @@ pub async fn login(
     // A name or password that could never have been registered is simply wrong.
     let username = Username::parse(username).map_err(|_| ApiError::BadCredentials)?;
     let password = Password::parse(password).map_err(|_| ApiError::BadCredentials)?;
-    let signed_in = auth.login(username, password, &client).await?;
-    Ok(Json(AccessToken::new(&signed_in)))
+    login_answer(auth.login(username, password, &client).await?)
 }
 
 /// Sign out: the bearer token's session ends, so its access and refresh tokens stop

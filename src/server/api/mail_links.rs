@@ -5,9 +5,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::error::{ApiError, Message};
+use super::error::{ApiError, LoginRefusal, Message};
 use super::handlers::{AccessToken, ApiClient, ApiJson, required_field};
 use super::schema::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
+use super::two_factor::login_answer;
 use crate::app::RESET_REQUESTED;
 use crate::auth::{AuthService, LinkToken};
 use crate::domain::{Login, Password};
@@ -57,6 +58,8 @@ pub async fn forgot_password(
     request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Reset and signed in", body = AccessToken),
+        (status = 401, description = "Reset, and the account has two-step sign-in on: nobody is signed in until `POST /api/v1/login/two-factor` with the `mfa_token` and a code", body = LoginRefusal,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 400, description = "The link is invalid or has expired, a field is missing, the new password breaks the rules, or the body is not a JSON object of strings", body = Message,
             example = json!({"msg": "This link is invalid or has expired"})),
         (status = 413, description = "The body is over 16 KiB", body = Message),
@@ -75,8 +78,7 @@ pub async fn reset_password(
     let token = link_token(&request.token)?;
     let new = required_field(&request.new_password, "new_password")?;
     let new = Password::parse(new).map_err(ApiError::Invalid)?;
-    let signed_in = auth.reset_password(&token, new, &client).await?;
-    Ok(Json(AccessToken::new(&signed_in)))
+    login_answer(auth.reset_password(&token, new, &client).await?)
 }
 
 /// Mark an address verified with the token of the link mailed to it.

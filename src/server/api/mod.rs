@@ -9,6 +9,7 @@ mod handlers;
 mod mail_links;
 mod schema;
 mod sessions;
+mod two_factor;
 
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -34,6 +35,12 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/register", post(handlers::register))
         .route("/login", post(handlers::login))
+        .route("/login/two-factor", post(two_factor::login))
+        .route(
+            "/two-factor",
+            post(two_factor::begin).delete(two_factor::disable),
+        )
+        .route("/two-factor/confirm", post(two_factor::confirm))
         .route("/logout", delete(handlers::logout))
         .route("/user", get(handlers::user).delete(account::delete_account))
         .route("/password", post(account::change_password))
@@ -63,6 +70,7 @@ pub fn api_routes() -> Router<AppState> {
     paths(
         handlers::register,
         handlers::login,
+        two_factor::login,
         handlers::logout,
         handlers::user,
         account::change_password,
@@ -75,6 +83,9 @@ pub fn api_routes() -> Router<AppState> {
         sessions::list,
         sessions::end_one,
         sessions::end_others,
+        two_factor::begin,
+        two_factor::confirm,
+        two_factor::disable,
     ),
     modifiers(&BearerScheme),
 )]

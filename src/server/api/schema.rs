@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -11,8 +13,9 @@ use crate::auth::{
     LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN,
 };
 use crate::domain::{
-    EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH, USERNAME_LENGTH,
-    USERNAME_PATTERN, password_rule, username_rule,
+    EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH,
+    RECOVERY_CODE_PATTERN, TOTP_CODE_PATTERN, USERNAME_LENGTH, USERNAME_PATTERN, password_rule,
+    username_rule,
 };
 
 /// What `POST /api/v1/register` takes. The fields are optional here only so that a
@@ -230,6 +233,117 @@ impl ToSchema for DeleteAccountRequest {
         schemas.extend(credential_schemas());
     }
 }
+
+/// What `POST /api/v1/two-factor` takes.
+#[derive(Debug, Deserialize)]
+pub struct BeginTwoFactorRequest {
+    pub password: Option<String>,
+}
+
+/// What `POST /api/v1/two-factor/confirm` takes.
+#[derive(Debug, Deserialize)]
+pub struct ConfirmTwoFactorRequest {
+    pub code: Option<String>,
+}
+
+/// What `DELETE /api/v1/two-factor` takes.
+#[derive(Debug, Deserialize)]
+pub struct DisableTwoFactorRequest {
+    pub password: Option<String>,
+    pub code: Option<String>,
+}
+
+/// What `POST /api/v1/login/two-factor` takes.
+#[derive(Debug, Deserialize)]
+pub struct TwoStepLoginRequest {
+    pub mfa_token: Option<String>,
+    pub code: Option<String>,
+    pub recovery_code: Option<String>,
+}
+
+fn totp_code_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TOTP_CODE_PATTERN))
+        .description(Some(
+            "The 6-digit code the authenticator app shows now; spaces and dashes are              ignored. Each code works once.",
+        ))
+        .examples([json!("123456")])
+}
+
+impl PartialSchema for BeginTwoFactorRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("password", Ref::from_schema_name(PASSWORD))
+            .required("password")
+            .into()
+    }
+}
+
+impl ToSchema for BeginTwoFactorRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+impl PartialSchema for ConfirmTwoFactorRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("code", totp_code_schema())
+            .required("code")
+            .into()
+    }
+}
+
+impl ToSchema for ConfirmTwoFactorRequest {}
+
+impl PartialSchema for DisableTwoFactorRequest {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("password", Ref::from_schema_name(PASSWORD))
+            .property("code", totp_code_schema())
+            .required("password")
+            .required("code")
+            .into()
+    }
+}
+
+impl ToSchema for DisableTwoFactorRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
+
+impl PartialSchema for TwoStepLoginRequest {
+    fn schema() -> RefOr<Schema> {
+        let token = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .description(Some("The `mfa_token` of the login's 401 answer."));
+        let recovery_code = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(RECOVERY_CODE_PATTERN))
+            .description(Some(
+                "One of the recovery codes shown when two-step sign-in was turned on,                  e.g. `k7mq2-x9pfa`; each works once.",
+            ));
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("mfa_token", token)
+            .property("code", totp_code_schema())
+            .property("recovery_code", recovery_code)
+            .required("mfa_token");
+        // Exactly one of the two answers.
+        let one_answer = OneOfBuilder::new()
+            .item(ObjectBuilder::new().required("code"))
+            .item(ObjectBuilder::new().required("recovery_code"));
+        AllOfBuilder::new().item(fields).item(one_answer).into()
+    }
+}
+
+impl ToSchema for TwoStepLoginRequest {}
 
 /// An object of credential fields, each a reference to its named schema; username and
 /// password are required.

@@ -1,0 +1,693 @@
+//! Two-step sign-in: turning it on (a secret confirmed with a code, then recovery
+//! codes), turning it off, and the second step of a login that needs it. Every change
+//! ends the account's other sessions and is recorded in its activity.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::device::ClientInfo;
+use super::error::AuthError;
+use super::guard::Session;
+use super::notices::Notice;
+use super::service::AuthService;
+use super::sessions::SignedIn;
+use super::two_factor::{
+    SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepChallenge, generate_recovery_codes,
+};
+use super::users::UserId;
+use crate::domain::{Password, RecoveryCode, TotpCode};
+
+/// How long the second step of a login may take, unless configured otherwise.
+pub const DEFAULT_TWO_STEP_LIFETIME: Duration = Duration::from_secs(300);
+
+/// What a login leads to: a session, or the second step for an account with two-step
+/// sign-in on.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    SignedIn(SignedIn),
+    TwoStepRequired(TwoStepChallenge),
+}
+
+#[cfg(test)]
+impl LoginOutcome {
+    /// The session of a login that needed no second step.
+    pub fn expect_signed_in(self) -> SignedIn {
+        match self {
+            Self::SignedIn(signed_in) => signed_in,
+            Self::TwoStepRequired(_) => panic!("the login asked for a second step"),
+        }
+    }
+}
+
+/// What the second step of a sign-in is answered with.
+#[derive(Debug, Clone)]
+pub enum SecondFactor {
+    Code(TotpCode),
+    RecoveryCode(RecoveryCode),
+}
+
+/// Where an account's two-step sign-in stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TwoFactorStatus {
+    Off,
+    /// A secret was made and waits for the first code from the app.
+    SettingUp(TotpSetup),
+    On {
+        recovery_codes_left: usize,
+    },
+}
+
+/// What an authenticator app needs: the secret as text, and as an `otpauth://` URL for
+/// a QR code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpSetup {
+    pub secret: String,
+    pub otpauth_url: String,
+}
+
+/// Failed codes are counted per account (and client address) under their own key, so
+/// guessing codes runs into the same limits as guessing passwords.
+fn code_throttle_key(user: UserId) -> String {
+    format!("two-step:{}", user.0)
+}
+
+fn unix_seconds(now: OffsetDateTime) -> u64 {
+    u64::try_from(now.unix_timestamp()).unwrap_or(0)
+}
+
+impl AuthService {
+    /// Where two-step sign-in stands for the signed-in account; while it is being set
+    /// up, with what the app needs.
+    pub async fn two_factor_status(&self, session: &Session) -> Result<TwoFactorStatus, AuthError> {
+        let user = &session.user;
+        let Some(stored) = self.store.find_two_factor(user.id).await? else {
+            return Ok(TwoFactorStatus::Off);
+        };
+        if stored.enabled {
+            return Ok(TwoFactorStatus::On {
+                recovery_codes_left: stored.recovery_codes_left,
+            });
+        }
+        let secret = self.open_secret(user.id, &stored.sealed_secret)?;
+        Ok(TwoFactorStatus::SettingUp(TotpSetup {
+            otpauth_url: secret.otpauth_url(&user.username)?,
+            secret: secret.to_base32(),
+        }))
+    }
+
+    /// Starts turning two-step sign-in on, after checking the password: a new secret
+    /// (replacing one an earlier, unfinished attempt made) for the app to scan.
+    pub async fn begin_two_factor(
+        &self,
+        session: &Session,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<TotpSetup, AuthError> {
+        self.check_own_password(session, password, client).await?;
+        let user = &session.user;
+        let secret = TotpSecret::generate()?;
+        let sealed = self.two_factor.seal(user.id, &secret)?;
+        if !self
+            .store
+            .stage_two_factor(user.id, &sealed, OffsetDateTime::now_utc())
+            .await?
+        {
+            return Err(AuthError::TwoFactorAlreadyOn);
+        }
+        Ok(TotpSetup {
+            otpauth_url: secret.otpauth_url(&user.username)?,
+            secret: secret.to_base32(),
+        })
+    }
+
+    /// Finishes turning two-step sign-in on with the first code the app shows: every
+    /// other session ends, and the account's recovery codes are returned, the only
+    /// time they are ever shown.
+    pub async fn confirm_two_factor(
+        &self,
+        session: &Session,
+        code: TotpCode,
+        client: &ClientInfo,
+    ) -> Result<Vec<String>, AuthError> {
+        let user = session.user.id;
+        let stored = self
+            .store
+            .find_two_factor(user)
+            .await?
+            .ok_or(AuthError::TwoFactorNotStarted)?;
+        if stored.enabled {
+            return Err(AuthError::TwoFactorAlreadyOn);
+        }
+        let step = self
+            .check_code(user, &stored.sealed_secret, &code, client)
+            .await?;
+        let codes = generate_recovery_codes()?;
+        let hashes = codes
+            .iter()
+            .map(|code| {
+                let parsed = RecoveryCode::parse(code)?;
+                Ok(self.two_factor.recovery_hash(&parsed)?)
+            })
+            .collect::<Result<Vec<_>, AuthError>>()?;
+        let enabled = self
+            .store
+            .enable_two_factor(
+                user,
+                session.id(),
+                step,
+                &hashes,
+                client,
+                &self.sessions,
+                OffsetDateTime::now_utc(),
+            )
+            .await?
+            .into_result()?;
+        if !enabled {
+            return Err(AuthError::TwoFactorNotStarted);
+        }
+        tracing::info!(target: "keycard::security", user_id = user.0, "two-step sign-in turned on; other sessions ended");
+        self.tell_verified_address(session, Notice::TwoFactorEnabled);
+        Ok(codes)
+    }
+
+    /// Turns two-step sign-in off, with the password and a current code; every other
+    /// session ends.
+    pub async fn disable_two_factor(
+        &self,
+        session: &Session,
+        password: Password,
+        code: TotpCode,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let checked = self.check_own_password(session, password, client).await?;
+        let user = session.user.id;
+        let stored = self
+            .store
+            .find_two_factor(user)
+            .await?
+            .filter(|stored| stored.enabled)
+            .ok_or(AuthError::TwoFactorNotOn)?;
+        let step = self
+            .check_code(user, &stored.sealed_secret, &code, client)
+            .await?;
+        let disabled = self
+            .store
+            .disable_two_factor(
+                user,
+                session.id(),
+                checked,
+                step,
+                client,
+                &self.sessions,
+                OffsetDateTime::now_utc(),
+            )
+            .await?
+            .into_result()?;
+        if !disabled {
+            // The step was spent by a racing request: the code has been used.
+            return Err(AuthError::WrongCode);
+        }
+        tracing::info!(target: "keycard::security", user_id = user.0, "two-step sign-in turned off; other sessions ended");
+        self.tell_verified_address(session, Notice::TwoFactorDisabled);
+        Ok(())
+    }
+
+    /// The second step of a sign-in: the challenge the password step gave, and a code
+    /// or a recovery code. Succeeds once per challenge, and never with a code (or
+    /// recovery code) that was used before.
+    pub async fn complete_two_step(
+        &self,
+        challenge: &str,
+        answer: SecondFactor,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, AuthError> {
+        self.throttle.admit_attempt(client.address).await?;
+        let challenge = self
+            .two_factor
+            .verify_challenge(challenge)
+            .ok_or(AuthError::TwoStepExpired)?;
+        let user = challenge.user;
+        let throttle_key = code_throttle_key(user);
+        self.throttle
+            .check_login(&throttle_key, client.address)
+            .await?;
+        let stored = self
+            .store
+            .find_two_factor(user)
+            .await?
+            .filter(|stored| stored.enabled)
+            .ok_or(AuthError::TwoStepExpired)?;
+        let now = OffsetDateTime::now_utc();
+        let proof = match &answer {
+            SecondFactor::Code(code) => self
+                .open_secret(user, &stored.sealed_secret)?
+                .matching_step(code, unix_seconds(now))
+                .map(SecondFactorProof::Step),
+            SecondFactor::RecoveryCode(code) => Some(SecondFactorProof::RecoveryCode {
+                hash: self.two_factor.recovery_hash(code)?,
+            }),
+        };
+        let spend = match proof {
+            Some(proof) => {
+                self.store
+                    .spend_second_factor(
+                        &challenge.id,
+                        challenge.expires_at,
+                        user,
+                        &proof,
+                        client,
+                        now,
+                    )
+                    .await?
+            }
+            None => SecondFactorSpend::Rejected,
+        };
+        match spend {
+            SecondFactorSpend::Spent => {}
+            SecondFactorSpend::Rejected => {
+                self.throttle
+                    .record_failed_login(&throttle_key, client.address)
+                    .await?;
+                return Err(AuthError::WrongCode);
+            }
+            SecondFactorSpend::ChallengeSpent => return Err(AuthError::TwoStepExpired),
+        }
+        self.throttle
+            .record_successful_login(&throttle_key, client.address)
+            .await?;
+        let credentials = self.store.find_credentials_by_id(user).await?;
+        let mailbox =
+            credentials.and_then(|stored| Some((stored.username, stored.verified_email?)));
+        self.finish_sign_in(user, challenge.checked, mailbox, client)
+            .await
+    }
+
+    /// Whether `challenge` is one of ours that is still good: the second-step page asks
+    /// before it shows its form.
+    pub fn two_step_is_pending(&self, challenge: &str) -> bool {
+        self.two_factor.verify_challenge(challenge).is_some()
+    }
+
+    /// What a correct password leads to for `user`: a session, or for an account with
+    /// two-step sign-in on, a challenge for the second step.
+    pub(super) async fn after_password(
+        &self,
+        user: UserId,
+        checked: super::users::PasswordVersion,
+        mailbox: Option<(String, String)>,
+        client: &ClientInfo,
+    ) -> Result<LoginOutcome, AuthError> {
+        let two_step = self
+            .store
+            .find_two_factor(user)
+            .await?
+            .is_some_and(|stored| stored.enabled);
+        if two_step {
+            let challenge = self.two_factor.issue_challenge(
+                user,
+                checked,
+                self.two_step_lifetime,
+                OffsetDateTime::now_utc(),
+            )?;
+            tracing::info!(user_id = user.0, "password right; second step asked for");
+            return Ok(LoginOutcome::TwoStepRequired(challenge));
+        }
+        self.finish_sign_in(user, checked, mailbox, client)
+            .await
+            .map(LoginOutcome::SignedIn)
+    }
+
+    /// The step a code from `user`'s app is right for, or a counted failure.
+    async fn check_code(
+        &self,
+        user: UserId,
+        sealed_secret: &str,
+        code: &TotpCode,
+        client: &ClientInfo,
+    ) -> Result<u64, AuthError> {
+        let throttle_key = code_throttle_key(user);
+        self.throttle
+            .check_login(&throttle_key, client.address)
+            .await?;
+        let now = unix_seconds(OffsetDateTime::now_utc());
+        match self
+            .open_secret(user, sealed_secret)?
+            .matching_step(code, now)
+        {
+            Some(step) => Ok(step),
+            None => {
+                self.throttle
+                    .record_failed_login(&throttle_key, client.address)
+                    .await?;
+                Err(AuthError::WrongCode)
+            }
+        }
+    }
+
+    fn open_secret(&self, user: UserId, sealed: &str) -> Result<TotpSecret, AuthError> {
+        self.two_factor.open(user, sealed).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the two-step secret of user {} does not open: the server secret changed?",
+                user.0
+            )
+            .into()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::ActivityEvent;
+    use crate::auth::testing::{
+        PASSWORD, assert_signed_out, client, logged_in, service, session_of, signed_up,
+    };
+    use crate::auth::two_factor::code_for;
+    use crate::domain::Username;
+
+    fn password(text: &str) -> Password {
+        Password::parse(text).unwrap()
+    }
+
+    fn curl() -> ClientInfo {
+        client("curl/8.5.0")
+    }
+
+    fn now() -> u64 {
+        unix_seconds(OffsetDateTime::now_utc())
+    }
+
+    async fn login(auth: &AuthService) -> LoginOutcome {
+        auth.login(
+            Username::parse("grace").unwrap(),
+            password(PASSWORD),
+            &client("curl/8.5.0"),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Logs in and returns the challenge the password step gives.
+    async fn challenge(auth: &AuthService) -> String {
+        match login(auth).await {
+            LoginOutcome::TwoStepRequired(challenge) => challenge.token,
+            LoginOutcome::SignedIn(_) => panic!("signed in without a second step"),
+        }
+    }
+
+    /// What the tests know of an account's two-step sign-in.
+    struct TurnedOn {
+        secret: String,
+        recovery_codes: Vec<String>,
+        /// When it was confirmed: with the code of this moment's step, spent since. The
+        /// tests take codes relative to it, so a step boundary passing mid-test changes
+        /// nothing: the next step's code stays within the one step of skew.
+        at: u64,
+    }
+
+    impl TurnedOn {
+        /// The app's code `steps` steps after the confirming one.
+        fn code(&self, steps: u64) -> TotpCode {
+            code_for(&self.secret, self.at + 30 * steps)
+        }
+    }
+
+    /// Turns two-step on for "grace" from `session`.
+    async fn turned_on(auth: &AuthService, session: &Session) -> TurnedOn {
+        let setup = auth
+            .begin_two_factor(session, password(PASSWORD), &client("curl"))
+            .await
+            .unwrap();
+        let at = now();
+        let recovery_codes = auth
+            .confirm_two_factor(session, code_for(&setup.secret, at), &client("curl"))
+            .await
+            .unwrap();
+        TurnedOn {
+            secret: setup.secret,
+            recovery_codes,
+            at,
+        }
+    }
+
+    async fn events(auth: &AuthService, session: &Session) -> Vec<ActivityEvent> {
+        auth.activity(session)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| entry.event)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn turning_on_takes_the_password_and_a_code_and_ends_other_sessions() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let phone = logged_in(&auth, "phone").await;
+        let session = session_of(&auth, &laptop).await;
+        assert!(matches!(
+            auth.begin_two_factor(&session, password("not the password"), &client("curl"))
+                .await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        let setup = auth
+            .begin_two_factor(&session, password(PASSWORD), &client("curl"))
+            .await
+            .unwrap();
+        assert!(
+            setup
+                .otpauth_url
+                .starts_with("otpauth://totp/Keycard:grace?")
+        );
+        assert_eq!(
+            auth.two_factor_status(&session).await.unwrap(),
+            TwoFactorStatus::SettingUp(setup.clone())
+        );
+        // Until it is confirmed, the password alone still signs in.
+        assert!(matches!(login(&auth).await, LoginOutcome::SignedIn(_)));
+        let wrong = code_for(&setup.secret, now() + 300);
+        assert!(matches!(
+            auth.confirm_two_factor(&session, wrong, &client("curl"))
+                .await,
+            Err(AuthError::WrongCode)
+        ));
+        let codes = auth
+            .confirm_two_factor(&session, code_for(&setup.secret, now()), &client("curl"))
+            .await
+            .unwrap();
+        assert_eq!(codes.len(), 10);
+        assert_eq!(
+            auth.two_factor_status(&session).await.unwrap(),
+            TwoFactorStatus::On {
+                recovery_codes_left: 10
+            }
+        );
+        assert_signed_out(&auth, &phone).await;
+        session_of(&auth, &laptop).await;
+        assert!(
+            events(&auth, &session)
+                .await
+                .contains(&ActivityEvent::TwoFactorEnabled)
+        );
+        assert!(matches!(
+            auth.begin_two_factor(&session, password(PASSWORD), &client("curl"))
+                .await,
+            Err(AuthError::TwoFactorAlreadyOn)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_login_then_needs_a_code_that_works_once_for_one_challenge() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let two_step = turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        let first = challenge(&auth).await;
+        // The code that confirmed the setup was spent with its step (RFC 6238 §5.2).
+        assert!(matches!(
+            auth.complete_two_step(&first, SecondFactor::Code(two_step.code(0)), &curl())
+                .await,
+            Err(AuthError::WrongCode)
+        ));
+        // One step of clock skew is allowed: the app's next code is taken early.
+        let signed_in = auth
+            .complete_two_step(&first, SecondFactor::Code(two_step.code(1)), &curl())
+            .await
+            .unwrap();
+        session_of(&auth, &signed_in).await;
+        let second = challenge(&auth).await;
+        assert!(matches!(
+            auth.complete_two_step(&second, SecondFactor::Code(two_step.code(1)), &curl())
+                .await,
+            Err(AuthError::WrongCode)
+        ));
+        let recovery = RecoveryCode::parse(&two_step.recovery_codes[0]).unwrap();
+        assert!(
+            matches!(
+                auth.complete_two_step(&first, SecondFactor::RecoveryCode(recovery), &curl())
+                    .await,
+                Err(AuthError::TwoStepExpired)
+            ),
+            "a challenge is spent once it succeeded"
+        );
+        assert!(matches!(
+            auth.complete_two_step(
+                "not a challenge",
+                SecondFactor::Code(two_step.code(1)),
+                &curl()
+            )
+            .await,
+            Err(AuthError::TwoStepExpired)
+        ));
+    }
+
+    #[tokio::test]
+    async fn each_recovery_code_signs_in_once_and_is_recorded() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let two_step = turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        let code = RecoveryCode::parse(&two_step.recovery_codes[3].to_uppercase()).unwrap();
+        let recovery = SecondFactor::RecoveryCode(code);
+        let signed_in = auth
+            .complete_two_step(&challenge(&auth).await, recovery.clone(), &curl())
+            .await
+            .unwrap();
+        let session = session_of(&auth, &signed_in).await;
+        assert!(matches!(
+            auth.complete_two_step(&challenge(&auth).await, recovery, &curl())
+                .await,
+            Err(AuthError::WrongCode)
+        ));
+        let unknown = SecondFactor::RecoveryCode(RecoveryCode::parse("abcde-23456").unwrap());
+        assert!(matches!(
+            auth.complete_two_step(&challenge(&auth).await, unknown, &curl())
+                .await,
+            Err(AuthError::WrongCode)
+        ));
+        assert_eq!(
+            auth.two_factor_status(&session).await.unwrap(),
+            TwoFactorStatus::On {
+                recovery_codes_left: 9
+            }
+        );
+        assert!(
+            events(&auth, &session)
+                .await
+                .contains(&ActivityEvent::RecoveryCodeUsed)
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_run_into_the_login_limit() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let two_step = turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        let challenge = challenge(&auth).await;
+        for _ in 0..5 {
+            assert!(matches!(
+                auth.complete_two_step(&challenge, SecondFactor::Code(two_step.code(20)), &curl())
+                    .await,
+                Err(AuthError::WrongCode)
+            ));
+        }
+        assert!(matches!(
+            auth.complete_two_step(&challenge, SecondFactor::Code(two_step.code(1)), &curl())
+                .await,
+            Err(AuthError::Throttled(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_second_step_expires() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory)
+            .await
+            .with_two_step_lifetime(Duration::from_secs(1));
+        let laptop = signed_up(&auth).await;
+        let two_step = turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        let challenge = challenge(&auth).await;
+        assert!(auth.two_step_is_pending(&challenge));
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(!auth.two_step_is_pending(&challenge));
+        assert!(matches!(
+            auth.complete_two_step(&challenge, SecondFactor::Code(two_step.code(1)), &curl())
+                .await,
+            Err(AuthError::TwoStepExpired)
+        ));
+    }
+
+    #[tokio::test]
+    async fn turning_off_takes_the_password_and_an_unused_code_and_ends_other_sessions() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let session = session_of(&auth, &laptop).await;
+        let two_step = turned_on(&auth, &session).await;
+        let recovery = RecoveryCode::parse(&two_step.recovery_codes[0]).unwrap();
+        let phone = auth
+            .complete_two_step(
+                &challenge(&auth).await,
+                SecondFactor::RecoveryCode(recovery),
+                &client("phone"),
+            )
+            .await
+            .unwrap();
+        let wrong_password = password("not the password");
+        assert!(matches!(
+            auth.disable_two_factor(&session, wrong_password, two_step.code(1), &curl())
+                .await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(
+            matches!(
+                auth.disable_two_factor(&session, password(PASSWORD), two_step.code(0), &curl())
+                    .await,
+                Err(AuthError::WrongCode)
+            ),
+            "the code that turned it on cannot turn it off"
+        );
+        auth.disable_two_factor(&session, password(PASSWORD), two_step.code(1), &curl())
+            .await
+            .unwrap();
+        assert_signed_out(&auth, &phone).await;
+        session_of(&auth, &laptop).await;
+        assert_eq!(
+            auth.two_factor_status(&session).await.unwrap(),
+            TwoFactorStatus::Off
+        );
+        assert!(matches!(login(&auth).await, LoginOutcome::SignedIn(_)));
+        assert!(
+            events(&auth, &session)
+                .await
+                .contains(&ActivityEvent::TwoFactorDisabled)
+        );
+        assert!(matches!(
+            auth.disable_two_factor(&session, password(PASSWORD), two_step.code(1), &curl())
+                .await,
+            Err(AuthError::TwoFactorNotOn)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_password_changed_between_the_steps_ends_the_sign_in() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let session = session_of(&auth, &laptop).await;
+        let two_step = turned_on(&auth, &session).await;
+        let challenge = challenge(&auth).await;
+        let changed = password("a different passphrase");
+        auth.change_password(&session, password(PASSWORD), changed, &curl())
+            .await
+            .unwrap();
+        assert!(matches!(
+            auth.complete_two_step(&challenge, SecondFactor::Code(two_step.code(1)), &curl())
+                .await,
+            Err(AuthError::InvalidCredentials)
+        ));
+    }
+}
