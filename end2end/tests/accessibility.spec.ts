@@ -11,7 +11,8 @@ import {
 
 // Every page in every state a person can see it in: signed out and in, light and
 // dark, with form errors showing (the rules are in `expectNoViolations`). The reset
-// form, which needs a mailed link, is checked in mail.spec.ts.
+// form, which needs a mailed link, is checked in mail.spec.ts; two-step sign-in's
+// set-up, recovery codes and second step in two_factor.spec.ts.
 
 const SIGNED_OUT = [
   "/",
@@ -30,6 +31,7 @@ const SIGNED_OUT = [
   "/verify-email?token=00",
   "/verify-email?verified=1",
   "/verify-email?error=invalid_link",
+  "/login/two-step",
 ];
 const SIGNED_IN = [
   "/",
@@ -50,6 +52,9 @@ const SIGNED_IN = [
   "/email?error=email_invalid&email=ada",
   "/profile?link_sent=1",
   "/profile?password_reset=1",
+  "/two-factor",
+  "/two-factor?error=incorrect_password",
+  "/two-factor?turned_off=1",
 ];
 
 for (const colorScheme of ["light", "dark"] as const) {

@@ -506,6 +506,29 @@ impl TestResponse {
     }
 }
 
+/// A page load or plain form post from one of Keycard's pages by a browser sending
+/// `cookies` (a whole `Cookie` header).
+pub fn browser_request(
+    method: Method,
+    path: &str,
+    cookies: &str,
+    form: Option<&str>,
+) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::COOKIE, cookies)
+        .header(header::ACCEPT, "text/html")
+        .header(header::ORIGIN, ORIGIN)
+        .header("sec-fetch-site", "same-origin");
+    if form.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    request
+        .body(form.map_or_else(Body::empty, |form| Body::from(form.to_owned())))
+        .unwrap()
+}
+
 /// One API call the way curl makes it: JSON body, optional bearer token, no cookies,
 /// no Origin.
 pub async fn call(

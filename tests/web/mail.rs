@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::helpers::{
     Client, Jar, PASSWORD, SAME_ORIGIN, Sender, TestApp, TestResponse, api_as, api_refresh,
-    assert_answer, json_of, post_json, spawn_app_with, text,
+    assert_answer, browser_request, json_of, post_json, spawn_app_with, text,
 };
 use crate::mail_sink::{MailSink, SinkTls, TestCertificates};
 
@@ -19,7 +19,7 @@ const INVALID_LINK: &str = "This link is invalid or has expired";
 const RESET_REQUESTED: &str = "If an account with a verified email matches, we sent a link";
 const RESET_COOKIE: &str = "__Host-keycard_reset";
 
-fn app_mailing_to(sink: &MailSink, extra: &[(&'static str, &str)]) -> TestApp {
+pub fn app_mailing_to(sink: &MailSink, extra: &[(&'static str, &str)]) -> TestApp {
     let url = sink.url();
     let mut settings = vec![
         ("KEYCARD_SMTP_URL", url.as_str()),
@@ -40,7 +40,7 @@ async fn api_register(app: &TestApp, username: &str, email: &str) -> TestRespons
 
 /// Registers `username` with `email` through the API and verifies the address with
 /// the link mailed to it.
-async fn verified_account(app: &TestApp, sink: &MailSink, username: &str, email: &str) {
+pub async fn verified_account(app: &TestApp, sink: &MailSink, username: &str, email: &str) {
     let registered = api_register(app, username, email).await;
     assert_eq!(
         registered.status,
@@ -63,7 +63,7 @@ async fn api_login_with(app: &TestApp, username: &str, password: &str) -> TestRe
     .await
 }
 
-async fn forgot(app: &TestApp, login: &str) -> TestResponse {
+pub async fn forgot(app: &TestApp, login: &str) -> TestResponse {
     post_json(app, "/api/v1/password/forgot", &json!({"login": login})).await
 }
 
@@ -416,20 +416,9 @@ async fn open_reset_link(app: &TestApp, token: &str) -> String {
     cookie.value().to_owned()
 }
 
+/// A browser request holding the reset link's cookie.
 fn with_cookie(method: Method, path: &str, cookie: &str, form: Option<&str>) -> Request<Body> {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::COOKIE, format!("{RESET_COOKIE}={cookie}"))
-        .header(header::ACCEPT, "text/html")
-        .header(header::ORIGIN, crate::helpers::ORIGIN)
-        .header("sec-fetch-site", "same-origin");
-    if form.is_some() {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    }
-    request
-        .body(form.map_or_else(Body::empty, |form| Body::from(form.to_owned())))
-        .unwrap()
+    browser_request(method, path, &format!("{RESET_COOKIE}={cookie}"), form)
 }
 
 #[tokio::test]

@@ -21,3 +21,4 @@ mod sessions;
 #[path = "../support/sqlite.rs"]
 mod sqlite;
 mod tokens;
+mod two_factor;
