@@ -467,17 +467,21 @@ async fn the_openapi_document_describes_exactly_this_contract() {
             "DELETE /api/v1/logout",
             "DELETE /api/v1/sessions",
             "DELETE /api/v1/sessions/{id}",
+            "DELETE /api/v1/two-factor",
             "DELETE /api/v1/user",
             "GET /api/v1/activity",
             "GET /api/v1/sessions",
             "GET /api/v1/user",
             "POST /api/v1/email/verify",
             "POST /api/v1/login",
+            "POST /api/v1/login/two-factor",
             "POST /api/v1/password",
             "POST /api/v1/password/forgot",
             "POST /api/v1/password/reset",
             "POST /api/v1/refresh",
             "POST /api/v1/register",
+            "POST /api/v1/two-factor",
+            "POST /api/v1/two-factor/confirm",
         ]
     );
     let responses = |path: &str, method: &str| -> Vec<String> {
@@ -505,7 +509,19 @@ async fn the_openapi_document_describes_exactly_this_contract() {
     );
     assert_eq!(
         responses("/api/v1/password/reset", "post"),
-        ["200", "400", "413", "415", "422", "429", "503"]
+        ["200", "400", "401", "413", "415", "422", "429", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/login/two-factor", "post"),
+        ["200", "400", "401", "413", "415", "429", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/two-factor", "post"),
+        ["200", "400", "401", "409", "413", "415", "429", "503"]
+    );
+    assert_eq!(
+        responses("/api/v1/two-factor", "delete"),
+        ["204", "400", "401", "409", "413", "415", "429", "503"]
     );
     assert_eq!(
         responses("/api/v1/email/verify", "post"),
