@@ -47,6 +47,15 @@ pub enum AuthFnError {
     TwoFactorNotOn,
     #[error("Start again: turning on two-step sign-in begins with your password")]
     TwoFactorNotStarted,
+    #[error("That passkey was not accepted. Try again, or log in with your password.")]
+    PasskeyRefused,
+    #[error("That passkey has already been removed.")]
+    PasskeyNotFound,
+    #[error("Passkeys are not available on this site.")]
+    PasskeysUnavailable,
+    /// The browser's own passkey dialog failed or was dismissed.
+    #[error("No passkey was used. Try again, or log in with your password.")]
+    PasskeyCancelled,
     #[error(
         "This request did not come from a Keycard page, so it was refused. Open Keycard and try again."
     )]
@@ -122,6 +131,10 @@ impl AuthFnError {
             Self::TwoFactorAlreadyOn => "two_factor_already_on",
             Self::TwoFactorNotOn => "two_factor_not_on",
             Self::TwoFactorNotStarted => "two_factor_not_started",
+            Self::PasskeyRefused => "passkey_refused",
+            Self::PasskeyNotFound => "passkey_not_found",
+            Self::PasskeysUnavailable => "passkeys_unavailable",
+            Self::PasskeyCancelled => "passkey_cancelled",
             Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
             Self::Unreachable => "unreachable",
@@ -175,6 +188,10 @@ impl AuthFnError {
                 Self::TwoFactorAlreadyOn,
                 Self::TwoFactorNotOn,
                 Self::TwoFactorNotStarted,
+                Self::PasskeyRefused,
+                Self::PasskeyNotFound,
+                Self::PasskeysUnavailable,
+                Self::PasskeyCancelled,
                 Self::CrossSite,
                 Self::BadRequest,
                 Self::Unreachable,
@@ -243,6 +260,10 @@ mod tests {
             AuthFnError::TwoFactorAlreadyOn,
             AuthFnError::TwoFactorNotOn,
             AuthFnError::TwoFactorNotStarted,
+            AuthFnError::PasskeyRefused,
+            AuthFnError::PasskeyNotFound,
+            AuthFnError::PasskeysUnavailable,
+            AuthFnError::PasskeyCancelled,
             AuthFnError::CrossSite,
             AuthFnError::BadRequest,
             AuthFnError::Unreachable,

@@ -5,6 +5,8 @@
 mod auth_fn_error;
 mod components;
 mod pages;
+mod passkey_browser;
+mod passkey_fns;
 mod server_fns;
 mod two_factor_fns;
 
@@ -15,6 +17,13 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 pub use auth_fn_error::{AuthFnError, ErrorReference};
+pub use passkey_browser::{create_passkey, use_passkey};
+pub use passkey_fns::{
+    BeginPasskeyRegistration, BeginPasskeySignIn, FinishPasskeyRegistration, FinishPasskeySignIn,
+    ListPasskeys, PasskeyCeremony, PasskeyRow, PasskeysView, RemovePasskey,
+    begin_passkey_registration, begin_passkey_sign_in, finish_passkey_registration,
+    finish_passkey_sign_in, list_passkeys, remove_passkey,
+};
 pub use server_fns::{
     ActivityRow, ActivityView, ChangeEmail, ChangePassword, ConfirmPassword, CurrentUsername,
     DeleteAccount, EndOtherSessions, EndSession, ForgotPassword, GetProfile, ListActivity,
@@ -32,8 +41,8 @@ pub use two_factor_fns::{
 
 use pages::{
     ActivityPage, ChangeEmailPage, ChangePasswordPage, DeleteAccountPage, ForgotPasswordPage,
-    HomePage, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, SessionsPage,
-    TwoFactorPage, TwoStepPage, VerifyEmailPage,
+    HomePage, LoginPage, NotFound, PasskeysPage, ProfilePage, RegisterPage, ResetPasswordPage,
+    SessionsPage, TwoFactorPage, TwoStepPage, VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -78,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("login") view=LoginPage/>
                     <Route path=path!("login/two-step") view=TwoStepPage ssr=SsrMode::Async/>
                     <Route path=path!("two-factor") view=TwoFactorPage ssr=SsrMode::Async/>
+                    <Route path=path!("passkeys") view=PasskeysPage ssr=SsrMode::Async/>
                     <Route path=path!("register") view=RegisterPage/>
                     <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("sessions") view=SessionsPage ssr=SsrMode::Async/>

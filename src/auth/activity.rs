@@ -43,6 +43,8 @@ pub enum ActivityEvent {
     TwoFactorDisabled,
     /// The second step of a sign-in answered with a recovery code instead of the app.
     RecoveryCodeUsed,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl ActivityEvent {
@@ -73,6 +75,8 @@ impl ActivityEvent {
             Self::TwoFactorEnabled => "Two-step sign-in turned on",
             Self::TwoFactorDisabled => "Two-step sign-in turned off",
             Self::RecoveryCodeUsed => "Recovery code used to sign in",
+            Self::PasskeyAdded => "Passkey added",
+            Self::PasskeyRemoved => "Passkey removed",
         }
     }
 }
@@ -109,7 +113,7 @@ mod tests {
         for event in <ActivityEvent as strum::IntoEnumIterator>::iter() {
             assert_eq!(event.code().parse::<ActivityEvent>().unwrap(), event);
         }
-        assert_eq!(ActivityEvent::codes().count(), 15);
+        assert_eq!(ActivityEvent::codes().count(), 17);
         assert_eq!(ActivityEvent::RecoveryCodeUsed.code(), "recovery_code_used");
         assert_eq!(ActivityEvent::FailedSignIn.code(), "failed_sign_in");
     }

@@ -37,6 +37,15 @@ pub enum AuthError {
     TwoFactorAlreadyOn,
     #[error("two-step sign-in is not on")]
     TwoFactorNotOn,
+    /// A passkey ceremony that failed any check (unknown credential, bad signature, no
+    /// user verification, expired or spent): they all look alike from outside.
+    #[error("the passkey was not accepted")]
+    PasskeyRefused,
+    #[error("no such passkey")]
+    PasskeyNotFound,
+    /// The public origin has no domain name, which WebAuthn needs.
+    #[error("passkeys are not available on this site")]
+    PasskeysUnavailable,
     /// A code to confirm two-step sign-in, with no secret made for it.
     #[error("two-step sign-in is not being set up")]
     TwoFactorNotStarted,

@@ -13,9 +13,11 @@ mod guard;
 mod hashing_threads;
 mod link_token;
 mod notices;
+mod passkeys;
 mod password;
 mod random_id;
 mod refresh_token;
+mod sealing;
 mod service;
 mod session_flows;
 mod sessions;
@@ -40,6 +42,7 @@ pub use link_token::{
     LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, LinkPurpose, LinkToken, NewLink, StoredLink,
 };
 pub use notices::{Letter, Notice, Postbox};
+pub use passkeys::{CeremonyStart, NewPasskey, PasskeyRelyingParty, PasskeySummary, StoredPasskey};
 pub use password::PasswordHasher;
 pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToken};
 pub use service::AuthService;

@@ -13,6 +13,7 @@ use super::error::{AuthError, Rejection};
 use super::guard::{Session, Touching};
 use super::link_token::LinkKey;
 use super::notices::Postbox;
+use super::passkeys::PasskeyRelyingParty;
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
 use super::sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SignedIn};
@@ -39,6 +40,8 @@ pub struct AuthService {
     pub(super) links: LinkLifetimes,
     pub(super) two_factor: Arc<TwoFactorKeys>,
     pub(super) two_step_lifetime: std::time::Duration,
+    /// `None` where WebAuthn cannot work (a public origin without a domain name).
+    pub(super) passkeys: Option<Arc<PasskeyRelyingParty>>,
 }
 
 impl AuthService {
@@ -59,6 +62,7 @@ impl AuthService {
             links,
             two_factor: Arc::new(TwoFactorKeys::new(secret)?),
             two_step_lifetime: DEFAULT_TWO_STEP_LIFETIME,
+            passkeys: None,
             throttle: store.throttle(throttle),
             store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
@@ -72,6 +76,12 @@ impl AuthService {
     /// How long the second step of a login may take.
     pub fn with_two_step_lifetime(mut self, lifetime: std::time::Duration) -> Self {
         self.two_step_lifetime = lifetime;
+        self
+    }
+
+    /// Passkeys for `party`'s origin.
+    pub fn with_passkeys(mut self, party: PasskeyRelyingParty) -> Self {
+        self.passkeys = Some(Arc::new(party));
         self
     }
 

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use super::activity::{ActivityEntry, ActivityEvent};
 use super::device::ClientInfo;
 use super::link_token::{NewLink, StoredLink};
+use super::passkeys::{NewPasskey, StoredPasskey};
 use super::refresh_token::RefreshToken;
 use super::sessions::{GuardRecord, Redemption, SessionId, SessionPolicy, StoredSession};
 use super::throttle::{Throttle, ThrottlePolicy};
@@ -319,6 +320,46 @@ pub trait Store: Send + Sync + 'static {
         client: &ClientInfo,
         now: OffsetDateTime,
     ) -> Result<SecondFactorSpend, StoreError>;
+
+    /// Records `id` as spent until `expires_at` (beside revoked token ids); `false` if
+    /// it was already.
+    async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// The account's WebAuthn user handle: the one it has, or else `candidate`, kept.
+    async fn webauthn_handle(&self, user: UserId, candidate: &str) -> Result<String, StoreError>;
+
+    /// The account's passkeys, newest first.
+    async fn list_passkeys(&self, user: UserId) -> Result<Vec<StoredPasskey>, StoreError>;
+
+    /// Stores `passkey` and records it in the account's activity; `false` if its
+    /// credential is already stored, or the account is gone.
+    async fn insert_passkey(
+        &self,
+        passkey: &NewPasskey,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// The passkey of an active account with this credential id.
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<StoredPasskey>, StoreError>;
+
+    /// Notes a sign-in with passkey `id`, and its credential's new state if it changed
+    /// (the signature counter).
+    async fn record_passkey_use(
+        &self,
+        id: &str,
+        credential: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes `user`'s passkey `id` and records it; `false` if there is none.
+    async fn remove_passkey(
+        &self,
+        user: UserId,
+        id: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 
     /// Deletes the sessions that can no longer be used (their refresh tokens with
     /// them), revoked token ids that have expired, mailed links past their expiry, and

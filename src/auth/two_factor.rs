@@ -11,17 +11,14 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac as _};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use time::OffsetDateTime;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 use super::random_id::{is_random_id, random_id};
 use super::refresh_token::hmac_sha256;
+use super::sealing::SealingKey;
 use super::token::JwtSecret;
 use super::users::{PasswordVersion, UserId};
 use crate::domain::{RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS, RecoveryCode, TotpCode};
@@ -33,7 +30,6 @@ const SKEW_STEPS: u16 = 1;
 const ISSUER: &str = "Keycard";
 /// How many recovery codes an account gets, each usable once.
 pub const RECOVERY_CODES: usize = 10;
-const NONCE_BYTES: usize = 24;
 const SECRET_KEY_LABEL: &[u8] = b"keycard totp secret at rest v1";
 const RECOVERY_KEY_LABEL: &[u8] = b"keycard recovery codes v1";
 const CHALLENGE_KEY_LABEL: &[u8] = b"keycard two-step challenge v1";
@@ -138,7 +134,7 @@ pub fn code_for(secret: &str, unix_seconds: u64) -> TotpCode {
 /// one TOTP secrets are kept under, the one recovery codes are hashed with, and the one
 /// that signs the challenges between a login's password and its code.
 pub struct TwoFactorKeys {
-    secret_key: [u8; 32],
+    secret_key: SealingKey,
     recovery_key: [u8; 32],
     challenge_encoding: EncodingKey,
     challenge_decoding: DecodingKey,
@@ -192,7 +188,7 @@ impl TwoFactorKeys {
         validation.set_audience(&[CHALLENGE_AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
         Ok(Self {
-            secret_key: hmac_sha256(secret.expose(), SECRET_KEY_LABEL)?,
+            secret_key: SealingKey::derive(secret, SECRET_KEY_LABEL)?,
             recovery_key: hmac_sha256(secret.expose(), RECOVERY_KEY_LABEL)?,
             challenge_encoding: EncodingKey::from_secret(&challenge_key)
                 .context("unusable challenge key")?,
@@ -257,61 +253,23 @@ impl TwoFactorKeys {
         })
     }
 
-    fn cipher(&self) -> anyhow::Result<XChaCha20Poly1305> {
-        XChaCha20Poly1305::new_from_slice(&self.secret_key)
-            .map_err(|e| anyhow::anyhow!("unusable secret key: {e}"))
-    }
-
-    /// What the database keeps of `user`'s secret: a random nonce and the sealed secret.
+    /// What the database keeps of `user`'s secret: sealed, and bound to the account.
     pub fn seal(&self, user: UserId, secret: &TotpSecret) -> anyhow::Result<String> {
-        let mut nonce = [0u8; NONCE_BYTES];
-        getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        let aad = user.0.to_be_bytes();
-        let nonce = XNonce::try_from(&nonce[..])
-            .map_err(|_| anyhow::anyhow!("a nonce of the wrong length"))?;
-        let sealed = self
-            .cipher()?
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &secret.0,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| anyhow::anyhow!("the TOTP secret could not be sealed"))?;
-        Ok(format!("{}{}", hex::encode(nonce), hex::encode(sealed)))
+        self.secret_key.seal(&user.0.to_be_bytes(), &secret.0)
     }
 
     /// The secret `stored` holds for `user`; `None` if it was sealed for another account
     /// or under another server secret, or has been tampered with.
     pub fn open(&self, user: UserId, stored: &str) -> Option<TotpSecret> {
-        let bytes = hex::decode(stored).ok()?;
-        if bytes.len() <= NONCE_BYTES {
-            return None;
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
-        let nonce = XNonce::try_from(nonce).ok()?;
-        let aad = user.0.to_be_bytes();
-        self.cipher()
-            .ok()?
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: sealed,
-                    aad: &aad,
-                },
-            )
-            .ok()
+        self.secret_key
+            .open(&user.0.to_be_bytes(), stored)
             .map(TotpSecret)
     }
 
     /// What the database keeps of a recovery code: a keyed hash of its parsed form, so
     /// a copy of the database alone cannot be checked against guesses.
     pub fn recovery_hash(&self, code: &RecoveryCode) -> anyhow::Result<String> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.recovery_key)
-            .map_err(|e| anyhow::anyhow!("unusable HMAC key: {e}"))?;
-        mac.update(code.as_str().as_bytes());
-        Ok(hex::encode(mac.finalize().into_bytes()))
+        hmac_sha256(&self.recovery_key, code.as_str().as_bytes()).map(hex::encode)
     }
 }
 

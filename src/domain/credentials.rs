@@ -77,6 +77,7 @@ pub enum Field {
     /// A code from an authenticator app.
     Code,
     RecoveryCode,
+    PasskeyName,
 }
 
 /// Why a credential was refused, in words a person can act on.
@@ -123,6 +124,8 @@ pub enum CredentialError {
     CodeInvalid,
     #[error("Enter one of your recovery codes, like abcde-23456")]
     RecoveryCodeInvalid,
+    #[error("Name the passkey in 1 to 64 characters, e.g. \"Laptop\"")]
+    PasskeyNameInvalid,
 }
 
 impl CredentialError {
@@ -145,6 +148,7 @@ impl CredentialError {
             Self::LoginTooLong => Field::Username,
             Self::CodeInvalid => Field::Code,
             Self::RecoveryCodeInvalid => Field::RecoveryCode,
+            Self::PasskeyNameInvalid => Field::PasskeyName,
         }
     }
 }

@@ -12,6 +12,6 @@ pub use credentials::{
 };
 pub use next_path::NextPath;
 pub use second_factor::{
-    RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS, RECOVERY_CODE_PATTERN, RecoveryCode,
-    TOTP_CODE_DIGITS, TOTP_CODE_PATTERN, TotpCode,
+    PASSKEY_NAME_MAX_CHARS, PasskeyName, RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS,
+    RECOVERY_CODE_PATTERN, RecoveryCode, TOTP_CODE_DIGITS, TOTP_CODE_PATTERN, TotpCode,
 };

@@ -58,6 +58,28 @@ impl RecoveryCode {
     }
 }
 
+/// What someone calls a passkey, to tell it from their others: 1 to 64 characters, no
+/// control characters, spaces around it dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyName(String);
+
+pub const PASSKEY_NAME_MAX_CHARS: usize = 64;
+
+impl PasskeyName {
+    pub fn parse(raw: &str) -> Result<Self, CredentialError> {
+        let name = raw.trim();
+        let length = name.chars().count();
+        if length == 0 || length > PASSKEY_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+            return Err(CredentialError::PasskeyNameInvalid);
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 fn is_separator(c: char) -> bool {
     c == ' ' || c == '-'
 }

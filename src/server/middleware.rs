@@ -12,8 +12,8 @@ use super::browser_session::BrowserSession;
 use tower_cookies::Cookies;
 
 use super::server_fn::{
-    RESET_PASSWORD_PAGE, TWO_FACTOR_PAGE, TWO_STEP_PAGE, VERIFY_EMAIL_PAGE, internal_error,
-    status_of,
+    PASSKEYS_PAGE, RESET_PASSWORD_PAGE, TWO_FACTOR_PAGE, TWO_STEP_PAGE, VERIFY_EMAIL_PAGE,
+    internal_error, status_of,
 };
 use super::state::AppState;
 use crate::app::AuthFnError;
@@ -29,6 +29,7 @@ const PROTECTED_PAGES: &[&str] = &[
     "/activity",
     "/email",
     TWO_FACTOR_PAGE,
+    PASSKEYS_PAGE,
 ];
 /// Pages a mailed link leads to: never stored either, since their address or their
 /// cookie holds a link's token.

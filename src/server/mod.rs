@@ -21,8 +21,8 @@ pub use origin::PublicOrigin;
 pub use qr_code::qr_code_svg;
 pub use router::{build_state, router, run};
 pub use server_fn::{
-    DELETE_ACCOUNT_PAGE, EMAIL_PAGE, FORGOT_PASSWORD_PAGE, FnRequest, FormReturn, PASSWORD_PAGE,
-    RESET_PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME, TWO_FACTOR_PAGE, TWO_STEP_PAGE,
-    VERIFY_EMAIL_PAGE, format_time, profile_view,
+    DELETE_ACCOUNT_PAGE, EMAIL_PAGE, FORGOT_PASSWORD_PAGE, FnRequest, FormReturn, PASSKEYS_PAGE,
+    PASSWORD_PAGE, RESET_PASSWORD_PAGE, SESSIONS_PAGE, SIGNED_IN_HOME, TWO_FACTOR_PAGE,
+    TWO_STEP_PAGE, VERIFY_EMAIL_PAGE, format_time, profile_view,
 };
 pub use state::AppState;

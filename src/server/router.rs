@@ -35,7 +35,7 @@ use super::security::{
 };
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
-use crate::auth::{AuthService, PasswordHasher, SharedStore};
+use crate::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
 use crate::db::{Db, PgStore, SqliteStore};
 use crate::mail::{MailSettings, Mailer, Transport};
 
@@ -77,18 +77,27 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         links: config.links,
         first_retry: MAIL_FIRST_RETRY,
     })?;
+    let auth = AuthService::new(
+        store,
+        &secret,
+        PasswordHasher::new(hashing_threads)?,
+        config.throttle,
+        config.sessions,
+        config.links,
+        Arc::new(mailer.clone()),
+    )?
+    .with_two_step_lifetime(config.two_step_lifetime);
+    // WebAuthn needs a domain name: at an IP address, passkeys are simply not offered.
+    let auth = match PasskeyRelyingParty::new(own_origins.preferred().as_str(), &secret) {
+        Ok(party) => auth.with_passkeys(party),
+        Err(error) => {
+            tracing::warn!(error = format!("{error:#}"), "passkeys are off");
+            auth
+        }
+    };
     Ok(AppState::new(Services {
         leptos_options,
-        auth: AuthService::new(
-            store,
-            &secret,
-            PasswordHasher::new(hashing_threads)?,
-            config.throttle,
-            config.sessions,
-            config.links,
-            Arc::new(mailer.clone()),
-        )?
-        .with_two_step_lifetime(config.two_step_lifetime),
+        auth,
         mailer,
         session_cookies: SessionCookies::new(config.cookie_secure),
         edge: EdgePolicy {

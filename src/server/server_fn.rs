@@ -36,6 +36,8 @@ pub const DELETE_ACCOUNT_PAGE: &str = "/delete-account";
 pub const EMAIL_PAGE: &str = "/email";
 /// The second step of a login, for an account with two-step sign-in on.
 pub const TWO_STEP_PAGE: &str = "/login/two-step";
+/// The page that lists, adds and removes passkeys.
+pub const PASSKEYS_PAGE: &str = "/passkeys";
 /// The page that turns two-step sign-in on and off.
 pub const TWO_FACTOR_PAGE: &str = "/two-factor";
 /// Recovery codes wait in their cookie this long for the page that shows them.
@@ -340,6 +342,9 @@ pub(super) fn to_public_error(error: AuthError) -> AuthFnError {
         AuthError::TwoFactorAlreadyOn => AuthFnError::TwoFactorAlreadyOn,
         AuthError::TwoFactorNotOn => AuthFnError::TwoFactorNotOn,
         AuthError::TwoFactorNotStarted => AuthFnError::TwoFactorNotStarted,
+        AuthError::PasskeyRefused => AuthFnError::PasskeyRefused,
+        AuthError::PasskeyNotFound => AuthFnError::PasskeyNotFound,
+        AuthError::PasskeysUnavailable => AuthFnError::PasskeysUnavailable,
         AuthError::Unavailable(unavailable) => {
             log_unavailable(&unavailable);
             AuthFnError::Unavailable
@@ -389,7 +394,11 @@ pub(super) fn status_of(error: AuthFnError) -> StatusCode {
         | AuthFnError::WrongCode
         | AuthFnError::WrongRecoveryCode
         | AuthFnError::TwoStepExpired
+        | AuthFnError::PasskeyRefused
+        | AuthFnError::PasskeyCancelled
         | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AuthFnError::PasskeyNotFound => StatusCode::NOT_FOUND,
+        AuthFnError::PasskeysUnavailable => StatusCode::NOT_IMPLEMENTED,
         AuthFnError::TwoFactorAlreadyOn
         | AuthFnError::TwoFactorNotOn
         | AuthFnError::TwoFactorNotStarted => StatusCode::CONFLICT,

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::app::Login;
 use crate::app::components::{
-    AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
+    AuthCard, FormAlert, PasskeySignIn, SubmitButton, TextField, clear_on_error, form_error,
 };
 use crate::domain::{Field, NextPath};
 
@@ -22,6 +22,7 @@ pub fn LoginPage() -> impl IntoView {
         .map(|next| next.as_str().to_owned())
         .unwrap_or_default();
     let logged_out = query.get("logged_out").is_some();
+    let passkey_next = next.clone();
     let password = NodeRef::<Input>::new();
     clear_on_error(error, [password]);
     view! {
@@ -39,6 +40,7 @@ pub fn LoginPage() -> impl IntoView {
                     error node_ref=password/>
                 <SubmitButton label="Log in" pending_label="Logging in…" pending=login.pending()/>
             </ActionForm>
+            <PasskeySignIn next=passkey_next/>
             <p class="switch"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="switch">"New to Keycard? " <a href="/register">"Create an account"</a></p>
         </AuthCard>

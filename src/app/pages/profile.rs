@@ -70,6 +70,7 @@ fn ProfileCard(profile: ProfileView) -> impl IntoView {
                 <a href="/email">"Change email"</a>
                 <a href="/password">"Change password"</a>
                 <a href="/two-factor">"Two-step sign-in"</a>
+                <a href="/passkeys">"Passkeys"</a>
                 <a href="/delete-account">"Delete account"</a>
             </nav>
             {unverified.then(|| view! { <ResendLink/> })}

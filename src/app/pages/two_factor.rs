@@ -30,8 +30,11 @@ pub fn TwoFactorPage() -> impl IntoView {
         |_| get_two_factor(),
     );
     let query = use_query_map();
-    let turned_off =
-        move || query.read().get("turned_off").is_some() && disable.value().get().is_none();
+    // A plain form post comes back with `?turned_off=1`; the hydrated page has the result.
+    let turned_off = move || match disable.value().get() {
+        Some(result) => result.is_ok(),
+        None => query.read().get("turned_off").is_some(),
+    };
     view! {
         <AuthCard title="Two-step sign-in"
             intro="After your password, signing in also asks for a code from an authenticator app on your phone, so a stolen password alone is not enough.">

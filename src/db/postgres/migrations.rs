@@ -98,6 +98,19 @@ const STEPS: &[&str] = &[
          used_at   BIGINT,
          PRIMARY KEY (user_id, code_hash)
      );",
+    // 4: passkeys: each account's WebAuthn user handle, and its credentials (webauthn-rs's
+    // JSON: public key, signature counter, flags), found by credential id.
+    "ALTER TABLE users ADD COLUMN webauthn_handle TEXT UNIQUE;
+     CREATE TABLE passkeys (
+         id            TEXT   PRIMARY KEY,
+         user_id       BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         credential_id TEXT   NOT NULL UNIQUE,
+         name          TEXT   NOT NULL,
+         credential    TEXT   NOT NULL,
+         created_at    BIGINT NOT NULL,
+         last_used_at  BIGINT
+     );
+     CREATE INDEX passkeys_by_user ON passkeys (user_id);",
 ];
 
 /// Brings the schema up to date.

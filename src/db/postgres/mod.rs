@@ -27,10 +27,11 @@ use self::throttle::PgThrottle;
 use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
     ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
-    PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep, RefreshToken,
-    SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, SessionTimes, Store,
-    StoreError, StoredCredentials, StoredLink, StoredSession, StoredTwoFactor, Throttle,
-    ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken, timestamp,
+    NewPasskey, PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep,
+    RefreshToken, SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, SessionTimes,
+    Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
+    StoredTwoFactor, Throttle, ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken,
+    timestamp,
 };
 use crate::domain::{Email, Username};
 
@@ -231,6 +232,21 @@ async fn changed_two_factor(
     )
     .await?;
     record_activity(client, user, event, who, now).await
+}
+
+const PASSKEY_COLUMNS: &str = "p.id, p.user_id, u.webauthn_handle, p.name, p.credential,
+                               p.created_at, p.last_used_at";
+
+fn stored_passkey(row: &tokio_postgres::Row) -> Result<StoredPasskey, StoreError> {
+    Ok(StoredPasskey {
+        id: column(row, 0)?,
+        user: UserId(column(row, 1)?),
+        user_handle: column(row, 2)?,
+        name: column(row, 3)?,
+        credential: column(row, 4)?,
+        created_at: timestamp(column(row, 5)?),
+        last_used_at: column::<Option<i64>>(row, 6)?.map(timestamp),
+    })
 }
 
 fn step_column(step: u64) -> i64 {
@@ -1295,6 +1311,152 @@ impl Store for PgStore {
         }
         transaction.commit().await?;
         Ok(SecondFactorSpend::Spent)
+    }
+
+    async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError> {
+        let db = self.client().await?;
+        Ok(db
+            .cached_execute(
+                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+                 ON CONFLICT (jti) DO NOTHING",
+                &[&id, &expires_at.unix_timestamp()],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn webauthn_handle(&self, user: UserId, candidate: &str) -> Result<String, StoreError> {
+        let db = self.client().await?;
+        db.cached_execute(
+            "UPDATE users SET webauthn_handle = $2 WHERE id = $1 AND webauthn_handle IS NULL",
+            &[&user.0, &candidate],
+        )
+        .await?;
+        let row = db
+            .cached_query_opt(
+                "SELECT webauthn_handle FROM users WHERE id = $1",
+                &[&user.0],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Failed(format!("no account {}", user.0).into()))?;
+        column(&row, 0)
+    }
+
+    async fn list_passkeys(&self, user: UserId) -> Result<Vec<StoredPasskey>, StoreError> {
+        let db = self.client().await?;
+        db.cached_query(
+            &format!(
+                "SELECT {PASSKEY_COLUMNS} FROM passkeys p JOIN users u ON u.id = p.user_id
+                 WHERE p.user_id = $1 ORDER BY p.created_at DESC, p.id"
+            ),
+            &[&user.0],
+        )
+        .await?
+        .iter()
+        .map(stored_passkey)
+        .collect()
+    }
+
+    async fn insert_passkey(
+        &self,
+        passkey: &NewPasskey,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        if !lock_account(&transaction, passkey.user, AccountLock::KeepAccount).await? {
+            return Ok(false);
+        }
+        let inserted = transaction
+            .cached_execute(
+                "INSERT INTO passkeys (id, user_id, credential_id, name, credential, created_at)
+                 SELECT $1, id, $3, $4, $5, $6 FROM users WHERE id = $2 AND status = 'active'
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &passkey.id,
+                    &passkey.user.0,
+                    &passkey.credential_id,
+                    &passkey.name,
+                    &passkey.credential,
+                    &now.unix_timestamp(),
+                ],
+            )
+            .await?;
+        if inserted != 1 {
+            return Ok(false);
+        }
+        record_activity(
+            &transaction,
+            passkey.user,
+            ActivityEvent::PasskeyAdded,
+            client,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<StoredPasskey>, StoreError> {
+        let db = self.client().await?;
+        db.cached_query_opt(
+            &format!(
+                "SELECT {PASSKEY_COLUMNS} FROM passkeys p JOIN users u ON u.id = p.user_id
+                 WHERE p.credential_id = $1 AND u.status = 'active'"
+            ),
+            &[&credential_id],
+        )
+        .await?
+        .as_ref()
+        .map(stored_passkey)
+        .transpose()
+    }
+
+    async fn record_passkey_use(
+        &self,
+        id: &str,
+        credential: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let db = self.client().await?;
+        db.cached_execute(
+            "UPDATE passkeys SET last_used_at = $2, credential = COALESCE($3, credential)
+             WHERE id = $1",
+            &[&id, &now.unix_timestamp(), &credential],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_passkey(
+        &self,
+        user: UserId,
+        id: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut db = self.client().await?;
+        let transaction = db.transaction().await?;
+        let removed = transaction
+            .cached_execute(
+                "DELETE FROM passkeys WHERE id = $1 AND user_id = $2",
+                &[&id, &user.0],
+            )
+            .await?;
+        if removed != 1 {
+            return Ok(false);
+        }
+        record_activity(
+            &transaction,
+            user,
+            ActivityEvent::PasskeyRemoved,
+            client,
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
     }
 
     async fn prune(

@@ -89,6 +89,21 @@ const STEPS: &[&str] = &[
          used_at   INTEGER,
          PRIMARY KEY (user_id, code_hash)
      ) STRICT, WITHOUT ROWID;",
+    // 6: passkeys: each account's WebAuthn user handle, and its credentials (webauthn-rs's
+    // JSON: public key, signature counter, flags), found by credential id.
+    "ALTER TABLE users ADD COLUMN webauthn_handle TEXT;
+     CREATE UNIQUE INDEX users_by_webauthn_handle ON users (webauthn_handle)
+         WHERE webauthn_handle IS NOT NULL;
+     CREATE TABLE passkeys (
+         id            TEXT    PRIMARY KEY,
+         user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         credential_id TEXT    NOT NULL UNIQUE,
+         name          TEXT    NOT NULL,
+         credential    TEXT    NOT NULL,
+         created_at    INTEGER NOT NULL,
+         last_used_at  INTEGER
+     ) STRICT, WITHOUT ROWID;
+     CREATE INDEX passkeys_by_user ON passkeys (user_id);",
 ];
 
 /// Brings the schema up to date inside one immediate transaction, so two processes

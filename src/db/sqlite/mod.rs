@@ -5,6 +5,7 @@ mod activity;
 mod blocklist;
 mod mail_links;
 mod migrations;
+mod passkeys;
 mod pool;
 mod sessions;
 mod two_factor;
@@ -19,10 +20,10 @@ pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 
 use crate::auth::{
     AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
-    LinkPurpose, MemoryThrottle, NewLink, PasswordVersion, Recipient, Redemption, RefreshToken,
-    SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, Store, StoreError,
-    StoredCredentials, StoredLink, StoredSession, StoredTwoFactor, Throttle, ThrottlePolicy, User,
-    UserId, VerifiedToken,
+    LinkPurpose, MemoryThrottle, NewLink, NewPasskey, PasswordVersion, Recipient, Redemption,
+    RefreshToken, SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, Store,
+    StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession, StoredTwoFactor,
+    Throttle, ThrottlePolicy, User, UserId, VerifiedToken,
 };
 use crate::domain::{Email, Username};
 
@@ -672,6 +673,114 @@ impl Store for SqliteStore {
             }
             transaction.commit()?;
             Ok(spend)
+        })
+        .await
+    }
+
+    async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |connection| {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if blocklist::is_token_revoked(&transaction, &id)? {
+                return Ok(false);
+            }
+            blocklist::record_revocation(&transaction, &id, expires_at, OffsetDateTime::now_utc())?;
+            transaction.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn webauthn_handle(&self, user: UserId, candidate: &str) -> Result<String, StoreError> {
+        let candidate = candidate.to_owned();
+        let handle = self
+            .write(move |connection| passkeys::webauthn_handle(connection, user, &candidate))
+            .await?;
+        handle.ok_or_else(|| StoreError::Failed(format!("no account {}", user.0).into()))
+    }
+
+    async fn list_passkeys(&self, user: UserId) -> Result<Vec<StoredPasskey>, StoreError> {
+        self.read(move |connection| passkeys::list_passkeys(connection, user))
+            .await
+    }
+
+    async fn insert_passkey(
+        &self,
+        passkey: &NewPasskey,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (passkey.clone(), client.clone());
+        self.write(move |connection| {
+            let (passkey, client) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !passkeys::insert_passkey(&transaction, &passkey, now.unix_timestamp())? {
+                return Ok(false);
+            }
+            activity::record_activity(
+                &transaction,
+                passkey.user,
+                ActivityEvent::PasskeyAdded,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<StoredPasskey>, StoreError> {
+        let credential_id = credential_id.to_owned();
+        self.read(move |connection| passkeys::find_passkey(connection, &credential_id))
+            .await
+    }
+
+    async fn record_passkey_use(
+        &self,
+        id: &str,
+        credential: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let input = (id.to_owned(), credential.map(str::to_owned));
+        self.write(move |connection| {
+            let (id, credential) = input;
+            passkeys::record_passkey_use(
+                connection,
+                &id,
+                credential.as_deref(),
+                now.unix_timestamp(),
+            )
+        })
+        .await
+    }
+
+    async fn remove_passkey(
+        &self,
+        user: UserId,
+        id: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (id.to_owned(), client.clone());
+        self.write(move |connection| {
+            let (id, client) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !passkeys::remove_passkey(&transaction, user, &id)? {
+                return Ok(false);
+            }
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::PasskeyRemoved,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(true)
         })
         .await
     }

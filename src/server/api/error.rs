@@ -46,6 +46,12 @@ pub enum ApiError {
     /// carries the challenge for `POST /api/v1/login/two-factor`.
     #[error("Two-step code required")]
     TwoStepRequired { mfa_token: String },
+    #[error("{}", AuthFnError::PasskeyRefused)]
+    PasskeyRefused,
+    #[error("{}", AuthFnError::PasskeyNotFound)]
+    PasskeyNotFound,
+    #[error("{}", AuthFnError::PasskeysUnavailable)]
+    PasskeysUnavailable,
     #[error("Send either code or recovery_code, not both")]
     BothAnswers,
     #[error("Two-step code is incorrect or was already used")]
@@ -104,6 +110,9 @@ impl From<AuthError> for ApiError {
             AuthError::SessionNotFound => Self::SessionNotFound,
             AuthError::InvalidLink => Self::InvalidLink,
             AuthError::WrongCode => Self::WrongCode,
+            AuthError::PasskeyRefused => Self::PasskeyRefused,
+            AuthError::PasskeyNotFound => Self::PasskeyNotFound,
+            AuthError::PasskeysUnavailable => Self::PasskeysUnavailable,
             AuthError::TwoStepExpired => Self::TwoStepExpired,
             AuthError::TwoFactorAlreadyOn => Self::TwoFactorAlreadyOn,
             AuthError::TwoFactorNotOn => Self::TwoFactorNotOn,
@@ -148,6 +157,7 @@ impl ApiError {
             | Self::TwoStepRequired { .. }
             | Self::WrongCode
             | Self::TwoStepExpired
+            | Self::PasskeyRefused
             | Self::MissingToken
             | Self::NotBearer
             | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
@@ -159,7 +169,8 @@ impl ApiError {
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::SessionNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::SessionNotFound | Self::PasskeyNotFound => StatusCode::NOT_FOUND,
+            Self::PasskeysUnavailable => StatusCode::NOT_IMPLEMENTED,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,0 +1,176 @@
+//! The server functions of passkeys: listing, adding and removing them on `/passkeys`,
+//! and signing in with one on `/login`. A ceremony's options and its sealed state go
+//! to the page as JSON text, and the authenticator's answer comes back the same way.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::auth_fn_error::AuthFnError;
+
+/// What `/passkeys` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeysView {
+    pub passkeys: Vec<PasskeyRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyRow {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: Option<String>,
+}
+
+/// A ceremony's start: the options for `navigator.credentials`, and the state to send
+/// back with the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyCeremony {
+    pub options: String,
+    pub state: String,
+}
+
+#[server(endpoint = "passkeys")]
+pub async fn list_passkeys() -> Result<PasskeysView, AuthFnError> {
+    use crate::server::{FnRequest, format_time};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let passkeys = request
+        .auth()
+        .list_passkeys(&session)
+        .await
+        .map_err(|error| request.reject(error))?;
+    Ok(PasskeysView {
+        passkeys: passkeys
+            .into_iter()
+            .map(|passkey| PasskeyRow {
+                id: passkey.id,
+                name: passkey.name,
+                added: format_time(passkey.created_at),
+                last_used: passkey.last_used_at.map(format_time),
+            })
+            .collect(),
+    })
+}
+
+/// "Add a passkey", first half: the password, then options for the authenticator.
+#[server(endpoint = "passkey_register_begin")]
+pub async fn begin_passkey_registration(password: String) -> Result<PasskeyCeremony, AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::Password;
+    use crate::server::FnRequest;
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let begun = async {
+        let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
+        request
+            .auth()
+            .begin_passkey_registration(&session, password, request.client())
+            .await
+    };
+    match begun.await {
+        Ok(start) => Ok(PasskeyCeremony {
+            options: serde_json::to_string(&start.options)
+                .map_err(|error| request.reject(anyhow::Error::from(error).into()))?,
+            state: start.sealed_state,
+        }),
+        Err(AuthError::InvalidCredentials) => {
+            Err(request.reject_public(AuthFnError::IncorrectPassword))
+        }
+        Err(error) => Err(request.reject(error)),
+    }
+}
+
+/// "Add a passkey", second half: the authenticator's answer and the passkey's name.
+#[server(endpoint = "passkey_register_finish")]
+pub async fn finish_passkey_registration(
+    name: String,
+    state: String,
+    credential: String,
+) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::PasskeyName;
+    use crate::server::FnRequest;
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    let finished = async {
+        let name = PasskeyName::parse(&name)?;
+        let answer = serde_json::from_str(&credential).map_err(|_| AuthError::PasskeyRefused)?;
+        request
+            .auth()
+            .finish_passkey_registration(&session, name, &state, &answer, request.client())
+            .await
+    };
+    finished.await.map_err(|error| request.reject(error))
+}
+
+/// "Remove" on one passkey.
+#[server(endpoint = "passkey_remove")]
+pub async fn remove_passkey(id: String) -> Result<(), AuthFnError> {
+    use crate::server::{FnRequest, FormReturn, PASSKEYS_PAGE};
+
+    let request = FnRequest::current()?;
+    let session = request.require_session()?;
+    match request
+        .auth()
+        .remove_passkey(&session, &id, request.client())
+        .await
+    {
+        Ok(()) => {
+            request.redirect(&format!("{PASSKEYS_PAGE}?removed=1"));
+            Ok(())
+        }
+        Err(error) => Err(request.reject_form(error, &FormReturn::new(PASSKEYS_PAGE))),
+    }
+}
+
+/// "Sign in with a passkey", first half: options for any passkey of this site.
+#[server(endpoint = "passkey_sign_in_begin")]
+pub async fn begin_passkey_sign_in() -> Result<PasskeyCeremony, AuthFnError> {
+    use crate::server::FnRequest;
+
+    let request = FnRequest::current()?;
+    let start = request
+        .auth()
+        .begin_passkey_sign_in()
+        .map_err(|error| request.reject(error))?;
+    Ok(PasskeyCeremony {
+        options: serde_json::to_string(&start.options)
+            .map_err(|error| request.reject(anyhow::Error::from(error).into()))?,
+        state: start.sealed_state,
+    })
+}
+
+/// "Sign in with a passkey", second half: the authenticator's answer; signs in.
+#[server(endpoint = "passkey_sign_in_finish")]
+pub async fn finish_passkey_sign_in(
+    state: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<(), AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::NextPath;
+    use crate::server::{FnRequest, SIGNED_IN_HOME};
+
+    let request = FnRequest::current()?;
+    let next = next.as_deref().and_then(NextPath::parse);
+    let signed_in = async {
+        let answer = serde_json::from_str(&credential).map_err(|_| AuthError::PasskeyRefused)?;
+        request
+            .auth()
+            .finish_passkey_sign_in(&state, &answer, request.client())
+            .await
+    };
+    match signed_in.await {
+        Ok(signed_in) => {
+            request.start_session(
+                &signed_in,
+                next.as_ref().map_or(SIGNED_IN_HOME, NextPath::as_str),
+            );
+            Ok(())
+        }
+        Err(error) => Err(request.reject(error)),
+    }
+}
