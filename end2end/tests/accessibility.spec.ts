@@ -55,6 +55,8 @@ const SIGNED_IN = [
   "/two-factor",
   "/two-factor?error=incorrect_password",
   "/two-factor?turned_off=1",
+  "/passkeys",
+  "/passkeys?removed=1",
 ];
 
 for (const colorScheme of ["light", "dark"] as const) {
@@ -62,6 +64,8 @@ for (const colorScheme of ["light", "dark"] as const) {
     test.use({ colorScheme });
 
     test("every page passes axe, signed out and signed in", async ({ page, browser, baseURL }) => {
+      // Some forty pages, each scanned in full: more than the default 30 s.
+      test.slow();
       for (const path of SIGNED_OUT) {
         await page.goto(path);
         await expectNoViolations(page, `${path} signed out`);

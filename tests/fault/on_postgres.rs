@@ -99,7 +99,7 @@ fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
     let versions = postgres::psql(url, "SELECT version FROM keycard_schema ORDER BY version");
     assert_eq!(
         versions.lines().collect::<Vec<_>>(),
-        ["1", "2"],
+        ["1", "2", "3", "4"],
         "{versions}"
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
