@@ -335,7 +335,8 @@ mod tests {
         PASSWORD, PostedLetters, assert_signed_out, client, count_rows, logged_in, service_mailing,
         session_of,
     };
-    use crate::auth::{ActivityEvent, LoginOutcome, Rejection, SignedIn};
+    use crate::auth::two_factor::code_for;
+    use crate::auth::{ActivityEvent, LoginOutcome, NewPasskey, Rejection, SignedIn};
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -695,5 +696,56 @@ mod tests {
                 Rejection::AccountGone | Rejection::SessionEnded
             ))
         ));
+    }
+
+    #[tokio::test]
+    async fn turning_two_step_on_and_off_and_removing_a_passkey_are_told() {
+        let directory = tempfile::tempdir().unwrap();
+        let (auth, letters) = mailing(&directory, LinkLifetimes::default());
+        let session = session_of(&auth, &verified(&auth, &letters).await).await;
+        let setup = auth
+            .begin_two_factor(&session, password(PASSWORD), &client("curl"))
+            .await
+            .unwrap();
+        let at = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap();
+        auth.confirm_two_factor(&session, code_for(&setup.secret, at), &client("curl"))
+            .await
+            .unwrap();
+        auth.disable_two_factor(
+            &session,
+            password(PASSWORD),
+            code_for(&setup.secret, at + 30),
+            &client("curl"),
+        )
+        .await
+        .unwrap();
+        let passkey = NewPasskey {
+            id: "key-1".to_owned(),
+            user: session.user.id,
+            credential_id: "c0ffee".to_owned(),
+            name: "Laptop".to_owned(),
+            credential: "{}".to_owned(),
+        };
+        let now = time::OffsetDateTime::now_utc();
+        auth.store
+            .insert_passkey(&passkey, &client("curl"), now)
+            .await
+            .unwrap();
+        auth.remove_passkey(&session, "key-1", &client("curl"))
+            .await
+            .unwrap();
+        let told: Vec<Notice> = letters
+            .take()
+            .into_iter()
+            .map(|letter| letter.notice)
+            .collect();
+        assert_eq!(
+            told,
+            [
+                Notice::TwoFactorEnabled,
+                Notice::TwoFactorDisabled,
+                Notice::PasskeyRemoved
+            ]
+        );
     }
 }

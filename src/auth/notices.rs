@@ -26,6 +26,8 @@ pub enum Notice {
     AccountDeleted,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    PasskeyAdded,
+    PasskeyRemoved,
     /// A sign-in from a device this account had not signed in from before.
     NewDevice {
         device: String,

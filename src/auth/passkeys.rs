@@ -20,6 +20,7 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 use super::device::ClientInfo;
 use super::error::AuthError;
 use super::guard::Session;
+use super::notices::Notice;
 use super::random_id::random_id;
 use super::sealing::SealingKey;
 use super::service::AuthService;
@@ -230,6 +231,7 @@ impl AuthService {
             return Err(AuthError::PasskeyRefused);
         }
         tracing::info!(target: "keycard::security", user_id = user.0, "passkey added");
+        self.tell_verified_address(session, Notice::PasskeyAdded);
         Ok(())
     }
 
@@ -265,6 +267,7 @@ impl AuthService {
             return Err(AuthError::PasskeyNotFound);
         }
         tracing::info!(target: "keycard::security", user_id = user.0, "passkey removed");
+        self.tell_verified_address(session, Notice::PasskeyRemoved);
         Ok(())
     }
 

@@ -131,6 +131,26 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                 not_you("this"),
             ],
         ),
+        Notice::PasskeyAdded => (
+            "A passkey was added to your account",
+            vec![
+                greeting,
+                Text(format!(
+                    "A passkey was just added to your Keycard account {name}: it can now sign in without the password."
+                )),
+                not_you("this"),
+            ],
+        ),
+        Notice::PasskeyRemoved => (
+            "A passkey was removed from your account",
+            vec![
+                greeting,
+                Text(format!(
+                    "A passkey was just removed from your Keycard account {name}: it no longer signs in."
+                )),
+                not_you("this"),
+            ],
+        ),
         Notice::PasswordReset => (
             "Your password was reset",
             vec![
