@@ -9,7 +9,8 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: setup run test lint unit postgres e2e api-fuzz release bench bench-smoke \
-	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release
+	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release \
+	bench-build-at-low-priority
 
 setup:
 	bash .ci/setup
@@ -26,10 +27,12 @@ run: setup
 ## Stages that do not depend on each other run side by side: the release build (at
 ## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
 ## while the debug suites run, then the browser tests beside the API fuzzer, both on
-## that one build. The benchmark runs alone, since it measures.
+## that one build, with the benchmark's binary building beside them at the lowest
+## priority. The benchmark runs alone, since it measures.
 test: setup lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
-	$(MAKE) --no-print-directory -j2 --output-sync=target e2e-on-release api-fuzz-on-release
+	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \
+		bench-build-at-low-priority
 	$(MAKE) --no-print-directory bench-smoke
 
 # Without make's jobserver in their environment, so each cargo uses every core (with
@@ -42,6 +45,11 @@ debug-suites:
 
 release-at-low-priority:
 	$(WITHOUT_JOBSERVER) nice -n 19 cargo leptos build --release
+
+# The benchmark's binary, built while the browsers and the fuzzer mostly wait on the
+# server, so the benchmark stage only runs it.
+bench-build-at-low-priority:
+	$(WITHOUT_JOBSERVER) nice -n 19 cargo bench --features ssr --bench load --no-run
 
 # Suites that need PostgreSQL (several processes on one database; the database
 # stopped under load), and those that look inside the SQLite file.
