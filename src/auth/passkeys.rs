@@ -351,12 +351,9 @@ impl AuthService {
             .find_credentials_by_id(stored.user)
             .await?
             .ok_or(AuthError::PasskeyRefused)?;
-        let version = credentials.password_version;
-        let mailbox = credentials
-            .verified_email
-            .map(|email| (credentials.username, email));
         tracing::info!(user_id = stored.user.0, "passkey verified");
-        self.finish_sign_in(stored.user, version, mailbox, client)
+        let mailbox = credentials.mailbox();
+        self.finish_sign_in(stored.user, credentials.password_version, mailbox, client)
             .await
     }
 

@@ -157,10 +157,7 @@ impl AuthService {
         let account_key = username.canonical_key();
         self.throttle.admit_attempt(client.address).await?;
         let stored = self.store.find_credentials_by_name(&username).await?;
-        let mailbox = stored.as_ref().and_then(|stored| {
-            let email = stored.verified_email.clone()?;
-            Some((stored.username.clone(), email))
-        });
+        let mailbox = stored.as_ref().and_then(StoredCredentials::mailbox);
         let (user, version) = self
             .check_password(&account_key, stored, password, client)
             .await?;

@@ -15,7 +15,7 @@ use super::sessions::SignedIn;
 use super::two_factor::{
     SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepChallenge, generate_recovery_codes,
 };
-use super::users::UserId;
+use super::users::{StoredCredentials, UserId};
 use crate::domain::{Password, RecoveryCode, TotpCode};
 
 /// How long the second step of a login may take, unless configured otherwise.
@@ -66,6 +66,16 @@ pub struct TotpSetup {
     pub otpauth_url: String,
 }
 
+impl TotpSetup {
+    /// What an app needs of `secret` for the account called `account`.
+    fn new(secret: &TotpSecret, account: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            otpauth_url: secret.otpauth_url(account)?,
+            secret: secret.to_base32(),
+        })
+    }
+}
+
 /// Failed codes are counted per account (and client address) under their own key, so
 /// guessing codes runs into the same limits as guessing passwords.
 fn code_throttle_key(user: UserId) -> String {
@@ -90,10 +100,10 @@ impl AuthService {
             });
         }
         let secret = self.open_secret(user.id, &stored.sealed_secret)?;
-        Ok(TwoFactorStatus::SettingUp(TotpSetup {
-            otpauth_url: secret.otpauth_url(&user.username)?,
-            secret: secret.to_base32(),
-        }))
+        Ok(TwoFactorStatus::SettingUp(TotpSetup::new(
+            &secret,
+            &user.username,
+        )?))
     }
 
     /// Starts turning two-step sign-in on, after checking the password: a new secret
@@ -115,10 +125,7 @@ impl AuthService {
         {
             return Err(AuthError::TwoFactorAlreadyOn);
         }
-        Ok(TotpSetup {
-            otpauth_url: secret.otpauth_url(&user.username)?,
-            secret: secret.to_base32(),
-        })
+        Ok(TotpSetup::new(&secret, &user.username)?)
     }
 
     /// Finishes turning two-step sign-in on with the first code the app shows: every
@@ -277,8 +284,7 @@ impl AuthService {
             .record_successful_login(&throttle_key, client.address)
             .await?;
         let credentials = self.store.find_credentials_by_id(user).await?;
-        let mailbox =
-            credentials.and_then(|stored| Some((stored.username, stored.verified_email?)));
+        let mailbox = credentials.as_ref().and_then(StoredCredentials::mailbox);
         self.finish_sign_in(user, challenge.checked, mailbox, client)
             .await
     }

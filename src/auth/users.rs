@@ -53,6 +53,15 @@ pub struct StoredCredentials {
     pub password_version: PasswordVersion,
 }
 
+impl StoredCredentials {
+    /// The account's name and verified address, where a sign-in from a new device is
+    /// told; `None` without a verified address.
+    pub fn mailbox(&self) -> Option<(String, String)> {
+        let email = self.verified_email.clone()?;
+        Some((self.username.clone(), email))
+    }
+}
+
 /// Which of an account's passwords a hash is: every password change makes a new
 /// version, so a write that checked an older password can tell it is out of date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
