@@ -128,6 +128,23 @@ async fn lock_session(
         .transpose()
 }
 
+/// Records `token_id` as revoked until `expires_at`; `false` if it was already, which is
+/// what spends a single-use id.
+async fn record_revocation(
+    client: &impl GenericClient,
+    token_id: &str,
+    expires_at: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    Ok(client
+        .cached_execute(
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+             ON CONFLICT (jti) DO NOTHING",
+            &[&token_id, &expires_at.unix_timestamp()],
+        )
+        .await?
+        == 1)
+}
+
 /// Deletes the mailed link `selector`; false if it was not there (spent already).
 async fn spend_link(client: &impl GenericClient, selector: &str) -> Result<bool, StoreError> {
     Ok(client
@@ -532,13 +549,7 @@ impl Store for PgStore {
             // Deleted since the guard let the request in: every token of it is refused.
             return Ok(());
         }
-        transaction
-            .cached_execute(
-                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
-                 ON CONFLICT (jti) DO NOTHING",
-                &[&token.token_id, &token.expires_at.unix_timestamp()],
-            )
-            .await?;
+        record_revocation(&transaction, &token.token_id, token.expires_at).await?;
         mark_ended(
             &transaction,
             &[token.session_id.as_str()],
@@ -1265,14 +1276,7 @@ impl Store for PgStore {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
         // A racing request with the same challenge waits here for this one to end.
-        let claimed = transaction
-            .cached_execute(
-                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
-                 ON CONFLICT (jti) DO NOTHING",
-                &[&challenge_id, &challenge_expires_at.unix_timestamp()],
-            )
-            .await?;
-        if claimed != 1 {
+        if !record_revocation(&transaction, challenge_id, challenge_expires_at).await? {
             return Ok(SecondFactorSpend::ChallengeSpent);
         }
         let spent = match proof {
@@ -1315,14 +1319,7 @@ impl Store for PgStore {
 
     async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError> {
         let db = self.client().await?;
-        Ok(db
-            .cached_execute(
-                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
-                 ON CONFLICT (jti) DO NOTHING",
-                &[&id, &expires_at.unix_timestamp()],
-            )
-            .await?
-            == 1)
+        record_revocation(&db, id, expires_at).await
     }
 
     async fn webauthn_handle(&self, user: UserId, candidate: &str) -> Result<String, StoreError> {

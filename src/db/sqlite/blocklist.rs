@@ -6,19 +6,20 @@ use time::OffsetDateTime;
 /// Records `token_id` as revoked until `expires_at`, and deletes rows whose tokens have
 /// expired since, so the table only ever holds tokens that could still be presented.
 /// Run it inside the caller's transaction, so it commits with the rest of a logout.
+/// `false` if the id was revoked already: what spends a single-use id.
 pub fn record_revocation(
     connection: &Connection,
     token_id: &str,
     expires_at: OffsetDateTime,
     now: OffsetDateTime,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     connection
         .prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?
         .execute([now.unix_timestamp()])?;
-    connection
+    let recorded = connection
         .prepare_cached("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)")?
         .execute(params![token_id, expires_at.unix_timestamp()])?;
-    Ok(())
+    Ok(recorded == 1)
 }
 
 pub fn is_token_revoked(connection: &Connection, token_id: &str) -> rusqlite::Result<bool> {

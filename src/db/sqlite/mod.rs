@@ -680,14 +680,7 @@ impl Store for SqliteStore {
     async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError> {
         let id = id.to_owned();
         self.write(move |connection| {
-            let transaction =
-                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if blocklist::is_token_revoked(&transaction, &id)? {
-                return Ok(false);
-            }
-            blocklist::record_revocation(&transaction, &id, expires_at, OffsetDateTime::now_utc())?;
-            transaction.commit()?;
-            Ok(true)
+            blocklist::record_revocation(connection, &id, expires_at, OffsetDateTime::now_utc())
         })
         .await
     }

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::blocklist::{is_token_revoked, record_revocation};
+use super::blocklist::record_revocation;
 use crate::auth::{SecondFactorProof, SecondFactorSpend, StoredTwoFactor, UserId};
 use time::OffsetDateTime;
 
@@ -95,7 +95,7 @@ pub fn disable_two_factor(
 }
 
 /// Spends the challenge and the proof inside the caller's transaction; the caller
-/// commits only on [`SecondFactorSpend::Spent`].
+/// commits only on [`SecondFactorSpend::Spent`], so a rejected proof spends nothing.
 pub fn spend_second_factor(
     connection: &Connection,
     challenge_id: &str,
@@ -104,7 +104,7 @@ pub fn spend_second_factor(
     proof: &SecondFactorProof,
     now: OffsetDateTime,
 ) -> rusqlite::Result<SecondFactorSpend> {
-    if is_token_revoked(connection, challenge_id)? {
+    if !record_revocation(connection, challenge_id, challenge_expires_at, now)? {
         return Ok(SecondFactorSpend::ChallengeSpent);
     }
     let spent = match proof {
@@ -125,6 +125,5 @@ pub fn spend_second_factor(
     if spent == 0 {
         return Ok(SecondFactorSpend::Rejected);
     }
-    record_revocation(connection, challenge_id, challenge_expires_at, now)?;
     Ok(SecondFactorSpend::Spent)
 }
