@@ -55,6 +55,7 @@ async function confirmWithTheAppsCode(
   const key = (await page.locator("code.secret").innerText()).replace(/\s/g, "");
   expect(key).toMatch(/^[A-Z2-7]{32}$/);
   const confirmedAt = now();
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Code", { exact: true }).fill(totp(key, confirmedAt));
   await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
   await expect(page.getByRole("heading", { name: "Save your recovery codes" })).toBeVisible();

@@ -141,28 +141,38 @@ pub async fn begin_two_factor(password: String) -> Result<(), AuthFnError> {
     }
 }
 
-/// "Turn on two-step sign-in": the app's first code. Answers the recovery codes.
+/// "Turn on two-step sign-in": the password again and the app's first code. Answers
+/// the recovery codes.
 #[server(endpoint = "two_factor_confirm")]
-pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AuthFnError> {
-    use crate::domain::TotpCode;
+pub async fn confirm_two_factor(
+    password: String,
+    code: String,
+) -> Result<Vec<String>, AuthFnError> {
+    use crate::auth::AuthError;
+    use crate::domain::{Password, TotpCode};
     use crate::server::{FnRequest, FormReturn, TWO_FACTOR_PAGE};
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
     let confirmed = async {
+        let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
         let code = TotpCode::parse(&code)?;
         request
             .auth()
-            .confirm_two_factor(&session, code, request.client())
+            .confirm_two_factor(&session, password, code, request.client())
             .await
     };
+    let form = FormReturn::new(TWO_FACTOR_PAGE);
     match confirmed.await {
         Ok(codes) => {
             request.hand_over_recovery_codes(&codes);
             request.redirect(TWO_FACTOR_PAGE);
             Ok(codes)
         }
-        Err(error) => Err(request.reject_form(error, &FormReturn::new(TWO_FACTOR_PAGE))),
+        Err(AuthError::InvalidCredentials) => {
+            Err(request.reject_public_form(AuthFnError::IncorrectPassword, &form))
+        }
+        Err(error) => Err(request.reject_form(error, &form)),
     }
 }
 

@@ -43,6 +43,9 @@ pub enum ActivityEvent {
     TwoFactorDisabled,
     /// The second step of a sign-in answered with a recovery code instead of the app.
     RecoveryCodeUsed,
+    /// Too many wrong codes for the account's second step, from anywhere: it refuses
+    /// every try until the throttle window passes.
+    TwoStepLocked,
     PasskeyAdded,
     PasskeyRemoved,
 }
@@ -75,6 +78,7 @@ impl ActivityEvent {
             Self::TwoFactorEnabled => "Two-step sign-in turned on",
             Self::TwoFactorDisabled => "Two-step sign-in turned off",
             Self::RecoveryCodeUsed => "Recovery code used to sign in",
+            Self::TwoStepLocked => "Second step locked after too many wrong codes",
             Self::PasskeyAdded => "Passkey added",
             Self::PasskeyRemoved => "Passkey removed",
         }
@@ -113,7 +117,7 @@ mod tests {
         for event in <ActivityEvent as strum::IntoEnumIterator>::iter() {
             assert_eq!(event.code().parse::<ActivityEvent>().unwrap(), event);
         }
-        assert_eq!(ActivityEvent::codes().count(), 17);
+        assert_eq!(ActivityEvent::codes().count(), 18);
         assert_eq!(ActivityEvent::RecoveryCodeUsed.code(), "recovery_code_used");
         assert_eq!(ActivityEvent::FailedSignIn.code(), "failed_sign_in");
     }

@@ -55,7 +55,8 @@ impl AuthService {
     }
 
     /// Makes, stores and mails a link; nothing is mailed if the account's address (or
-    /// for a reset, its password) changed meanwhile.
+    /// for a reset, its password) changed meanwhile, nor a verification link to an
+    /// address that has had its share lately.
     async fn mail_link(
         &self,
         user: UserId,
@@ -64,6 +65,11 @@ impl AuthService {
         purpose: LinkPurpose,
         password_version: Option<PasswordVersion>,
     ) -> Result<(), AuthError> {
+        if purpose == LinkPurpose::VerifyEmail
+            && !self.admits_verification_mail(user, email).await?
+        {
+            return Ok(());
+        }
         let token = LinkToken::generate()?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let lifetime = i64::try_from(self.links.of(purpose).as_secs()).unwrap_or(i64::MAX);
@@ -85,6 +91,26 @@ impl AuthService {
             self.tell(email, username, notice);
         }
         Ok(())
+    }
+
+    /// Whether `email` may get another verification link: a few an hour, whichever
+    /// accounts ask, so throwaway accounts cannot flood a stranger's inbox. Refused in
+    /// silence, since the answer must not tell whether the address is being flooded;
+    /// the account can ask again later.
+    async fn admits_verification_mail(&self, user: UserId, email: &str) -> Result<bool, AuthError> {
+        let recipient =
+            Email::parse(email).map_or_else(|_| email.to_lowercase(), |email| email.lookup_key());
+        match self.throttle.admit_mail_to(&recipient).await {
+            Ok(()) => Ok(true),
+            Err(AuthError::Throttled(_)) => {
+                tracing::info!(
+                    user_id = user.0,
+                    "verification link not mailed: its address had its share this hour"
+                );
+                Ok(false)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Mails a verification link to a new address, after the change that set it has
@@ -332,11 +358,10 @@ mod tests {
     use super::*;
     use crate::auth::sessions::SessionPolicy;
     use crate::auth::testing::{
-        PASSWORD, PostedLetters, assert_signed_out, client, count_rows, logged_in, service_mailing,
-        session_of,
+        PASSWORD, PostedLetters, assert_signed_out, client, count_rows, events, logged_in,
+        service_mailing, session_of, turned_on,
     };
-    use crate::auth::two_factor::code_for;
-    use crate::auth::{ActivityEvent, LoginOutcome, NewPasskey, Rejection, SignedIn};
+    use crate::auth::{ActivityEvent, LoginOutcome, NewPasskey, Rejection, SecondFactor, SignedIn};
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -698,23 +723,106 @@ mod tests {
         ));
     }
 
+    /// Throwaway accounts all naming one stranger's address: it gets five verification
+    /// mails in the hour, then no more, while every sign-up is answered the same.
+    #[tokio::test]
+    async fn one_address_gets_at_most_five_verification_mails_an_hour_from_many_accounts() {
+        let directory = tempfile::tempdir().unwrap();
+        let (auth, letters) = mailing(&directory, LinkLifetimes::default());
+        for number in 0..8 {
+            auth.register(
+                Username::parse(&format!("throwaway{number}")).unwrap(),
+                Some(
+                    Email::parse(if number % 2 == 0 {
+                        "victim@example.com"
+                    } else {
+                        "Victim@Example.com"
+                    })
+                    .unwrap(),
+                ),
+                password(PASSWORD),
+                &client("curl/8.5.0"),
+            )
+            .await
+            .unwrap();
+        }
+        let verifications = letters
+            .take()
+            .into_iter()
+            .filter(|letter| matches!(letter.notice, Notice::VerifyEmail { .. }))
+            .count();
+        assert_eq!(verifications, 5);
+    }
+
+    /// An attacker with the password and many addresses: the account's twentieth wrong
+    /// code, whatever the addresses, locks the second step for everyone (the right code
+    /// too), and the owner is told in the activity record and by mail.
+    #[tokio::test]
+    async fn twenty_wrong_codes_from_many_addresses_lock_the_second_step_and_tell_the_owner() {
+        let directory = tempfile::tempdir().unwrap();
+        let (auth, letters) = mailing(&directory, LinkLifetimes::default());
+        let session = session_of(&auth, &verified(&auth, &letters).await).await;
+        let two_step = turned_on(&auth, &session).await;
+        letters.take();
+        let from = |host: u8| ClientInfo {
+            address: std::net::Ipv4Addr::new(198, 51, 100, host).into(),
+            user_agent: crate::auth::UserAgent::from_header(Some("curl/8.5.0")),
+        };
+        let LoginOutcome::TwoStepRequired(challenge) = auth
+            .login(
+                Username::parse("grace").unwrap(),
+                password(PASSWORD),
+                &from(1),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("signed in without the second step");
+        };
+        let wrong = two_step.code(40);
+        for host in 1..=5 {
+            for _ in 0..4 {
+                let answer = auth
+                    .complete_two_step(
+                        &challenge.token,
+                        SecondFactor::Code(wrong.clone()),
+                        &from(host),
+                    )
+                    .await;
+                assert!(matches!(answer, Err(AuthError::WrongCode)), "{answer:?}");
+            }
+        }
+        let right = two_step.code(1);
+        let answer = auth
+            .complete_two_step(&challenge.token, SecondFactor::Code(right), &from(99))
+            .await;
+        assert!(matches!(answer, Err(AuthError::Throttled(_))), "{answer:?}");
+        let events = events(&auth, &session).await;
+        assert!(events.contains(&ActivityEvent::TwoStepLocked), "{events:?}");
+        let told: Vec<Notice> = letters
+            .take()
+            .into_iter()
+            .map(|letter| letter.notice)
+            .collect();
+        assert_eq!(
+            told.iter()
+                .filter(|notice| **notice == Notice::TwoStepLocked)
+                .count(),
+            1,
+            "{told:?}"
+        );
+    }
+
     #[tokio::test]
     async fn turning_two_step_on_and_off_and_removing_a_passkey_are_told() {
         let directory = tempfile::tempdir().unwrap();
         let (auth, letters) = mailing(&directory, LinkLifetimes::default());
         let session = session_of(&auth, &verified(&auth, &letters).await).await;
-        let setup = auth
-            .begin_two_factor(&session, password(PASSWORD), &client("curl"))
-            .await
-            .unwrap();
-        let at = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap();
-        auth.confirm_two_factor(&session, code_for(&setup.secret, at), &client("curl"))
-            .await
-            .unwrap();
+        let two_step = turned_on(&auth, &session).await;
         auth.disable_two_factor(
             &session,
             password(PASSWORD),
-            code_for(&setup.secret, at + 30),
+            two_step.code(1),
             &client("curl"),
         )
         .await

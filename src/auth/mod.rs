@@ -53,7 +53,10 @@ pub use sessions::{
     SignedIn, StoredSession, timestamp,
 };
 pub use store::{AccountChange, SharedStore, Store, StoreError};
-pub use throttle::{MAX_THROTTLE_WINDOW, MemoryThrottle, RetryAfter, Throttle, ThrottlePolicy};
+pub use throttle::{
+    MAX_THROTTLE_WINDOW, MemoryThrottle, RECIPIENT_MAIL_WINDOW, RetryAfter, Throttle,
+    ThrottlePolicy, client_network,
+};
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use two_factor::{
     RECOVERY_CODES, SecondFactorProof, SecondFactorSpend, StoredTwoFactor, TwoStepChallenge,

@@ -26,6 +26,8 @@ pub enum Notice {
     AccountDeleted,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    /// Too many wrong codes were tried at the account's second step.
+    TwoStepLocked,
     PasskeyAdded,
     PasskeyRemoved,
     /// A sign-in from a device this account had not signed in from before.

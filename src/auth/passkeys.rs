@@ -380,7 +380,7 @@ fn credential_id_text(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{client, service, session_of, signed_up};
+    use crate::auth::testing::{client, events, service, session_of, signed_up};
 
     fn party() -> PasskeyRelyingParty {
         PasskeyRelyingParty::new(
@@ -493,13 +493,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(auth.store.find_passkey("c0ffee").await.unwrap(), None);
-        let events: Vec<_> = auth
-            .activity(&session)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|entry| entry.event)
-            .collect();
+        let events = events(&auth, &session).await;
         assert!(events.contains(&crate::auth::ActivityEvent::PasskeyAdded));
         assert!(events.contains(&crate::auth::ActivityEvent::PasskeyRemoved));
     }

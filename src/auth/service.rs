@@ -187,8 +187,8 @@ impl AuthService {
     }
 
     /// The password check of a login or of a signed-in person asked for it again:
-    /// throttled per account and address, one argon2 run whether or not the account
-    /// exists, failures counted (and recorded in the account's activity) and a success
+    /// a try per account and address taken first, one argon2 run whether or not the
+    /// account exists, failures counted (and recorded in the account's activity) and a success
     /// clearing them, an outdated hash upgraded. Returns the account and the version of
     /// the password that matched.
     pub(super) async fn check_password(
@@ -199,7 +199,10 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<(UserId, PasswordVersion), AuthError> {
         let address = client.address;
-        self.throttle.check_login(account_key, address).await?;
+        // Taken before the hash is checked, so concurrent guesses cannot all pass.
+        self.throttle
+            .reserve_login_try(account_key, address)
+            .await?;
         let (account, stored_hash) = match stored {
             Some(credentials) => (
                 Some((credentials.id, credentials.password_version)),
@@ -214,9 +217,6 @@ impl AuthService {
         let (user_id, version) = match (account, verification) {
             (Some(account), Verification::Match | Verification::MatchWithOutdatedHash) => account,
             _ => {
-                self.throttle
-                    .record_failed_login(account_key, address)
-                    .await?;
                 if let Some((user_id, _)) = account {
                     self.record_failure_in_background(user_id, client);
                 }
@@ -337,5 +337,45 @@ impl AuthService {
             .await?;
         tracing::info!(user_id = user.0, "signed out");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::testing::{client, service, signed_up};
+
+    /// Thirty wrong passwords for one name from one address, sent at once: each try is
+    /// taken before its hash is checked, so no more than the limit's five get checked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn thirty_wrong_passwords_at_once_get_at_most_five_checks() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        signed_up(&auth).await;
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(30));
+        let guesses: Vec<_> = (0..30)
+            .map(|guess| {
+                let (auth, start) = (auth.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    auth.login(
+                        Username::parse("grace").unwrap(),
+                        Password::parse(&format!("wrong guess number {guess}")).unwrap(),
+                        &client("curl/8.5.0"),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut checked = 0;
+        for guess in guesses {
+            match guess.await.unwrap() {
+                Err(AuthError::Throttled(_)) => {}
+                Err(AuthError::InvalidCredentials) => checked += 1,
+                other => panic!("a wrong password got {other:?}"),
+            }
+        }
+        assert!(checked <= 5, "{checked} of 30 wrong passwords were checked");
+        assert!(checked >= 1, "none of the guesses was checked");
     }
 }

@@ -267,19 +267,21 @@ pub trait Store: Send + Sync + 'static {
     /// The account's two-step settings, if it has any (on, or being set up).
     async fn find_two_factor(&self, user: UserId) -> Result<Option<StoredTwoFactor>, StoreError>;
 
-    /// Keeps `sealed_secret` as the secret waiting for the account's first code, in
-    /// place of any earlier one; `false` (and nothing written) if two-step is on already.
+    /// Keeps `sealed_secret` as the secret waiting for the account's first code in
+    /// `session` alone, in place of any earlier one; `false` (and nothing written) if
+    /// two-step is on already.
     async fn stage_two_factor(
         &self,
         user: UserId,
+        session: &SessionId,
         sealed_secret: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Turns two-step sign-in on with the secret staged, if `session` is still live:
+    /// Turns two-step sign-in on with the secret staged in `session`, if it is still live:
     /// `step` is the first code's (spent), `recovery_hashes` replace any earlier
     /// recovery codes, every other session ends and the change is recorded. `false`
-    /// if no secret waits (turned on meanwhile, or never staged).
+    /// if no secret waits there (turned on meanwhile, staged again elsewhere, or never).
     #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
     async fn enable_two_factor(
         &self,

@@ -5,15 +5,17 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::activity::ActivityEvent;
 use super::device::{ClientInfo, UserAgent};
 use super::email_flows::LinkLifetimes;
 use super::guard::Session;
 use super::notices::{Letter, Postbox};
 use super::sessions::{SessionPolicy, SignedIn};
 use super::store::SharedStore;
+use super::two_factor::code_for;
 use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
 use crate::db::{DEFAULT_BUSY_TIMEOUT, Db, PgStore, SqliteStore, test_postgres};
-use crate::domain::{Password, Username};
+use crate::domain::{Password, TotpCode, Username};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -42,9 +44,25 @@ impl Postbox for PostedLetters {
     }
 }
 
+/// The signing secret of the services the tests make, unless one is given.
+fn test_secret() -> JwtSecret {
+    JwtSecret::new(vec![9; 32]).unwrap()
+}
+
 /// A service whose letters are kept in the returned list, with links lasting `links`.
 pub fn service_mailing(
     directory: &tempfile::TempDir,
+    sessions: SessionPolicy,
+    links: LinkLifetimes,
+) -> (AuthService, Arc<PostedLetters>) {
+    service_signing(directory, &test_secret(), sessions, links)
+}
+
+/// A service on the database in `directory` whose keys come from `secret`, as after
+/// the server's secret was changed.
+pub fn service_signing(
+    directory: &tempfile::TempDir,
+    secret: &JwtSecret,
     sessions: SessionPolicy,
     links: LinkLifetimes,
 ) -> (AuthService, Arc<PostedLetters>) {
@@ -56,11 +74,10 @@ pub fn service_mailing(
             Db::open(&database_path(directory), DEFAULT_BUSY_TIMEOUT).unwrap(),
         )),
     };
-    let secret = JwtSecret::new(vec![9; 32]).unwrap();
     let letters = Arc::new(PostedLetters::default());
     let auth = AuthService::new(
         store,
-        &secret,
+        secret,
         PasswordHasher::new(2).unwrap(),
         ThrottlePolicy::default(),
         sessions,
@@ -158,4 +175,56 @@ pub async fn assert_signed_out(auth: &AuthService, signed_in: &SignedIn) {
             .await
             .is_err()
     );
+}
+
+/// What the tests know of an account's two-step sign-in.
+pub struct TurnedOn {
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+    /// When it was confirmed: with the code of this moment's step, spent since. The
+    /// tests take codes relative to it, so a step boundary passing mid-test changes
+    /// nothing: the next step's code stays within the one step of skew.
+    pub at: u64,
+}
+
+impl TurnedOn {
+    /// The app's code `steps` steps after the confirming one.
+    pub fn code(&self, steps: u64) -> TotpCode {
+        code_for(&self.secret, self.at + 30 * steps)
+    }
+}
+
+/// Turns two-step on for the account signed in as `session`, with its password
+/// [`PASSWORD`].
+pub async fn turned_on(auth: &AuthService, session: &Session) -> TurnedOn {
+    let password = || Password::parse(PASSWORD).unwrap();
+    let setup = auth
+        .begin_two_factor(session, password(), &client("curl"))
+        .await
+        .unwrap();
+    let at = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap();
+    let recovery_codes = auth
+        .confirm_two_factor(
+            session,
+            password(),
+            code_for(&setup.secret, at),
+            &client("curl"),
+        )
+        .await
+        .unwrap();
+    TurnedOn {
+        secret: setup.secret,
+        recovery_codes,
+        at,
+    }
+}
+
+/// The account's activity, newest first.
+pub async fn events(auth: &AuthService, session: &Session) -> Vec<ActivityEvent> {
+    auth.activity(session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.event)
+        .collect()
 }

@@ -1,14 +1,19 @@
-//! Brute-force limits: failed logins per account and client address, and attempts per
-//! address. Where the counts live is the store's choice ([`Store::throttle`]): in this
+//! Brute-force limits: failed logins per account and client network, second-step codes
+//! per account whatever the network, attempts per network, and mails per account and per
+//! recipient. Where the counts live is the store's choice ([`Store::throttle`]): in this
 //! process's memory when it is the only one (a restart forgetting them costs an
 //! attacker a restart they cannot trigger), in the shared database when several
 //! processes serve one site, so N processes do not allow N times the attempts.
+//!
+//! Every limit on tries is a reservation: taking a try and counting it is one atomic
+//! step, so requests sent at the same moment cannot all pass a check before any of them
+//! is counted. A success gives its try back.
 //!
 //! [`Store::throttle`]: super::store::Store::throttle
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,16 +26,26 @@ const SWEEP_ABOVE_KEYS: usize = 10_000;
 /// The longest window the limits may be configured with.
 pub const MAX_THROTTLE_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The window of the limit on verification mails to one address.
+pub const RECIPIENT_MAIL_WINDOW: Duration = Duration::from_secs(60 * 60);
+
 /// How many attempts are allowed, and over which sliding window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
-    /// Failed logins for one username from one address before further tries are refused.
+    /// Failed logins for one username from one network before further tries are refused.
     pub failures_per_account: u32,
-    /// Logins and sign-ups from one address, successful or not.
+    /// Wrong second-step codes (or recovery codes) for one account from every network
+    /// together: an attacker who has the password and many addresses still gets only
+    /// this many guesses at a one-in-a-million code per window (NIST SP 800-63B 5.2.2).
+    pub code_failures_per_account: u32,
+    /// Logins and sign-ups from one network, successful or not.
     pub attempts_per_address: u32,
     /// Mails of one kind for one account (or one name typed into "Forgot your
     /// password?"), whatever the addresses asking, so nobody can flood an inbox.
     pub mails_per_account: u32,
+    /// Verification mails to one address within [`RECIPIENT_MAIL_WINDOW`], whichever
+    /// accounts ask, so throwaway accounts cannot flood a stranger's inbox.
+    pub verification_mails_per_recipient: u32,
     pub window: Duration,
 }
 
@@ -38,8 +53,10 @@ impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
             failures_per_account: 5,
+            code_failures_per_account: 20,
             attempts_per_address: 100,
             mails_per_account: 3,
+            verification_mails_per_recipient: 5,
             window: Duration::from_secs(15 * 60),
         }
     }
@@ -56,28 +73,56 @@ impl RetryAfter {
     }
 }
 
+/// The network an address-based limit counts `client` in: an IPv4 address alone, an
+/// IPv6 client by its /64, since one subscriber is routinely given a whole /64 and
+/// could otherwise take a fresh address for every try.
+pub fn client_network(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        IpAddr::V6(address) => match address.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from_bits(
+                address.to_bits() & !u128::from(u64::MAX),
+            )),
+        },
+    }
+}
+
 /// The login and sign-up limits, wherever their counts are kept. Each method answers
 /// [`AuthError::Throttled`] when the limit is reached, and [`AuthError::Unavailable`]
 /// when the counts cannot be read or written, so an attempt is never let through
-/// uncounted.
+/// uncounted. Addresses are counted by [`client_network`].
 #[async_trait::async_trait]
 pub trait Throttle: Send + Sync {
-    /// Counts one login or sign-up from `client`, refusing it once the address has used
+    /// Counts one login or sign-up from `client`, refusing it once the network has used
     /// up its attempts.
     async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError>;
-    /// Refuses a login for `account_key` from `client` that has failed too often lately.
-    async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError>;
-    async fn record_failed_login(&self, account_key: &str, client: IpAddr)
-    -> Result<(), AuthError>;
-    /// A successful login wipes the account's failures from that address.
+    /// Takes one of the tries `account_key` has from `client`, counted as failed unless
+    /// [`Throttle::record_successful_login`] follows; refused once they are used up.
+    async fn reserve_login_try(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError>;
+    /// A successful login wipes the account's failures from that network, its own
+    /// reserved try among them.
     async fn record_successful_login(
         &self,
         account_key: &str,
         client: IpAddr,
     ) -> Result<(), AuthError>;
+    /// Takes one of the second-step tries `account_key` has from every network
+    /// together, counted as failed unless [`Throttle::give_back_code_try`] follows.
+    /// Says how many tries are left after this one.
+    async fn reserve_code_try(&self, account_key: &str) -> Result<u32, AuthError>;
+    /// Returns the try of a right code.
+    async fn give_back_code_try(&self, account_key: &str) -> Result<(), AuthError>;
     /// Counts one mail asked for under `mail_key`, refusing it once the key has had its
     /// share in the window.
     async fn admit_mail(&self, mail_key: &str) -> Result<(), AuthError>;
+    /// Counts one verification mail to the address `recipient_key` names, refusing it
+    /// once the address has had its share in [`RECIPIENT_MAIL_WINDOW`].
+    async fn admit_mail_to(&self, recipient_key: &str) -> Result<(), AuthError>;
+}
+
+fn tries_left(limit: u32, left: usize) -> u32 {
+    u32::try_from(left).unwrap_or(limit)
 }
 
 #[async_trait::async_trait]
@@ -86,18 +131,9 @@ impl Throttle for MemoryThrottle {
         MemoryThrottle::admit_attempt(self, client, Instant::now()).map_err(AuthError::Throttled)
     }
 
-    async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
-        MemoryThrottle::check_login(self, account_key, client, Instant::now())
+    async fn reserve_login_try(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
+        MemoryThrottle::reserve_login_try(self, account_key, client, Instant::now())
             .map_err(AuthError::Throttled)
-    }
-
-    async fn record_failed_login(
-        &self,
-        account_key: &str,
-        client: IpAddr,
-    ) -> Result<(), AuthError> {
-        MemoryThrottle::record_failed_login(self, account_key, client, Instant::now());
-        Ok(())
     }
 
     async fn record_successful_login(
@@ -109,9 +145,30 @@ impl Throttle for MemoryThrottle {
         Ok(())
     }
 
+    async fn reserve_code_try(&self, account_key: &str) -> Result<u32, AuthError> {
+        let left = self
+            .code_failures
+            .record_if_allowed(account_key.to_owned(), Instant::now())
+            .map_err(AuthError::Throttled)?;
+        Ok(tries_left(self.code_failures.limit_u32(), left))
+    }
+
+    async fn give_back_code_try(&self, account_key: &str) -> Result<(), AuthError> {
+        self.code_failures.give_back_one(&account_key.to_owned());
+        Ok(())
+    }
+
     async fn admit_mail(&self, mail_key: &str) -> Result<(), AuthError> {
         self.mails
             .record_if_allowed(mail_key.to_owned(), Instant::now())
+            .map(drop)
+            .map_err(AuthError::Throttled)
+    }
+
+    async fn admit_mail_to(&self, recipient_key: &str) -> Result<(), AuthError> {
+        self.recipient_mails
+            .record_if_allowed(recipient_key.to_owned(), Instant::now())
+            .map(drop)
             .map_err(AuthError::Throttled)
     }
 }
@@ -119,45 +176,50 @@ impl Throttle for MemoryThrottle {
 /// The limits of one process, counted in its memory.
 pub struct MemoryThrottle {
     account_failures: SlidingWindow<(String, IpAddr)>,
+    code_failures: SlidingWindow<String>,
     address_attempts: SlidingWindow<IpAddr>,
     mails: SlidingWindow<String>,
+    recipient_mails: SlidingWindow<String>,
 }
 
 impl MemoryThrottle {
     pub fn new(policy: ThrottlePolicy) -> Self {
         Self {
             account_failures: SlidingWindow::new(policy.failures_per_account, policy.window),
+            code_failures: SlidingWindow::new(policy.code_failures_per_account, policy.window),
             address_attempts: SlidingWindow::new(policy.attempts_per_address, policy.window),
             mails: SlidingWindow::new(policy.mails_per_account, policy.window),
+            recipient_mails: SlidingWindow::new(
+                policy.verification_mails_per_recipient,
+                RECIPIENT_MAIL_WINDOW,
+            ),
         }
     }
 
-    /// Counts one login or sign-up from `client`, refusing it once the address has used
+    /// Counts one login or sign-up from `client`, refusing it once the network has used
     /// up its attempts.
     pub fn admit_attempt(&self, client: IpAddr, now: Instant) -> Result<(), RetryAfter> {
-        self.address_attempts.record_if_allowed(client, now)
+        self.address_attempts
+            .record_if_allowed(client_network(client), now)
+            .map(drop)
     }
 
-    /// Refuses a login for `account_key` from `client` that has failed too often lately.
-    pub fn check_login(
+    /// Takes one of the tries `account_key` has from `client`'s network, in one step.
+    pub fn reserve_login_try(
         &self,
         account_key: &str,
         client: IpAddr,
         now: Instant,
     ) -> Result<(), RetryAfter> {
         self.account_failures
-            .check(&(account_key.to_owned(), client), now)
+            .record_if_allowed((account_key.to_owned(), client_network(client)), now)
+            .map(drop)
     }
 
-    pub fn record_failed_login(&self, account_key: &str, client: IpAddr, now: Instant) {
-        self.account_failures
-            .record((account_key.to_owned(), client), now);
-    }
-
-    /// A successful login wipes the account's failures from that address.
+    /// A successful login wipes the account's failures from that network.
     pub fn record_successful_login(&self, account_key: &str, client: IpAddr) {
         self.account_failures
-            .forget(&(account_key.to_owned(), client));
+            .forget(&(account_key.to_owned(), client_network(client)));
     }
 }
 
@@ -177,32 +239,27 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
         }
     }
 
-    fn check(&self, key: &K, now: Instant) -> Result<(), RetryAfter> {
-        let mut events = self.lock();
-        match events.get_mut(key) {
-            Some(times) => self.refuse_if_full(times, now),
-            None => Ok(()),
-        }
+    fn limit_u32(&self) -> u32 {
+        u32::try_from(self.limit).unwrap_or(u32::MAX)
     }
 
-    fn record(&self, key: K, now: Instant) {
-        let mut events = self.lock();
-        self.sweep_if_large(&mut events, now);
-        let times = events.entry(key).or_default();
-        times.push_back(now);
-        // Only the newest `limit` events can ever matter.
-        while times.len() > self.limit {
-            times.pop_front();
-        }
-    }
-
-    fn record_if_allowed(&self, key: K, now: Instant) -> Result<(), RetryAfter> {
+    /// Records an event for `key` unless the window is full, under one lock: the check
+    /// and the count cannot be separated by a racing caller. Says how many events the
+    /// window has room for after this one.
+    fn record_if_allowed(&self, key: K, now: Instant) -> Result<usize, RetryAfter> {
         let mut events = self.lock();
         self.sweep_if_large(&mut events, now);
         let times = events.entry(key).or_default();
         self.refuse_if_full(times, now)?;
         times.push_back(now);
-        Ok(())
+        Ok(self.limit - times.len())
+    }
+
+    /// Takes back the newest event of `key`.
+    fn give_back_one(&self, key: &K) {
+        if let Some(times) = self.lock().get_mut(key) {
+            times.pop_back();
+        }
     }
 
     fn forget(&self, key: &K) {
@@ -259,6 +316,7 @@ mod tests {
             attempts_per_address: 4,
             mails_per_account: 2,
             window: Duration::from_secs(60),
+            ..ThrottlePolicy::default()
         })
     }
 
@@ -268,29 +326,36 @@ mod tests {
         let start = Instant::now();
         for second in 0..3 {
             let now = start + Duration::from_secs(second);
-            assert!(throttle.check_login("grace", CLIENT, now).is_ok());
-            throttle.record_failed_login("grace", CLIENT, now);
+            assert!(throttle.reserve_login_try("grace", CLIENT, now).is_ok());
         }
         let later = start + Duration::from_secs(10);
         assert_eq!(
-            throttle.check_login("grace", CLIENT, later),
+            throttle.reserve_login_try("grace", CLIENT, later),
             Err(RetryAfter(Duration::from_secs(50)))
         );
-        assert!(throttle.check_login("grace", OTHER_CLIENT, later).is_ok());
-        assert!(throttle.check_login("alan", CLIENT, later).is_ok());
+        assert!(
+            throttle
+                .reserve_login_try("grace", OTHER_CLIENT, later)
+                .is_ok()
+        );
+        assert!(throttle.reserve_login_try("alan", CLIENT, later).is_ok());
         let after_window = start + Duration::from_secs(61);
-        assert!(throttle.check_login("grace", CLIENT, after_window).is_ok());
+        assert!(
+            throttle
+                .reserve_login_try("grace", CLIENT, after_window)
+                .is_ok()
+        );
     }
 
     #[test]
-    fn a_successful_login_resets_the_failures() {
+    fn a_successful_login_gives_the_tries_back() {
         let throttle = throttle();
         let now = Instant::now();
         for _ in 0..3 {
-            throttle.record_failed_login("grace", CLIENT, now);
+            throttle.reserve_login_try("grace", CLIENT, now).unwrap();
         }
         throttle.record_successful_login("grace", CLIENT);
-        assert!(throttle.check_login("grace", CLIENT, now).is_ok());
+        assert!(throttle.reserve_login_try("grace", CLIENT, now).is_ok());
     }
 
     #[test]
@@ -302,5 +367,51 @@ mod tests {
         }
         assert!(throttle.admit_attempt(CLIENT, now).is_err());
         assert!(throttle.admit_attempt(OTHER_CLIENT, now).is_ok());
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let address = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            client_network(address("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            address("2001:db8:1:2::")
+        );
+        assert_eq!(client_network(address("::ffff:192.0.2.1")), CLIENT);
+        assert_eq!(client_network(CLIENT), CLIENT);
+
+        let throttle = throttle();
+        let now = Instant::now();
+        for host in 1..=3 {
+            let client = address(&format!("2001:db8:1:2::{host}"));
+            assert!(throttle.reserve_login_try("grace", client, now).is_ok());
+        }
+        assert!(
+            throttle
+                .reserve_login_try("grace", address("2001:db8:1:2:ffff::9"), now)
+                .is_err()
+        );
+        assert!(
+            throttle
+                .reserve_login_try("grace", address("2001:db8:1:3::1"), now)
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn code_tries_are_counted_per_account_and_a_right_code_gives_its_try_back() {
+        let throttle = MemoryThrottle::new(ThrottlePolicy {
+            code_failures_per_account: 3,
+            ..ThrottlePolicy::default()
+        });
+        assert_eq!(throttle.reserve_code_try("grace").await.unwrap(), 2);
+        throttle.give_back_code_try("grace").await.unwrap();
+        assert_eq!(throttle.reserve_code_try("grace").await.unwrap(), 2);
+        assert_eq!(throttle.reserve_code_try("grace").await.unwrap(), 1);
+        assert_eq!(throttle.reserve_code_try("grace").await.unwrap(), 0);
+        assert!(matches!(
+            throttle.reserve_code_try("grace").await,
+            Err(AuthError::Throttled(_))
+        ));
+        assert_eq!(throttle.reserve_code_try("alan").await.unwrap(), 2);
     }
 }

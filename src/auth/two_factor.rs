@@ -45,6 +45,9 @@ pub struct StoredTwoFactor {
     pub sealed_secret: String,
     /// Confirmed with a code; until then, logins do not ask for one.
     pub enabled: bool,
+    /// While it is being turned on, the session that started it: the only one that may
+    /// see the secret waiting for its first code, or confirm it.
+    pub staged_in: Option<String>,
     pub recovery_codes_left: usize,
 }
 

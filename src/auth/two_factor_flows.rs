@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::activity::ActivityEvent;
 use super::device::ClientInfo;
 use super::error::AuthError;
 use super::guard::Session;
@@ -99,7 +100,14 @@ impl AuthService {
                 recovery_codes_left: stored.recovery_codes_left,
             });
         }
-        let secret = self.open_secret(user.id, &stored.sealed_secret)?;
+        // A secret staged in another session is that session's to show.
+        if stored.staged_in.as_deref() != Some(session.id().as_str()) {
+            return Ok(TwoFactorStatus::Off);
+        }
+        // A staged secret that no longer opens is one to start over with.
+        let Some(secret) = self.open_secret(user.id, &stored.sealed_secret) else {
+            return Ok(TwoFactorStatus::Off);
+        };
         Ok(TwoFactorStatus::SettingUp(TotpSetup::new(
             &secret,
             &user.username,
@@ -120,7 +128,7 @@ impl AuthService {
         let sealed = self.two_factor.seal(user.id, &secret)?;
         if !self
             .store
-            .stage_two_factor(user.id, &sealed, OffsetDateTime::now_utc())
+            .stage_two_factor(user.id, session.id(), &sealed, OffsetDateTime::now_utc())
             .await?
         {
             return Err(AuthError::TwoFactorAlreadyOn);
@@ -128,15 +136,17 @@ impl AuthService {
         Ok(TotpSetup::new(&secret, &user.username)?)
     }
 
-    /// Finishes turning two-step sign-in on with the first code the app shows: every
-    /// other session ends, and the account's recovery codes are returned, the only
-    /// time they are ever shown.
+    /// Finishes turning two-step sign-in on, in the session that started it, with the
+    /// password again and the first code the app shows: every other session ends, and
+    /// the account's recovery codes are returned, the only time they are ever shown.
     pub async fn confirm_two_factor(
         &self,
         session: &Session,
+        password: Password,
         code: TotpCode,
         client: &ClientInfo,
     ) -> Result<Vec<String>, AuthError> {
+        self.check_own_password(session, password, client).await?;
         let user = session.user.id;
         let stored = self
             .store
@@ -145,6 +155,9 @@ impl AuthService {
             .ok_or(AuthError::TwoFactorNotStarted)?;
         if stored.enabled {
             return Err(AuthError::TwoFactorAlreadyOn);
+        }
+        if stored.staged_in.as_deref() != Some(session.id().as_str()) {
+            return Err(AuthError::TwoFactorNotStarted);
         }
         let step = self
             .check_code(user, &stored.sealed_secret, &code, client)
@@ -235,10 +248,7 @@ impl AuthService {
             .verify_challenge(challenge)
             .ok_or(AuthError::TwoStepExpired)?;
         let user = challenge.user;
-        let throttle_key = code_throttle_key(user);
-        self.throttle
-            .check_login(&throttle_key, client.address)
-            .await?;
+        let tries_left = self.reserve_code_try(user, client).await?;
         let stored = self
             .store
             .find_two_factor(user)
@@ -248,8 +258,8 @@ impl AuthService {
         let now = OffsetDateTime::now_utc();
         let proof = match &answer {
             SecondFactor::Code(code) => self
-                .open_secret(user, &stored.sealed_secret)?
-                .matching_step(code, unix_seconds(now))
+                .open_secret(user, &stored.sealed_secret)
+                .and_then(|secret| secret.matching_step(code, unix_seconds(now)))
                 .map(SecondFactorProof::Step),
             SecondFactor::RecoveryCode(code) => Some(SecondFactorProof::RecoveryCode {
                 hash: self.two_factor.recovery_hash(code)?,
@@ -273,16 +283,12 @@ impl AuthService {
         match spend {
             SecondFactorSpend::Spent => {}
             SecondFactorSpend::Rejected => {
-                self.throttle
-                    .record_failed_login(&throttle_key, client.address)
-                    .await?;
+                self.count_wrong_code(user, tries_left, client).await;
                 return Err(AuthError::WrongCode);
             }
             SecondFactorSpend::ChallengeSpent => return Err(AuthError::TwoStepExpired),
         }
-        self.throttle
-            .record_successful_login(&throttle_key, client.address)
-            .await?;
+        self.give_back_code_try(user, client).await?;
         let credentials = self.store.find_credentials_by_id(user).await?;
         let mailbox = credentials.as_ref().and_then(StoredCredentials::mailbox);
         self.finish_sign_in(user, challenge.checked, mailbox, client)
@@ -332,33 +338,85 @@ impl AuthService {
         code: &TotpCode,
         client: &ClientInfo,
     ) -> Result<u64, AuthError> {
-        let throttle_key = code_throttle_key(user);
-        self.throttle
-            .check_login(&throttle_key, client.address)
-            .await?;
+        let tries_left = self.reserve_code_try(user, client).await?;
         let now = unix_seconds(OffsetDateTime::now_utc());
         match self
-            .open_secret(user, sealed_secret)?
-            .matching_step(code, now)
+            .open_secret(user, sealed_secret)
+            .and_then(|secret| secret.matching_step(code, now))
         {
-            Some(step) => Ok(step),
+            Some(step) => {
+                self.give_back_code_try(user, client).await?;
+                Ok(step)
+            }
             None => {
-                self.throttle
-                    .record_failed_login(&throttle_key, client.address)
-                    .await?;
+                self.count_wrong_code(user, tries_left, client).await;
                 Err(AuthError::WrongCode)
             }
         }
     }
 
-    fn open_secret(&self, user: UserId, sealed: &str) -> Result<TotpSecret, AuthError> {
-        self.two_factor.open(user, sealed).ok_or_else(|| {
-            anyhow::anyhow!(
-                "the two-step secret of user {} does not open: the server secret changed?",
-                user.0
-            )
-            .into()
-        })
+    /// Takes one try at a code for `user`: one of those the account has from the
+    /// client's network, and one of those it has from every network together, so many
+    /// addresses do not make many guesses. Says how many of the latter are left.
+    async fn reserve_code_try(&self, user: UserId, client: &ClientInfo) -> Result<u32, AuthError> {
+        let key = code_throttle_key(user);
+        self.throttle
+            .reserve_login_try(&key, client.address)
+            .await?;
+        self.throttle.reserve_code_try(&key).await
+    }
+
+    /// A right code gives its tries back.
+    async fn give_back_code_try(&self, user: UserId, client: &ClientInfo) -> Result<(), AuthError> {
+        let key = code_throttle_key(user);
+        self.throttle
+            .record_successful_login(&key, client.address)
+            .await?;
+        self.throttle.give_back_code_try(&key).await
+    }
+
+    /// A wrong code stays counted; the one that uses up the account's last try locks
+    /// the second step for everyone until the window passes, and tells the owner.
+    async fn count_wrong_code(&self, user: UserId, tries_left: u32, client: &ClientInfo) {
+        if tries_left > 0 {
+            return;
+        }
+        tracing::warn!(target: "keycard::security", user_id = user.0, "too many wrong codes: the second step is locked");
+        let now = OffsetDateTime::now_utc();
+        if let Err(error) = self
+            .store
+            .record_activity(user, ActivityEvent::TwoStepLocked, client, now)
+            .await
+        {
+            tracing::warn!(user_id = user.0, %error, "could not record the second step locked");
+        }
+        match self.store.find_credentials_by_id(user).await {
+            Ok(credentials) => {
+                if let Some((username, email)) =
+                    credentials.as_ref().and_then(StoredCredentials::mailbox)
+                {
+                    self.tell(&email, &username, Notice::TwoStepLocked);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(user_id = user.0, %error, "could not tell of the second step locked");
+            }
+        }
+    }
+
+    /// The account's app secret, or `None` (logged with the account and the reason) if
+    /// it does not open: a signing secret changed since it was sealed must not turn
+    /// into server errors, only into codes that are never right.
+    fn open_secret(&self, user: UserId, sealed: &str) -> Option<TotpSecret> {
+        let secret = self.two_factor.open(user, sealed);
+        if secret.is_none() {
+            tracing::warn!(
+                target: "keycard::security",
+                user_id = user.0,
+                "the two-step secret of this account does not open with the server's key (the signing secret changed since it was sealed?): its codes cannot be checked"
+            );
+        }
+        secret
     }
 }
 
@@ -367,7 +425,8 @@ mod tests {
     use super::*;
     use crate::auth::ActivityEvent;
     use crate::auth::testing::{
-        PASSWORD, assert_signed_out, client, logged_in, service, session_of, signed_up,
+        PASSWORD, assert_signed_out, client, events, logged_in, service, service_signing,
+        session_of, signed_up, turned_on,
     };
     use crate::auth::two_factor::code_for;
     use crate::domain::Username;
@@ -402,50 +461,6 @@ mod tests {
         }
     }
 
-    /// What the tests know of an account's two-step sign-in.
-    struct TurnedOn {
-        secret: String,
-        recovery_codes: Vec<String>,
-        /// When it was confirmed: with the code of this moment's step, spent since. The
-        /// tests take codes relative to it, so a step boundary passing mid-test changes
-        /// nothing: the next step's code stays within the one step of skew.
-        at: u64,
-    }
-
-    impl TurnedOn {
-        /// The app's code `steps` steps after the confirming one.
-        fn code(&self, steps: u64) -> TotpCode {
-            code_for(&self.secret, self.at + 30 * steps)
-        }
-    }
-
-    /// Turns two-step on for "grace" from `session`.
-    async fn turned_on(auth: &AuthService, session: &Session) -> TurnedOn {
-        let setup = auth
-            .begin_two_factor(session, password(PASSWORD), &client("curl"))
-            .await
-            .unwrap();
-        let at = now();
-        let recovery_codes = auth
-            .confirm_two_factor(session, code_for(&setup.secret, at), &client("curl"))
-            .await
-            .unwrap();
-        TurnedOn {
-            secret: setup.secret,
-            recovery_codes,
-            at,
-        }
-    }
-
-    async fn events(auth: &AuthService, session: &Session) -> Vec<ActivityEvent> {
-        auth.activity(session)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|entry| entry.event)
-            .collect()
-    }
-
     #[tokio::test]
     async fn turning_on_takes_the_password_and_a_code_and_ends_other_sessions() {
         let directory = tempfile::tempdir().unwrap();
@@ -473,14 +488,47 @@ mod tests {
         );
         // Until it is confirmed, the password alone still signs in.
         assert!(matches!(login(&auth).await, LoginOutcome::SignedIn(_)));
+        // The secret waiting for its first code is this session's alone: another
+        // session of the account neither sees it nor confirms it, even with the password.
+        let other = session_of(&auth, &phone).await;
+        assert_eq!(
+            auth.two_factor_status(&other).await.unwrap(),
+            TwoFactorStatus::Off
+        );
+        assert!(matches!(
+            auth.confirm_two_factor(
+                &other,
+                password(PASSWORD),
+                code_for(&setup.secret, now()),
+                &client("curl")
+            )
+            .await,
+            Err(AuthError::TwoFactorNotStarted)
+        ));
+        // The confirmation asks for the password again.
+        assert!(matches!(
+            auth.confirm_two_factor(
+                &session,
+                password("not the password"),
+                code_for(&setup.secret, now()),
+                &client("curl")
+            )
+            .await,
+            Err(AuthError::InvalidCredentials)
+        ));
         let wrong = code_for(&setup.secret, now() + 300);
         assert!(matches!(
-            auth.confirm_two_factor(&session, wrong, &client("curl"))
+            auth.confirm_two_factor(&session, password(PASSWORD), wrong, &client("curl"))
                 .await,
             Err(AuthError::WrongCode)
         ));
         let codes = auth
-            .confirm_two_factor(&session, code_for(&setup.secret, now()), &client("curl"))
+            .confirm_two_factor(
+                &session,
+                password(PASSWORD),
+                code_for(&setup.secret, now()),
+                &client("curl"),
+            )
             .await
             .unwrap();
         assert_eq!(codes.len(), 10);
@@ -605,6 +653,33 @@ mod tests {
                 .await,
             Err(AuthError::Throttled(_))
         ));
+    }
+
+    /// The server's secret changed since two-step was turned on: the sealed app secret
+    /// and the recovery codes' hashes no longer match anything, which must read as wrong
+    /// codes, never as a server error.
+    #[tokio::test]
+    async fn after_the_signing_secret_changed_codes_are_wrong_not_server_errors() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let two_step = turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        let (rekeyed, _) = service_signing(
+            &directory,
+            &crate::auth::JwtSecret::new(vec![7; 32]).unwrap(),
+            crate::auth::SessionPolicy::default(),
+            crate::auth::LinkLifetimes::default(),
+        );
+        let challenge = challenge(&rekeyed).await;
+        let answer = rekeyed
+            .complete_two_step(&challenge, SecondFactor::Code(two_step.code(1)), &curl())
+            .await;
+        assert!(matches!(answer, Err(AuthError::WrongCode)), "{answer:?}");
+        let recovery = RecoveryCode::parse(&two_step.recovery_codes[0]).unwrap();
+        let answer = rekeyed
+            .complete_two_step(&challenge, SecondFactor::RecoveryCode(recovery), &curl())
+            .await;
+        assert!(matches!(answer, Err(AuthError::WrongCode)), "{answer:?}");
     }
 
     #[tokio::test]

@@ -131,6 +131,15 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                 not_you("this"),
             ],
         ),
+        Notice::TwoStepLocked => (
+            "Too many wrong sign-in codes",
+            vec![
+                greeting,
+                Text(format!(
+                    "Someone who knew the password of your Keycard account {name} tried too many wrong two-step codes, so the second step refuses every code for a while. If it was not you, change your password now: whoever tried has it."
+                )),
+            ],
+        ),
         Notice::PasskeyAdded => (
             "A passkey was added to your account",
             vec![

@@ -47,6 +47,10 @@ pub struct Config {
     pub busy_timeout: Duration,
     /// `KEYCARD_JWT_SECRET`: when unset, a secret is generated once and kept on disk.
     pub jwt_secret: Option<JwtSecret>,
+    /// `KEYCARD_ALLOW_NEW_SECRET`: `true` lets a new secret be generated although the
+    /// database already holds accounts (their sessions end, and their two-step secrets
+    /// no longer open). Off, such a start is refused.
+    pub allow_new_secret: bool,
     /// `KEYCARD_TOKEN_TTL`, `KEYCARD_SESSION_IDLE_TIMEOUT`, `KEYCARD_SESSION_LIFETIME`,
     /// `KEYCARD_REFRESH_REUSE_GRACE` and `KEYCARD_REAUTH_WINDOW` (seconds): how long
     /// access tokens and sessions last.
@@ -87,8 +91,8 @@ pub enum ConfigError {
         max: u64,
         value: String,
     },
-    #[error("KEYCARD_COOKIE_SECURE must be true or false, got {value:?}")]
-    CookieSecure { value: String },
+    #[error("{name} must be true or false, got {value:?}")]
+    Flag { name: &'static str, value: String },
     #[error("KEYCARD_JWT_SECRET is too short: {0}")]
     Secret(#[from] SecretError),
     /// The value is not repeated: it may hold a password.
@@ -195,22 +199,24 @@ impl Config {
                 ATTEMPT_LIMITS,
                 defaults.attempts_per_address.into(),
             )?),
-            mails_per_account: defaults.mails_per_account,
             window: Duration::from_secs(number(
                 "KEYCARD_THROTTLE_WINDOW",
                 THROTTLE_WINDOW_SECONDS,
                 defaults.window.as_secs(),
             )?),
+            ..defaults
         };
-        let cookie_secure = match set("KEYCARD_COOKIE_SECURE").as_deref() {
-            None | Some("true") => true,
-            Some("false") => false,
-            Some(other) => {
-                return Err(ConfigError::CookieSecure {
-                    value: other.to_owned(),
-                });
-            }
+        let flag = |name, default| match set(name).as_deref() {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(other) => Err(ConfigError::Flag {
+                name,
+                value: other.to_owned(),
+            }),
         };
+        let cookie_secure = flag("KEYCARD_COOKIE_SECURE", true)?;
+        let allow_new_secret = flag("KEYCARD_ALLOW_NEW_SECRET", false)?;
         let public_origin = set("KEYCARD_PUBLIC_ORIGIN")
             .map(|value| PublicOrigin::parse(&value).ok_or(ConfigError::PublicOrigin { value }))
             .transpose()?;
@@ -276,6 +282,7 @@ impl Config {
                 millis(DEFAULT_BUSY_TIMEOUT),
             )?),
             jwt_secret,
+            allow_new_secret,
             sessions,
             cookie_secure,
             public_origin,
@@ -470,8 +477,8 @@ mod tests {
             ThrottlePolicy {
                 failures_per_account: 3,
                 attempts_per_address: 40,
-                mails_per_account: 3,
                 window: Duration::from_secs(60),
+                ..ThrottlePolicy::default()
             }
         );
         assert_eq!(

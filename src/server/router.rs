@@ -29,7 +29,7 @@ use super::middleware::{
     limit_request_body, no_store_for_private_responses, take_reset_token_from_url,
 };
 use super::origin::OwnOrigins;
-use super::secret::load_or_create_secret;
+use super::secret::{NewSecret, load_or_create_secret};
 use super::security::{
     CspNonce, EdgePolicy, refuse_cross_site_requests, resolve_client_address, security_headers,
 };
@@ -46,20 +46,30 @@ const MAIL_FIRST_RETRY: Duration = Duration::from_secs(5);
 
 /// Opens the database, loads the secret and sets up the services the router shares.
 pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
-    let store: SharedStore = match &config.postgres_url {
-        Some(url) => Arc::new(PgStore::connect(
-            url.connection().clone(),
-            config.busy_timeout,
-            config.database_ca.as_deref(),
-        )?),
-        None => Arc::new(SqliteStore::new(Db::open(
-            &config.database_path,
-            config.busy_timeout,
-        )?)),
-    };
-    let secret = match config.jwt_secret {
-        Some(secret) => secret,
-        None => load_or_create_secret(data_directory(&config.database_path))?,
+    let (store, secret): (SharedStore, _) = match (&config.postgres_url, config.jwt_secret) {
+        (Some(url), Some(secret)) => (
+            Arc::new(PgStore::connect(
+                url.connection().clone(),
+                config.busy_timeout,
+                config.database_ca.as_deref(),
+            )?),
+            secret,
+        ),
+        (Some(_), None) => anyhow::bail!("PostgreSQL needs KEYCARD_JWT_SECRET"),
+        (None, given) => {
+            let db = Db::open(&config.database_path, config.busy_timeout)?;
+            let secret = match given {
+                Some(secret) => secret,
+                None => load_or_create_secret(
+                    data_directory(&config.database_path),
+                    NewSecret {
+                        accounts_exist: db.holds_accounts()?,
+                        allowed_anyway: config.allow_new_secret,
+                    },
+                )?,
+            };
+            (Arc::new(SqliteStore::new(db)), secret)
+        }
     };
     let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
     let own_origins = OwnOrigins::new(config.public_origin, leptos_options.site_addr)

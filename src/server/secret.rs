@@ -13,11 +13,35 @@ use crate::auth::JwtSecret;
 const SECRET_FILE: &str = "jwt-secret";
 const GENERATED_SECRET_BYTES: usize = 32;
 
+/// Whether a missing secret file may be replaced by a new secret.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSecret {
+    /// The database beside it already holds accounts.
+    pub accounts_exist: bool,
+    /// `KEYCARD_ALLOW_NEW_SECRET`: make one even so.
+    pub allowed_anyway: bool,
+}
+
 /// Reads `<directory>/jwt-secret`, creating it with 256 random bits and owner-only
-/// permissions if it does not exist yet.
-pub fn load_or_create_secret(directory: &Path) -> anyhow::Result<JwtSecret> {
+/// permissions if it does not exist yet, unless the database already holds accounts:
+/// a lost file is then far more likely than a first start, and a new secret would sign
+/// everyone out and leave every two-step secret sealed under a key nobody has.
+pub fn load_or_create_secret(directory: &Path, new: NewSecret) -> anyhow::Result<JwtSecret> {
     let path = directory.join(SECRET_FILE);
     if !path.exists() {
+        if new.accounts_exist && !new.allowed_anyway {
+            anyhow::bail!(
+                "the signing secret {path} is missing, but the database beside it holds accounts. \
+                 Restore {path} from a backup (or set KEYCARD_JWT_SECRET to the secret it held): \
+                 with a new secret every session ends and two-step sign-in stops working for \
+                 every account that has it on. To start with a new secret anyway, set \
+                 KEYCARD_ALLOW_NEW_SECRET=true.",
+                path = path.display()
+            );
+        }
+        if new.accounts_exist {
+            tracing::warn!(path = %path.display(), "the signing secret was missing beside a database with accounts; making a new one as KEYCARD_ALLOW_NEW_SECRET says");
+        }
         create_secret_file(&path)?;
     }
     let encoded = fs::read_to_string(&path)
@@ -67,15 +91,48 @@ mod tests {
 
     use super::*;
 
+    const FIRST_START: NewSecret = NewSecret {
+        accounts_exist: false,
+        allowed_anyway: false,
+    };
+
     #[test]
     fn a_generated_secret_is_private_and_kept_for_the_next_start() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join(SECRET_FILE);
-        load_or_create_secret(directory.path()).unwrap();
+        load_or_create_secret(directory.path(), FIRST_START).unwrap();
         let first = fs::read_to_string(&path).unwrap();
-        load_or_create_secret(directory.path()).unwrap();
+        let with_accounts = NewSecret {
+            accounts_exist: true,
+            ..FIRST_START
+        };
+        load_or_create_secret(directory.path(), with_accounts).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), first);
         assert_eq!(first.len(), 2 * GENERATED_SECRET_BYTES);
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o077, 0);
+    }
+
+    #[test]
+    fn a_missing_secret_beside_accounts_is_not_replaced_unless_allowed() {
+        let directory = tempfile::tempdir().unwrap();
+        let lost = NewSecret {
+            accounts_exist: true,
+            allowed_anyway: false,
+        };
+        let refusal =
+            load_or_create_secret(directory.path(), lost).expect_err("the start is refused");
+        let message = refusal.to_string();
+        assert!(message.contains(&directory.path().join(SECRET_FILE).display().to_string()));
+        assert!(
+            message.contains("KEYCARD_ALLOW_NEW_SECRET=true"),
+            "{message}"
+        );
+        assert!(!directory.path().join(SECRET_FILE).exists());
+        let allowed = NewSecret {
+            allowed_anyway: true,
+            ..lost
+        };
+        load_or_create_secret(directory.path(), allowed).unwrap();
+        assert!(directory.path().join(SECRET_FILE).exists());
     }
 }

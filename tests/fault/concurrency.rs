@@ -35,6 +35,46 @@ async fn of_fifty_simultaneous_sign_ups_for_one_name_exactly_one_wins() {
     assert_eq!((created, taken), (1, 49), "{statuses:?}");
 }
 
+/// Sends `count` wrong passwords for `username` at once, spread over `clients`, and
+/// says how many were answered with anything but 429.
+pub async fn wrong_passwords_at_once(clients: &[Client], username: &str, count: usize) -> usize {
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(count));
+    let guesses: Vec<_> = (0..count)
+        .map(|guess| {
+            let client = clients[guess % clients.len()].clone();
+            let (start, username) = (start.clone(), username.to_owned());
+            tokio::spawn(async move {
+                start.wait().await;
+                client
+                    .login_with(&username, &format!("wrong guess number {guess}"))
+                    .await
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        let answer = guess.await.unwrap().expect("every guess is answered");
+        match answer.status {
+            StatusCode::TOO_MANY_REQUESTS => {}
+            StatusCode::UNAUTHORIZED => checked += 1,
+            other => panic!("a wrong password got {other}: {answer:?}"),
+        }
+    }
+    checked
+}
+
+/// The limit is five failed logins per name and address: thirty sent at the same
+/// moment from one address must not all be checked before any is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_wrong_passwords_at_once_get_at_most_five_answers_but_429() {
+    let data = DataDir::new();
+    let server = Server::start(&data);
+    let client = Client::new(&server);
+    client.register("guessed").await.unwrap();
+    let checked = wrong_passwords_at_once(&[client], "guessed", 30).await;
+    assert!(checked <= 5, "{checked} of 30 wrong passwords were checked");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_mixed_load_at_concurrency_64_gets_no_server_errors_and_loses_nothing() {
     let data = DataDir::new();

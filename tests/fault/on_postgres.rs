@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 
+use super::concurrency::wrong_passwords_at_once;
 use super::postgres;
 use super::server::{Client, DataDir, PASSWORD, Server};
 
@@ -83,6 +84,18 @@ async fn three_processes_on_one_database_behave_as_one() {
     );
 }
 
+/// Thirty wrong passwords for one name from one address at the same moment, spread over
+/// three processes: the shared count lets at most five through to the hash check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_wrong_passwords_at_once_over_three_processes_get_at_most_five_checks() {
+    let data = DataDir::postgres();
+    let servers: Vec<Server> = (0..3).map(|_| Server::start(&data)).collect();
+    let clients: Vec<Client> = servers.iter().map(Client::new).collect();
+    clients[0].register("guessed").await.unwrap();
+    let checked = wrong_passwords_at_once(&clients, "guessed", 30).await;
+    assert!(checked <= 5, "{checked} of 30 wrong passwords were checked");
+}
+
 #[test]
 fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
     let data = DataDir::postgres();
@@ -99,7 +112,7 @@ fn processes_starting_at_once_on_a_new_database_migrate_it_once() {
     let versions = postgres::psql(url, "SELECT version FROM keycard_schema ORDER BY version");
     assert_eq!(
         versions.lines().collect::<Vec<_>>(),
-        ["1", "2", "3", "4"],
+        ["1", "2", "3", "4", "5"],
         "{versions}"
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -3,7 +3,9 @@ use std::path::{Path, PathBuf};
 
 use reqwest::StatusCode;
 
-use super::server::{Client, DataDir, Server, keycard_in_namespace, run_to_failure};
+use super::server::{
+    Client, DataDir, Server, keycard_command, keycard_in_namespace, run_to_failure,
+};
 
 fn tmpfs(directory: &Path, options: &str) -> String {
     format!(
@@ -104,4 +106,34 @@ async fn on_a_full_disk_writes_fail_clearly_reads_go_on_and_space_brings_writes_
         client.register("roomagain").await.unwrap().status,
         StatusCode::CREATED
     );
+}
+
+/// A data directory whose signing secret was lost while the database kept its accounts:
+/// a new secret would sign everyone out and leave every two-step secret unopenable, so
+/// the start is refused with one sentence naming the file, unless told otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_secret_beside_accounts_refuses_the_start_unless_allowed() {
+    let data = DataDir::new();
+    let secret = data.path.join("jwt-secret");
+    {
+        let server = Server::start(&data);
+        Client::new(&server).register("kept").await.unwrap();
+    }
+    std::fs::remove_file(&secret).expect("the generated secret was there");
+
+    let (status, stderr) = run_to_failure(keycard_command(&data));
+    assert!(!status.success(), "keycard started anyway: {stderr}");
+    assert!(
+        stderr.contains(&secret.display().to_string())
+            && stderr.contains("KEYCARD_ALLOW_NEW_SECRET=true"),
+        "{stderr}"
+    );
+    assert!(!secret.exists(), "a new secret was written");
+
+    let mut allowed = keycard_command(&data);
+    allowed.env("KEYCARD_ALLOW_NEW_SECRET", "true");
+    let server = Server::spawn(allowed);
+    let answer = Client::new(&server).login("kept").await.unwrap();
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert!(secret.exists());
 }

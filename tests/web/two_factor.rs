@@ -101,7 +101,7 @@ async fn api_turned_on(app: &TestApp, tokens: &Value) -> TwoStep {
         Method::POST,
         "/api/v1/two-factor/confirm",
         access,
-        json!({"code": app_code(&secret, at)}),
+        json!({"password": PASSWORD, "code": app_code(&secret, at)}),
     )
     .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
@@ -173,7 +173,7 @@ async fn the_api_signs_in_with_a_code_once_and_never_with_a_used_one() {
         Method::POST,
         "/api/v1/two-factor/confirm",
         access,
-        json!({"code": "123456"}),
+        json!({"password": PASSWORD, "code": "123456"}),
     )
     .await;
     assert_eq!(
@@ -404,7 +404,10 @@ async fn the_pages_turn_two_step_on_and_sign_in_with_it_without_javascript() {
             Method::POST,
             "/api/two_factor_confirm",
             &cookies,
-            Some(&format!("code={}", app_code(&secret, at))),
+            Some(&format!(
+                "password=correct+horse+battery+staple&code={}",
+                app_code(&secret, at)
+            )),
         ))
         .await;
     confirmed.assert_redirects_to("/two-factor");
@@ -600,7 +603,12 @@ async fn one_code_sent_by_many_logins_at_once_signs_in_exactly_once() {
     for racer in racers {
         match racer.await.unwrap() {
             StatusCode::OK => signed_in += 1,
-            other => assert_eq!(other, StatusCode::UNAUTHORIZED),
+            // Each try is taken before the code is checked: the sixth at once finds the
+            // address's five in use.
+            other => assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&other),
+                "{other}"
+            ),
         }
     }
     assert_eq!(signed_in, 1, "one code, one sign-in");

@@ -1,11 +1,12 @@
 //! `/two-factor`: turn two-step sign-in on (password, then scan the QR code and type
-//! the app's first code, then save the recovery codes) and off (password and a code).
+//! the password and the app's first code, then save the recovery codes) and off (password and a code).
 //! The server's page guard has already turned signed-out visitors away.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::app::AuthFnError;
 use crate::app::components::{
     AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error, page_data,
 };
@@ -91,19 +92,16 @@ fn Confirm(
     qr_svg: String,
 ) -> impl IntoView {
     let error = form_error(confirm.value());
-    let code = NodeRef::<Input>::new();
-    clear_on_error(error, [code]);
     view! {
         <ol class="steps">
             <li>"Scan this QR code with your authenticator app, or type the key below into it."</li>
-            <li>"Type the 6-digit code the app shows, to prove it is set up."</li>
+            <li>"Type your password and the 6-digit code the app shows, to prove it is set up."</li>
         </ol>
         <div class="qr-code" inner_html=qr_svg></div>
         <p>"Key: " <code class="secret">{group_in_fours(&secret)}</code></p>
         <ActionForm action=confirm>
             <FormAlert error/>
-            <TextField label="Code" name="code" field=Field::Code autocomplete="one-time-code"
-                inputmode="numeric" required=true error node_ref=code/>
+            <PasswordAndCode error/>
             <SubmitButton label="Turn on two-step sign-in" pending_label="Checking…"
                 pending=confirm.pending()/>
         </ActionForm>
@@ -133,9 +131,6 @@ fn RecoveryCodes(codes: impl Fn() -> Vec<String> + Send + Sync + 'static) -> imp
 #[component]
 fn TurnOff(disable: ServerAction<DisableTwoFactor>, recovery_codes_left: usize) -> impl IntoView {
     let error = form_error(disable.value());
-    let inputs = [NodeRef::<Input>::new(), NodeRef::<Input>::new()];
-    clear_on_error(error, inputs);
-    let [password, code] = inputs;
     let left = match recovery_codes_left {
         1 => "1 recovery code left".to_owned(),
         count => format!("{count} recovery codes left"),
@@ -146,15 +141,26 @@ fn TurnOff(disable: ServerAction<DisableTwoFactor>, recovery_codes_left: usize) 
             <h2 id="turn-off-heading">"Turn off"</h2>
             <ActionForm action=disable>
                 <FormAlert error/>
-                <TextField label="Password" name="password" field=Field::Password
-                    input_type="password" autocomplete="current-password" required=true error
-                    node_ref=password/>
-                <TextField label="Code" name="code" field=Field::Code autocomplete="one-time-code"
-                    inputmode="numeric" required=true error node_ref=code/>
+                <PasswordAndCode error/>
                 <SubmitButton label="Turn off two-step sign-in" pending_label="Turning off…"
                     pending=disable.pending() secondary=true/>
             </ActionForm>
         </section>
+    }
+}
+
+/// The password asked again and a current code, both emptied when the form is refused.
+#[component]
+fn PasswordAndCode(error: Signal<Option<AuthFnError>>) -> impl IntoView {
+    let inputs = [NodeRef::<Input>::new(), NodeRef::<Input>::new()];
+    clear_on_error(error, inputs);
+    let [password, code] = inputs;
+    view! {
+        <TextField label="Password" name="password" field=Field::Password
+            input_type="password" autocomplete="current-password" required=true error
+            node_ref=password/>
+        <TextField label="Code" name="code" field=Field::Code autocomplete="one-time-code"
+            inputmode="numeric" required=true error node_ref=code/>
     }
 }
 

@@ -111,6 +111,9 @@ const STEPS: &[&str] = &[
          last_used_at  BIGINT
      );
      CREATE INDEX passkeys_by_user ON passkeys (user_id);",
+    // 5: the session a secret waiting for its first code was made in, the only one that
+    // may show or confirm it.
+    "ALTER TABLE two_factor ADD COLUMN staged_in TEXT;",
 ];
 
 /// Brings the schema up to date.

@@ -1110,7 +1110,7 @@ impl Store for PgStore {
     async fn find_two_factor(&self, user: UserId) -> Result<Option<StoredTwoFactor>, StoreError> {
         let db = self.client().await?;
         db.cached_query_opt(
-            "SELECT sealed_secret, enabled,
+            "SELECT sealed_secret, enabled, staged_in,
                     (SELECT COUNT(*) FROM recovery_codes r
                      WHERE r.user_id = t.user_id AND r.used_at IS NULL)
              FROM two_factor t WHERE user_id = $1",
@@ -1121,7 +1121,8 @@ impl Store for PgStore {
             Ok(StoredTwoFactor {
                 sealed_secret: column(&row, 0)?,
                 enabled: column(&row, 1)?,
-                recovery_codes_left: usize::try_from(column::<i64>(&row, 2)?).unwrap_or(0),
+                staged_in: column(&row, 2)?,
+                recovery_codes_left: usize::try_from(column::<i64>(&row, 3)?).unwrap_or(0),
             })
         })
         .transpose()
@@ -1130,19 +1131,26 @@ impl Store for PgStore {
     async fn stage_two_factor(
         &self,
         user: UserId,
+        session: &SessionId,
         sealed_secret: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let db = self.client().await?;
         let written = db
             .cached_execute(
-                "INSERT INTO two_factor (user_id, sealed_secret, created_at)
-                 SELECT id, $2, $3 FROM users WHERE id = $1
+                "INSERT INTO two_factor (user_id, sealed_secret, created_at, staged_in)
+                 SELECT id, $2, $3, $4 FROM users WHERE id = $1
                  ON CONFLICT (user_id) DO UPDATE
                      SET sealed_secret = excluded.sealed_secret,
-                         created_at = excluded.created_at, last_step = -1
+                         created_at = excluded.created_at, staged_in = excluded.staged_in,
+                         last_step = -1
                      WHERE NOT two_factor.enabled",
-                &[&user.0, &sealed_secret, &now.unix_timestamp()],
+                &[
+                    &user.0,
+                    &sealed_secret,
+                    &now.unix_timestamp(),
+                    &session.as_str(),
+                ],
             )
             .await?;
         Ok(written == 1)
@@ -1174,9 +1182,9 @@ impl Store for PgStore {
         }
         let enabled = transaction
             .cached_execute(
-                "UPDATE two_factor SET enabled = TRUE, last_step = $2
-                 WHERE user_id = $1 AND NOT enabled",
-                &[&user.0, &step_column(step)],
+                "UPDATE two_factor SET enabled = TRUE, last_step = $2, staged_in = NULL
+                 WHERE user_id = $1 AND NOT enabled AND staged_in = $3",
+                &[&user.0, &step_column(step), &session.as_str()],
             )
             .await?;
         if enabled != 1 {

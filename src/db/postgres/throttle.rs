@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::PgStore;
 use super::pool::CachedStatements as _;
 use crate::auth::{
-    AuthError, MAX_THROTTLE_WINDOW, RetryAfter, StoreError, Throttle, ThrottlePolicy,
+    AuthError, MAX_THROTTLE_WINDOW, RECIPIENT_MAIL_WINDOW, RetryAfter, StoreError, Throttle,
+    ThrottlePolicy, client_network,
 };
 
 /// The database's clock in Unix milliseconds, as SQL: every process counts attempts by
@@ -29,19 +30,27 @@ pub struct PgThrottle {
     policy: ThrottlePolicy,
 }
 
+fn millis(window: Duration) -> i64 {
+    i64::try_from(window.as_millis()).unwrap_or(i64::MAX)
+}
+
 impl PgThrottle {
     pub fn new(store: PgStore, policy: ThrottlePolicy) -> Self {
         Self { store, policy }
     }
 
-    fn window_ms(&self) -> i64 {
-        i64::try_from(self.policy.window.as_millis()).unwrap_or(i64::MAX)
-    }
-
-    /// Records one attempt in `bucket` unless `limit` already fall in the window; one
-    /// transaction holding the bucket's advisory lock, so racing attempts from several
-    /// processes are counted one after the other and never overshoot.
-    async fn record_if_allowed(&self, bucket: &str, limit: u32) -> Result<(), AuthError> {
+    /// Records one attempt in `bucket` unless `limit` already fall in the last `window`;
+    /// one transaction holding the bucket's advisory lock, so racing attempts from
+    /// several processes are counted one after the other and never overshoot. Says how
+    /// many attempts the window has room for after this one.
+    async fn record_if_allowed(
+        &self,
+        bucket: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<u32, AuthError> {
+        let limit = limit.max(1);
+        let window_ms = millis(window);
         let mut client = self.store.client().await?;
         let transaction = client.transaction().await.map_err(StoreError::from)?;
         transaction
@@ -51,29 +60,7 @@ impl PgThrottle {
             )
             .await
             .map_err(StoreError::from)?;
-        let (refusal, now_ms) = self.refusal(&transaction, bucket, limit).await?;
-        if refusal.is_none() {
-            transaction
-                .cached_execute(
-                    "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, $2)",
-                    &[&bucket, &now_ms],
-                )
-                .await
-                .map_err(StoreError::from)?;
-        }
-        transaction.commit().await.map_err(StoreError::from)?;
-        refusal.map_or(Ok(()), |retry| Err(AuthError::Throttled(retry)))
-    }
-
-    /// How long until `bucket` has room for another attempt, if it has none now; and
-    /// the database's time it went by, in Unix milliseconds.
-    async fn refusal(
-        &self,
-        client: &impl deadpool_postgres::GenericClient,
-        bucket: &str,
-        limit: u32,
-    ) -> Result<(Option<RetryAfter>, i64), AuthError> {
-        let row = client
+        let row = transaction
             .cached_query_one(
                 concat!(
                     "SELECT now.ms, COUNT(e.at_ms), MIN(e.at_ms)
@@ -83,70 +70,69 @@ impl PgThrottle {
                      LEFT JOIN throttle_events e ON e.bucket = $1 AND e.at_ms > now.ms - $2
                      GROUP BY now.ms"
                 ),
-                &[&bucket, &self.window_ms()],
+                &[&bucket, &window_ms],
             )
             .await
             .map_err(StoreError::from)?;
         let now_ms: i64 = row.try_get(0).map_err(StoreError::from)?;
         let count: i64 = row.try_get(1).map_err(StoreError::from)?;
         let oldest: Option<i64> = row.try_get(2).map_err(StoreError::from)?;
-        let refusal = match oldest {
-            Some(oldest) if count >= i64::from(limit.max(1)) => {
-                let wait = oldest
-                    .saturating_add(self.window_ms())
-                    .saturating_sub(now_ms);
-                Some(RetryAfter(Duration::from_millis(
-                    u64::try_from(wait).unwrap_or(0),
-                )))
-            }
-            _ => None,
-        };
-        Ok((refusal, now_ms))
+        if let Some(oldest) = oldest
+            && count >= i64::from(limit)
+        {
+            let wait = oldest.saturating_add(window_ms).saturating_sub(now_ms);
+            return Err(AuthError::Throttled(RetryAfter(Duration::from_millis(
+                u64::try_from(wait).unwrap_or(0),
+            ))));
+        }
+        transaction
+            .cached_execute(
+                "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, $2)",
+                &[&bucket, &now_ms],
+            )
+            .await
+            .map_err(StoreError::from)?;
+        transaction.commit().await.map_err(StoreError::from)?;
+        let left = i64::from(limit) - count - 1;
+        Ok(u32::try_from(left).unwrap_or(0))
     }
 }
 
+/// Address buckets name the client's network ([`client_network`]), so an IPv6 client
+/// cannot take a fresh address for each try.
 fn address_bucket(client: IpAddr) -> String {
-    format!("address {client}")
+    format!("address {}", client_network(client))
 }
 
 /// The account key comes last, so whatever it holds cannot make two buckets one.
 fn login_bucket(account_key: &str, client: IpAddr) -> String {
-    format!("login {client} {account_key}")
+    format!("login {} {account_key}", client_network(client))
+}
+
+fn code_bucket(account_key: &str) -> String {
+    format!("code {account_key}")
 }
 
 #[async_trait::async_trait]
 impl Throttle for PgThrottle {
     async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError> {
-        self.record_if_allowed(&address_bucket(client), self.policy.attempts_per_address)
-            .await
-    }
-
-    async fn check_login(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
-        let db = self.store.client().await?;
-        let bucket = login_bucket(account_key, client);
-        let (refusal, _) = self
-            .refusal(&db, &bucket, self.policy.failures_per_account)
-            .await?;
-        refusal.map_or(Ok(()), |retry| Err(AuthError::Throttled(retry)))
-    }
-
-    async fn record_failed_login(
-        &self,
-        account_key: &str,
-        client: IpAddr,
-    ) -> Result<(), AuthError> {
-        let db = self.store.client().await?;
-        db.cached_execute(
-            concat!(
-                "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, ",
-                now_ms!(),
-                ")"
-            ),
-            &[&login_bucket(account_key, client)],
+        self.record_if_allowed(
+            &address_bucket(client),
+            self.policy.attempts_per_address,
+            self.policy.window,
         )
         .await
-        .map_err(StoreError::from)?;
-        Ok(())
+        .map(drop)
+    }
+
+    async fn reserve_login_try(&self, account_key: &str, client: IpAddr) -> Result<(), AuthError> {
+        self.record_if_allowed(
+            &login_bucket(account_key, client),
+            self.policy.failures_per_account,
+            self.policy.window,
+        )
+        .await
+        .map(drop)
     }
 
     async fn record_successful_login(
@@ -164,8 +150,45 @@ impl Throttle for PgThrottle {
         Ok(())
     }
 
+    async fn reserve_code_try(&self, account_key: &str) -> Result<u32, AuthError> {
+        self.record_if_allowed(
+            &code_bucket(account_key),
+            self.policy.code_failures_per_account,
+            self.policy.window,
+        )
+        .await
+    }
+
+    async fn give_back_code_try(&self, account_key: &str) -> Result<(), AuthError> {
+        let db = self.store.client().await?;
+        db.cached_execute(
+            "DELETE FROM throttle_events WHERE ctid = (
+                 SELECT ctid FROM throttle_events WHERE bucket = $1
+                 ORDER BY at_ms DESC LIMIT 1)",
+            &[&code_bucket(account_key)],
+        )
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
     async fn admit_mail(&self, mail_key: &str) -> Result<(), AuthError> {
-        self.record_if_allowed(&format!("mail {mail_key}"), self.policy.mails_per_account)
-            .await
+        self.record_if_allowed(
+            &format!("mail {mail_key}"),
+            self.policy.mails_per_account,
+            self.policy.window,
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn admit_mail_to(&self, recipient_key: &str) -> Result<(), AuthError> {
+        self.record_if_allowed(
+            &format!("recipient {recipient_key}"),
+            self.policy.verification_mails_per_recipient,
+            RECIPIENT_MAIL_WINDOW,
+        )
+        .await
+        .map(drop)
     }
 }

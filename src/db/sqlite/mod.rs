@@ -545,12 +545,20 @@ impl Store for SqliteStore {
     async fn stage_two_factor(
         &self,
         user: UserId,
+        session: &SessionId,
         sealed_secret: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let sealed_secret = sealed_secret.to_owned();
+        let input = (session.clone(), sealed_secret.to_owned());
         self.write(move |connection| {
-            two_factor::stage_two_factor(connection, user, &sealed_secret, now.unix_timestamp())
+            let (session, sealed_secret) = input;
+            two_factor::stage_two_factor(
+                connection,
+                user,
+                session.as_str(),
+                &sealed_secret,
+                now.unix_timestamp(),
+            )
         })
         .await
     }
@@ -579,7 +587,13 @@ impl Store for SqliteStore {
                 return Ok(AccountChange::SessionEnded);
             }
             let step = i64::try_from(step).unwrap_or(i64::MAX);
-            if !two_factor::enable_two_factor(&transaction, user, step, &recovery_hashes)? {
+            if !two_factor::enable_two_factor(
+                &transaction,
+                user,
+                session.as_str(),
+                step,
+                &recovery_hashes,
+            )? {
                 return Ok(AccountChange::Done(false));
             }
             changed_two_factor(

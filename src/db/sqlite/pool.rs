@@ -125,6 +125,12 @@ impl Db {
         })
     }
 
+    /// Whether any account is stored; asked once, before the server takes requests.
+    pub fn holds_accounts(&self) -> Result<bool, DbError> {
+        let connection = open_connection(&self.inner.path, self.inner.busy_timeout)?;
+        Ok(super::users::any_account(&connection)?)
+    }
+
     /// Runs `work` with a pooled connection on the blocking thread pool, so SQLite
     /// never stalls the async runtime.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>

@@ -13,7 +13,7 @@ pub fn find_two_factor(
 ) -> rusqlite::Result<Option<StoredTwoFactor>> {
     connection
         .prepare_cached(
-            "SELECT sealed_secret, enabled,
+            "SELECT sealed_secret, enabled, staged_in,
                     (SELECT COUNT(*) FROM recovery_codes r
                      WHERE r.user_id = t.user_id AND r.used_at IS NULL)
              FROM two_factor t WHERE user_id = ?1",
@@ -22,44 +22,50 @@ pub fn find_two_factor(
             Ok(StoredTwoFactor {
                 sealed_secret: row.get(0)?,
                 enabled: row.get(1)?,
-                recovery_codes_left: usize::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                staged_in: row.get(2)?,
+                recovery_codes_left: usize::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
             })
         })
         .optional()
 }
 
-/// Keeps a secret waiting for its first code, unless two-step is on already.
+/// Keeps a secret waiting for its first code in session `staged_in`, unless two-step is
+/// on already.
 pub fn stage_two_factor(
     connection: &Connection,
     user: UserId,
+    staged_in: &str,
     sealed_secret: &str,
     now: i64,
 ) -> rusqlite::Result<bool> {
     let written = connection
         .prepare_cached(
-            "INSERT INTO two_factor (user_id, sealed_secret, created_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO two_factor (user_id, sealed_secret, created_at, staged_in)
+             VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (user_id) DO UPDATE
                  SET sealed_secret = excluded.sealed_secret, created_at = excluded.created_at,
-                     last_step = -1
+                     staged_in = excluded.staged_in, last_step = -1
                  WHERE two_factor.enabled = 0",
         )?
-        .execute(params![user.0, sealed_secret, now])?;
+        .execute(params![user.0, sealed_secret, now, staged_in])?;
     Ok(written == 1)
 }
 
-/// Turns on the staged secret with its first code's step, and stores fresh recovery
-/// codes; false if nothing was staged.
+/// Turns on the secret staged in session `staged_in` with its first code's step, and
+/// stores fresh recovery codes; false if nothing was staged there.
 pub fn enable_two_factor(
     connection: &Connection,
     user: UserId,
+    staged_in: &str,
     step: i64,
     recovery_hashes: &[String],
 ) -> rusqlite::Result<bool> {
     let enabled = connection
         .prepare_cached(
-            "UPDATE two_factor SET enabled = 1, last_step = ?2 WHERE user_id = ?1 AND enabled = 0",
+            "UPDATE two_factor SET enabled = 1, last_step = ?2, staged_in = NULL
+             WHERE user_id = ?1 AND enabled = 0 AND staged_in = ?3",
         )?
-        .execute(params![user.0, step])?;
+        .execute(params![user.0, step, staged_in])?;
     if enabled == 0 {
         return Ok(false);
     }

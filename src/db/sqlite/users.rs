@@ -16,6 +16,11 @@ pub enum InsertUserError {
     Query(#[from] rusqlite::Error),
 }
 
+/// Whether any account is stored.
+pub fn any_account(connection: &Connection) -> rusqlite::Result<bool> {
+    connection.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |row| row.get(0))
+}
+
 /// Inserts a new account. The UNIQUE constraint on the case-folded key decides whether
 /// the name is free, so two sign-ups racing for one name cannot both succeed.
 pub fn insert_user(

@@ -243,6 +243,7 @@ pub struct BeginTwoFactorRequest {
 /// What `POST /api/v1/two-factor/confirm` takes.
 #[derive(Debug, Deserialize)]
 pub struct ConfirmTwoFactorRequest {
+    pub password: Option<String>,
     pub code: Option<String>,
 }
 
@@ -287,27 +288,32 @@ impl ToSchema for BeginTwoFactorRequest {
     }
 }
 
+/// The password asked again, with a current code.
+fn password_and_code_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("password", Ref::from_schema_name(PASSWORD))
+        .property("code", totp_code_schema())
+        .required("password")
+        .required("code")
+        .into()
+}
+
 impl PartialSchema for ConfirmTwoFactorRequest {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property("code", totp_code_schema())
-            .required("code")
-            .into()
+        password_and_code_schema()
     }
 }
 
-impl ToSchema for ConfirmTwoFactorRequest {}
+impl ToSchema for ConfirmTwoFactorRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend(credential_schemas());
+    }
+}
 
 impl PartialSchema for DisableTwoFactorRequest {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property("password", Ref::from_schema_name(PASSWORD))
-            .property("code", totp_code_schema())
-            .required("password")
-            .required("code")
-            .into()
+        password_and_code_schema()
     }
 }
 

@@ -81,8 +81,9 @@ pub async fn begin(
     }
 }
 
-/// Finish turning on two-step sign-in with the app's current code. Every other session
-/// of the account ends; the answer holds the recovery codes, shown only this once.
+/// Finish turning on two-step sign-in, from the session that began it, with the password
+/// again and the app's current code. Every other session of the account ends; the
+/// answer holds the recovery codes, shown only this once.
 #[utoipa::path(
     post,
     path = "/api/v1/two-factor/confirm",
@@ -91,13 +92,13 @@ pub async fn begin(
     request_body = ConfirmTwoFactorRequest,
     responses(
         (status = 200, description = "On; keep the recovery codes somewhere safe", body = RecoveryCodesView),
-        (status = 400, description = "The code is missing or not 6 digits, or the body is not a JSON object of strings", body = Message),
-        (status = 401, description = "The code is wrong (counted like a failed login), or no valid token was sent", body = Message,
+        (status = 400, description = "A field is missing, the code is not 6 digits, or the body is not a JSON object of strings", body = Message),
+        (status = 401, description = "The password or the code is wrong (counted like a failed login), or no valid token was sent", body = Message,
             headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` when the token was refused"))),
-        (status = 409, description = "Two-step sign-in is already on, or `POST /api/v1/two-factor` was not called first", body = Message),
+        (status = 409, description = "Two-step sign-in is already on, or `POST /api/v1/two-factor` was not called first with this token's session", body = Message),
         (status = 413, description = "The body is over 16 KiB", body = Message),
         (status = 415, description = "The body is not `application/json`", body = Message),
-        (status = 429, description = "Too many wrong codes", body = Message,
+        (status = 429, description = "Too many wrong passwords or codes", body = Message,
             headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
         (status = 503, description = "The database cannot take the request now; nothing changed, try again", body = Message),
     )
@@ -108,10 +109,18 @@ pub async fn confirm(
     BearerSession(session): BearerSession,
     ApiJson(request): ApiJson<ConfirmTwoFactorRequest>,
 ) -> Result<Json<RecoveryCodesView>, ApiError> {
+    let password = required_field(&request.password, "password")?;
     let code = required_field(&request.code, "code")?;
+    let password = asked_again(password, ApiError::IncorrectPassword)?;
     let code = TotpCode::parse(code).map_err(ApiError::Invalid)?;
-    let recovery_codes = auth.confirm_two_factor(&session, code, &client).await?;
-    Ok(Json(RecoveryCodesView { recovery_codes }))
+    match auth
+        .confirm_two_factor(&session, password, code, &client)
+        .await
+    {
+        Ok(recovery_codes) => Ok(Json(RecoveryCodesView { recovery_codes })),
+        Err(AuthError::InvalidCredentials) => Err(ApiError::IncorrectPassword),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Turn two-step sign-in off, with the password and a current code. Every other
