@@ -120,7 +120,7 @@ mod tests {
         PASSWORD, assert_signed_out, client, count_rows, database_path, logged_in, service,
         session_of, signed_up, sql,
     };
-    use crate::auth::{ActivityEvent, LoginOutcome, RefreshToken};
+    use crate::auth::{ActivityEvent, LoginOutcome, RefreshToken, SecondStep};
     use crate::domain::Username;
 
     const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -329,7 +329,8 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(
-            auth.start_session(user, old_version, &client("curl")).await,
+            auth.start_session(user, old_version, SecondStep::NotTaken, &client("curl"))
+                .await,
             Err(AuthError::InvalidCredentials)
         ));
         assert_eq!(auth.list_sessions(&session).await.unwrap().len(), 1);

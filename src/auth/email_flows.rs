@@ -13,7 +13,9 @@ use super::guard::Session;
 use super::link_token::{LinkPurpose, LinkToken, NewLink, StoredLink};
 use super::notices::{Letter, Notice};
 use super::service::AuthService;
-use super::two_factor_flows::LoginOutcome;
+use super::sessions::SecondStep;
+use super::two_factor::{PendingReset, TwoStepAfterReset};
+use super::two_factor_flows::{LoginOutcome, TwoStepState};
 use super::users::{AccountLookup, PasswordVersion, UserId};
 use crate::domain::{CredentialError, Email, Login, Password};
 
@@ -220,9 +222,13 @@ impl AuthService {
     }
 
     /// Sets a new password with a reset link: the link is spent, every session of the
-    /// account ends, its verified address is told, and a fresh session starts; for an
-    /// account with two-step sign-in on, only once its second step is done too, so a
-    /// mailbox alone never signs anyone in.
+    /// account ends, its verified address is told, and a fresh session starts. For an
+    /// account with two-step sign-in on, nothing changes yet: the new password waits,
+    /// sealed in the challenge of the second step, and is stored only once a code or a
+    /// recovery code is given (ASVS 6.4.3), so a mailbox alone neither signs the owner
+    /// out nor sets their password. One exception: a two-step secret this server can no
+    /// longer open (the signing secret changed) could never be answered, so the reset
+    /// then turns two-step off and says so.
     pub async fn reset_password(
         &self,
         token: &LinkToken,
@@ -233,14 +239,53 @@ impl AuthService {
         let link = self
             .redeemable_link(LinkPurpose::ResetPassword, token)
             .await?;
-        let password_hash = self.new_password_hash(new).await?;
+        let reset = PendingReset {
+            selector: token.selector(),
+            password_hash: self.new_password_hash(new).await?,
+        };
+        let two_step = match self.two_step_state(link.user).await? {
+            TwoStepState::On => {
+                tracing::info!(
+                    user_id = link.user.0,
+                    "reset link right; second step asked for"
+                );
+                return self.second_step_for(link.user, link.password_version, Some(&reset));
+            }
+            TwoStepState::Unopenable => TwoStepAfterReset::TurnedOff,
+            TwoStepState::Off => TwoStepAfterReset::Kept,
+        };
+        let version = self
+            .apply_reset(link.user, link.password_version, &reset, two_step, client)
+            .await?;
+        self.finish_sign_in(link.user, version, SecondStep::NotTaken, None, client)
+            .await
+            .map(LoginOutcome::SignedIn)
+    }
+
+    /// Stores the new password of a reset (the link spent, every session ended, the
+    /// owner told) if the password is still version `checked`; the new version.
+    pub(super) async fn apply_reset(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        reset: &PendingReset,
+        two_step: TwoStepAfterReset,
+        client: &ClientInfo,
+    ) -> Result<PasswordVersion, AuthError> {
+        let link = self
+            .store
+            .find_link(&reset.selector)
+            .await?
+            .filter(|link| link.user == user)
+            .ok_or(AuthError::InvalidLink)?;
         let version = self
             .store
             .reset_password(
-                &token.selector(),
-                link.user,
-                link.password_version,
-                &password_hash,
+                &reset.selector,
+                user,
+                checked,
+                &reset.password_hash,
+                two_step,
                 client,
                 &self.sessions,
                 OffsetDateTime::now_utc(),
@@ -249,11 +294,19 @@ impl AuthService {
             .ok_or(AuthError::InvalidLink)?;
         tracing::info!(
             target: "keycard::security",
-            user_id = link.user.0,
+            user_id = user.0,
             "password reset by mailed link; every session ended"
         );
         self.tell(&link.email, &link.username, Notice::PasswordReset);
-        self.after_password(link.user, version, None, client).await
+        if two_step == TwoStepAfterReset::TurnedOff {
+            tracing::warn!(
+                target: "keycard::security",
+                user_id = user.0,
+                "two-step sign-in turned off by a reset: its secret no longer opened"
+            );
+            self.tell(&link.email, &link.username, Notice::TwoFactorDisabled);
+        }
+        Ok(version)
     }
 
     /// Marks an address verified with the link mailed to it. No sign-in is needed: the
@@ -359,7 +412,7 @@ mod tests {
     use crate::auth::sessions::SessionPolicy;
     use crate::auth::testing::{
         PASSWORD, PostedLetters, assert_signed_out, client, count_rows, events, logged_in,
-        service_mailing, session_of, turned_on,
+        service_mailing, service_signing, session_of, turned_on,
     };
     use crate::auth::{ActivityEvent, LoginOutcome, NewPasskey, Rejection, SecondFactor, SignedIn};
     use crate::domain::Username;
@@ -543,6 +596,120 @@ mod tests {
             .collect();
         assert!(events.contains(&ActivityEvent::PasswordReset));
         assert_eq!(count_rows(&directory, "mail_links"), 0);
+    }
+
+    /// Someone with the mailbox alone: on a two-step account the reset changes nothing
+    /// (the owner stays signed in, the old password works, the link stays usable) until
+    /// the second step is passed; only then is the new password stored, every session
+    /// ended and the owner told.
+    #[tokio::test]
+    async fn a_reset_of_a_two_step_account_changes_nothing_before_the_code() {
+        let directory = tempfile::tempdir().unwrap();
+        let (auth, letters) = mailing(&directory, LinkLifetimes::default());
+        let laptop = verified(&auth, &letters).await;
+        let two_step = turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        letters.take();
+        let token = reset_link(&auth, &letters, "grace").await;
+        let LoginOutcome::TwoStepRequired(challenge) = auth
+            .reset_password(&token, password(NEW_PASSWORD), &client("x"))
+            .await
+            .unwrap()
+        else {
+            panic!("a reset of a two-step account signed in without the code");
+        };
+        session_of(&auth, &laptop).await;
+        assert!(matches!(
+            auth.login(
+                Username::parse("grace").unwrap(),
+                password(PASSWORD),
+                &client("curl")
+            )
+            .await,
+            Ok(LoginOutcome::TwoStepRequired(_))
+        ));
+        assert!(matches!(
+            login(&auth, NEW_PASSWORD).await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(
+            !letters_soon(&letters)
+                .await
+                .iter()
+                .any(|letter| letter.notice == Notice::PasswordReset)
+        );
+        auth.check_reset_link(&token, &client("x")).await.unwrap();
+
+        let fresh = auth
+            .complete_two_step(
+                &challenge.token,
+                SecondFactor::Code(two_step.code(1)),
+                &client("x"),
+            )
+            .await
+            .unwrap();
+        assert_signed_out(&auth, &laptop).await;
+        session_of(&auth, &fresh).await;
+        assert!(matches!(
+            auth.login(
+                Username::parse("grace").unwrap(),
+                password(NEW_PASSWORD),
+                &client("curl")
+            )
+            .await,
+            Ok(LoginOutcome::TwoStepRequired(_))
+        ));
+        assert!(matches!(
+            login(&auth, PASSWORD).await,
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(matches!(
+            auth.check_reset_link(&token, &client("x")).await,
+            Err(AuthError::InvalidLink)
+        ));
+        assert!(
+            letters
+                .take()
+                .iter()
+                .any(|letter| letter.notice == Notice::PasswordReset)
+        );
+    }
+
+    /// The server's secret changed since two-step was turned on, so no code can ever be
+    /// right: a reset by mail still lets the owner in, turning two-step off and saying so.
+    #[tokio::test]
+    async fn after_the_signing_secret_changed_a_reset_still_lets_the_owner_in() {
+        let directory = tempfile::tempdir().unwrap();
+        let (auth, letters) = mailing(&directory, LinkLifetimes::default());
+        let laptop = verified(&auth, &letters).await;
+        turned_on(&auth, &session_of(&auth, &laptop).await).await;
+        let (rekeyed, letters) = service_signing(
+            &directory,
+            &crate::auth::JwtSecret::new(vec![7; 32]).unwrap(),
+            SessionPolicy::default(),
+            LinkLifetimes::default(),
+        );
+        let token = reset_link(&rekeyed, &letters, "grace").await;
+        let fresh = rekeyed
+            .reset_password(&token, password(NEW_PASSWORD), &client("x"))
+            .await
+            .unwrap()
+            .expect_signed_in();
+        let session = session_of(&rekeyed, &fresh).await;
+        assert_eq!(
+            rekeyed.two_factor_status(&session).await.unwrap(),
+            crate::auth::TwoFactorStatus::Off
+        );
+        assert!(
+            events(&rekeyed, &session)
+                .await
+                .contains(&ActivityEvent::TwoFactorDisabled)
+        );
+        assert!(
+            letters
+                .take()
+                .iter()
+                .any(|letter| letter.notice == Notice::TwoFactorDisabled)
+        );
     }
 
     #[tokio::test]

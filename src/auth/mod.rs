@@ -49,8 +49,8 @@ pub use service::AuthService;
 pub use session_flows::Ended;
 pub use sessions::{
     EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, PresentedRefresh, Redemption,
-    RefreshStep, SESSION_ID_PATTERN, SessionId, SessionPolicy, SessionSummary, SessionTimes,
-    SignedIn, StoredSession, timestamp,
+    RefreshStep, SESSION_ID_PATTERN, SecondStep, SessionId, SessionPolicy, SessionSummary,
+    SessionTimes, SignedIn, StoredSession, timestamp,
 };
 pub use store::{AccountChange, SharedStore, Store, StoreError};
 pub use throttle::{
@@ -59,7 +59,8 @@ pub use throttle::{
 };
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use two_factor::{
-    RECOVERY_CODES, SecondFactorProof, SecondFactorSpend, StoredTwoFactor, TwoStepChallenge,
+    PendingReset, RECOVERY_CODES, SecondFactorProof, SecondFactorSpend, StoredTwoFactor,
+    TwoStepAfterReset, TwoStepChallenge,
 };
 pub use two_factor_flows::{
     DEFAULT_TWO_STEP_LIFETIME, LoginOutcome, SecondFactor, TotpSetup, TwoFactorStatus,

@@ -24,7 +24,7 @@ use super::notices::Notice;
 use super::random_id::random_id;
 use super::sealing::SealingKey;
 use super::service::AuthService;
-use super::sessions::SignedIn;
+use super::sessions::{SecondStep, SignedIn};
 use super::token::JwtSecret;
 use super::users::UserId;
 use crate::domain::PasskeyName;
@@ -353,8 +353,14 @@ impl AuthService {
             .ok_or(AuthError::PasskeyRefused)?;
         tracing::info!(user_id = stored.user.0, "passkey verified");
         let mailbox = credentials.mailbox();
-        self.finish_sign_in(stored.user, credentials.password_version, mailbox, client)
-            .await
+        self.finish_sign_in(
+            stored.user,
+            credentials.password_version,
+            SecondStep::Passed,
+            mailbox,
+            client,
+        )
+        .await
     }
 
     /// Marks a ceremony finished; one that already was is refused.

@@ -16,7 +16,7 @@ use super::notices::Postbox;
 use super::passkeys::PasskeyRelyingParty;
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
-use super::sessions::{IssuedRefreshToken, SessionId, SessionPolicy, SignedIn};
+use super::sessions::{IssuedRefreshToken, SecondStep, SessionId, SessionPolicy, SignedIn};
 use super::store::{SharedStore, StoreError};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::{JwtSecret, TokenKeys};
@@ -140,7 +140,7 @@ impl AuthService {
         let user = self
             .create_account(username, email, password, client)
             .await?;
-        self.start_session(user, PasswordVersion::FIRST, client)
+        self.start_session(user, PasswordVersion::FIRST, SecondStep::NotTaken, client)
             .await
     }
 
@@ -170,6 +170,7 @@ impl AuthService {
         &self,
         user: UserId,
         checked: PasswordVersion,
+        second_step: SecondStep,
         mailbox: Option<(String, String)>,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
@@ -178,7 +179,9 @@ impl AuthService {
             Some(_) => self.store.known_user_agents(user).await?,
             None => Vec::new(),
         };
-        let signed_in = self.start_session(user, checked, client).await?;
+        let signed_in = self
+            .start_session(user, checked, second_step, client)
+            .await?;
         tracing::info!(user_id = user.0, "signed in");
         if let Some((username, email)) = mailbox {
             self.tell_if_new_device(user, &username, &email, &known_user_agents, client);
@@ -299,12 +302,14 @@ impl AuthService {
     }
 
     /// A new session for `user`, its first refresh token and an access token, unless
-    /// the password that was checked (version `checked`) has been changed since or the
-    /// account deleted: then the sign-in fails as if the password had been wrong.
+    /// the password that was checked (version `checked`) has been changed since, the
+    /// account deleted, or two-step sign-in turned on for a sign-in that took no second
+    /// step: then the sign-in fails as if the password had been wrong.
     pub(super) async fn start_session(
         &self,
         user: UserId,
         checked: PasswordVersion,
+        second_step: SecondStep,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
         let session = SessionId::generate()?;
@@ -312,7 +317,7 @@ impl AuthService {
         let now = OffsetDateTime::now_utc();
         let started = self
             .store
-            .insert_session(&session, user, checked, client, &refresh, now)
+            .insert_session(&session, user, checked, second_step, client, &refresh, now)
             .await?;
         if !started {
             return Err(AuthError::InvalidCredentials);

@@ -200,6 +200,17 @@ impl EndReason {
     }
 }
 
+/// What a sign-in proved beyond the password, as the session insert must know: an
+/// account with two-step sign-in on gets no session from the password alone, even when
+/// two-step was turned on while the sign-in was under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondStep {
+    /// Only the password (or a reset link) was checked.
+    NotTaken,
+    /// A code, a recovery code or a passkey was checked too.
+    Passed,
+}
+
 /// A refresh token as handed out, with the moment its session ends unless used again.
 #[derive(Debug)]
 pub struct IssuedRefreshToken {

@@ -11,10 +11,12 @@ use super::device::ClientInfo;
 use super::link_token::{NewLink, StoredLink};
 use super::passkeys::{NewPasskey, StoredPasskey};
 use super::refresh_token::RefreshToken;
-use super::sessions::{GuardRecord, Redemption, SessionId, SessionPolicy, StoredSession};
+use super::sessions::{
+    GuardRecord, Redemption, SecondStep, SessionId, SessionPolicy, StoredSession,
+};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::VerifiedToken;
-use super::two_factor::{SecondFactorProof, SecondFactorSpend, StoredTwoFactor};
+use super::two_factor::{SecondFactorProof, SecondFactorSpend, StoredTwoFactor, TwoStepAfterReset};
 use super::users::{AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId};
 use crate::domain::{Email, Username};
 
@@ -93,12 +95,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Records a new session, its first refresh token and the sign-in, if the account's
-    /// password is still version `checked`; `false` (and nothing written) if not.
+    /// password is still version `checked` and, unless `second_step` passed, two-step
+    /// sign-in is not on (seen in the same transaction, so turning it on while the
+    /// sign-in is under way cannot leave a password-only session behind); `false` (and
+    /// nothing written) if not.
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
     async fn insert_session(
         &self,
         session: &SessionId,
         user: UserId,
         checked: PasswordVersion,
+        second_step: SecondStep,
         client: &ClientInfo,
         refresh: &RefreshToken,
         now: OffsetDateTime,
@@ -232,8 +239,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Spends the reset link `selector` and sets a new password, if the password is
     /// still version `checked`; ends every session of the account, spends its other
-    /// reset links and records the reset. Returns the new version, or `None` if the
-    /// link was spent already or the password changed meanwhile.
+    /// reset links and records the reset, and with `TurnedOff` forgets its two-step
+    /// secret and recovery codes (recording that too). Returns the new version, or
+    /// `None` if the link was spent already or the password changed meanwhile.
     #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
     async fn reset_password(
         &self,
@@ -241,6 +249,7 @@ pub trait Store: Send + Sync + 'static {
         user: UserId,
         checked: PasswordVersion,
         password_hash: &str,
+        two_step: TwoStepAfterReset,
         client: &ClientInfo,
         policy: &SessionPolicy,
         now: OffsetDateTime,

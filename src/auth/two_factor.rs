@@ -33,10 +33,12 @@ pub const RECOVERY_CODES: usize = 10;
 const SECRET_KEY_LABEL: &[u8] = b"keycard totp secret at rest v1";
 const RECOVERY_KEY_LABEL: &[u8] = b"keycard recovery codes v1";
 const CHALLENGE_KEY_LABEL: &[u8] = b"keycard two-step challenge v1";
+const PENDING_RESET_KEY_LABEL: &[u8] = b"keycard reset waiting for its second step v1";
 /// A challenge is never an access token: another key, and another audience.
 const CHALLENGE_AUDIENCE: &str = "keycard-two-step";
 const CHALLENGE_ISSUER: &str = "keycard";
-const MAX_CHALLENGE_BYTES: usize = 1024;
+/// Room for a sealed pending reset (a link selector and an argon2 hash) besides the claims.
+const MAX_CHALLENGE_BYTES: usize = 2048;
 
 /// An account's two-step settings as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +140,7 @@ pub fn code_for(secret: &str, unix_seconds: u64) -> TotpCode {
 /// that signs the challenges between a login's password and its code.
 pub struct TwoFactorKeys {
     secret_key: SealingKey,
+    pending_reset_key: SealingKey,
     recovery_key: [u8; 32],
     challenge_encoding: EncodingKey,
     challenge_decoding: DecodingKey,
@@ -167,6 +170,34 @@ pub struct VerifiedChallenge {
     pub checked: PasswordVersion,
     pub id: String,
     pub expires_at: OffsetDateTime,
+    /// For the second step of a reset by mailed link: the new password, applied only
+    /// once the step succeeds.
+    pub pending_reset: Option<PendingReset>,
+}
+
+/// What a reset by mailed link does to the account's two-step sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoStepAfterReset {
+    /// Left as it is: off, or on and passed for this reset.
+    Kept,
+    /// Turned off, because its secret no longer opens: without that the owner could
+    /// never sign in again.
+    TurnedOff,
+}
+
+/// A new password set with a reset link, waiting for the account's second step: the
+/// link (by its selector) and the new password's hash. It travels inside the challenge,
+/// sealed, so nothing about the account changes before the code. `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PendingReset {
+    pub selector: String,
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for PendingReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingReset([redacted])")
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -180,6 +211,9 @@ struct ChallengeClaims {
     jti: String,
     iss: String,
     aud: String,
+    /// A [`PendingReset`], sealed for this challenge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rst: Option<String>,
 }
 
 impl TwoFactorKeys {
@@ -192,6 +226,7 @@ impl TwoFactorKeys {
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
         Ok(Self {
             secret_key: SealingKey::derive(secret, SECRET_KEY_LABEL)?,
+            pending_reset_key: SealingKey::derive(secret, PENDING_RESET_KEY_LABEL)?,
             recovery_key: hmac_sha256(secret.expose(), RECOVERY_KEY_LABEL)?,
             challenge_encoding: EncodingKey::from_secret(&challenge_key)
                 .context("unusable challenge key")?,
@@ -201,24 +236,35 @@ impl TwoFactorKeys {
         })
     }
 
-    /// A challenge for `user`, whose password (version `checked`) was right at `now`.
+    /// A challenge for `user`, whose password (version `checked`) was right at `now`,
+    /// or whose reset link was, carrying the new password as `pending_reset`.
     pub fn issue_challenge(
         &self,
         user: UserId,
         checked: PasswordVersion,
         lifetime: Duration,
         now: OffsetDateTime,
+        pending_reset: Option<&PendingReset>,
     ) -> anyhow::Result<TwoStepChallenge> {
         let expires_at = now + lifetime;
+        let jti = random_id()?;
+        let rst = pending_reset
+            .map(|reset| {
+                let message = format!("{}\n{}", reset.selector, reset.password_hash);
+                self.pending_reset_key
+                    .seal(&reset_context(user, &jti), message.as_bytes())
+            })
+            .transpose()?;
         let claims = ChallengeClaims {
             sub: user.0.to_string(),
             pv: checked.0,
             iat: now.unix_timestamp(),
             nbf: now.unix_timestamp(),
             exp: expires_at.unix_timestamp(),
-            jti: random_id()?,
+            jti,
             iss: CHALLENGE_ISSUER.to_owned(),
             aud: CHALLENGE_AUDIENCE.to_owned(),
+            rst,
         };
         let token = jsonwebtoken::encode(
             &Header::new(jsonwebtoken::Algorithm::HS256),
@@ -248,11 +294,27 @@ impl TwoFactorKeys {
         if !is_random_id(&claims.jti) {
             return None;
         }
+        let user = UserId(claims.sub.parse().ok()?);
+        let pending_reset = match &claims.rst {
+            Some(sealed) => {
+                let opened = self
+                    .pending_reset_key
+                    .open(&reset_context(user, &claims.jti), sealed)?;
+                let (selector, password_hash) =
+                    std::str::from_utf8(&opened).ok()?.split_once('\n')?;
+                Some(PendingReset {
+                    selector: selector.to_owned(),
+                    password_hash: password_hash.to_owned(),
+                })
+            }
+            None => None,
+        };
         Some(VerifiedChallenge {
-            user: UserId(claims.sub.parse().ok()?),
+            user,
             checked: PasswordVersion(claims.pv),
             id: claims.jti,
             expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).ok()?,
+            pending_reset,
         })
     }
 
@@ -274,6 +336,11 @@ impl TwoFactorKeys {
     pub fn recovery_hash(&self, code: &RecoveryCode) -> anyhow::Result<String> {
         hmac_sha256(&self.recovery_key, code.as_str().as_bytes()).map(hex::encode)
     }
+}
+
+/// What a pending reset is sealed for: one challenge of one account.
+fn reset_context(user: UserId, challenge_id: &str) -> Vec<u8> {
+    format!("{}:{challenge_id}", user.0).into_bytes()
 }
 
 /// A fresh set of recovery codes as shown once, e.g. `k7mq2-x9pfa`: about 50 random
@@ -375,11 +442,12 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let lifetime = Duration::from_secs(300);
         let challenge = keys
-            .issue_challenge(UserId(7), PasswordVersion(3), lifetime, now)
+            .issue_challenge(UserId(7), PasswordVersion(3), lifetime, now, None)
             .unwrap();
         let verified = keys.verify_challenge(&challenge.token).unwrap();
         assert_eq!(verified.user, UserId(7));
         assert_eq!(verified.checked, PasswordVersion(3));
+        assert_eq!(verified.pending_reset, None);
         assert!(other.verify_challenge(&challenge.token).is_none());
         let stale = keys
             .issue_challenge(
@@ -387,6 +455,7 @@ mod tests {
                 PasswordVersion(3),
                 lifetime,
                 now - time::Duration::seconds(301),
+                None,
             )
             .unwrap();
         assert!(keys.verify_challenge(&stale.token).is_none());
@@ -397,6 +466,31 @@ mod tests {
         assert!(
             keys.verify_challenge(&access.token).is_none(),
             "an access token is no challenge"
+        );
+    }
+
+    #[test]
+    fn a_pending_reset_travels_sealed_and_opens_only_in_its_own_challenge() {
+        let keys = TwoFactorKeys::new(&JwtSecret::new(vec![1; 32]).unwrap()).unwrap();
+        let reset = PendingReset {
+            selector: "abcdefghijklmnopqrstuv".to_owned(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".to_owned(),
+        };
+        let challenge = keys
+            .issue_challenge(
+                UserId(7),
+                PasswordVersion(3),
+                Duration::from_secs(300),
+                OffsetDateTime::now_utc(),
+                Some(&reset),
+            )
+            .unwrap();
+        assert!(!challenge.token.contains("argon2"));
+        let verified = keys.verify_challenge(&challenge.token).unwrap();
+        assert_eq!(verified.pending_reset, Some(reset));
+        assert_eq!(
+            format!("{:?}", verified.pending_reset),
+            "Some(PendingReset([redacted]))"
         );
     }
 

@@ -12,11 +12,12 @@ use super::error::AuthError;
 use super::guard::Session;
 use super::notices::Notice;
 use super::service::AuthService;
-use super::sessions::SignedIn;
+use super::sessions::{SecondStep, SignedIn};
 use super::two_factor::{
-    SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepChallenge, generate_recovery_codes,
+    PendingReset, SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepAfterReset,
+    TwoStepChallenge, generate_recovery_codes,
 };
-use super::users::{StoredCredentials, UserId};
+use super::users::{PasswordVersion, StoredCredentials, UserId};
 use crate::domain::{Password, RecoveryCode, TotpCode};
 
 /// How long the second step of a login may take, unless configured otherwise.
@@ -46,6 +47,15 @@ impl LoginOutcome {
 pub enum SecondFactor {
     Code(TotpCode),
     RecoveryCode(RecoveryCode),
+}
+
+/// Whether an account's second step can be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TwoStepState {
+    Off,
+    On,
+    /// On, but its secret was sealed under a signing secret this server no longer has.
+    Unopenable,
 }
 
 /// Where an account's two-step sign-in stands.
@@ -289,9 +299,24 @@ impl AuthService {
             SecondFactorSpend::ChallengeSpent => return Err(AuthError::TwoStepExpired),
         }
         self.give_back_code_try(user, client).await?;
+        if let Some(reset) = &challenge.pending_reset {
+            // The reset's new password is stored only now, with the code given.
+            let version = self
+                .apply_reset(
+                    user,
+                    challenge.checked,
+                    reset,
+                    TwoStepAfterReset::Kept,
+                    client,
+                )
+                .await?;
+            return self
+                .finish_sign_in(user, version, SecondStep::Passed, None, client)
+                .await;
+        }
         let credentials = self.store.find_credentials_by_id(user).await?;
         let mailbox = credentials.as_ref().and_then(StoredCredentials::mailbox);
-        self.finish_sign_in(user, challenge.checked, mailbox, client)
+        self.finish_sign_in(user, challenge.checked, SecondStep::Passed, mailbox, client)
             .await
     }
 
@@ -306,7 +331,7 @@ impl AuthService {
     pub(super) async fn after_password(
         &self,
         user: UserId,
-        checked: super::users::PasswordVersion,
+        checked: PasswordVersion,
         mailbox: Option<(String, String)>,
         client: &ClientInfo,
     ) -> Result<LoginOutcome, AuthError> {
@@ -316,18 +341,43 @@ impl AuthService {
             .await?
             .is_some_and(|stored| stored.enabled);
         if two_step {
-            let challenge = self.two_factor.issue_challenge(
-                user,
-                checked,
-                self.two_step_lifetime,
-                OffsetDateTime::now_utc(),
-            )?;
             tracing::info!(user_id = user.0, "password right; second step asked for");
-            return Ok(LoginOutcome::TwoStepRequired(challenge));
+            return self.second_step_for(user, checked, None);
         }
-        self.finish_sign_in(user, checked, mailbox, client)
+        self.finish_sign_in(user, checked, SecondStep::NotTaken, mailbox, client)
             .await
             .map(LoginOutcome::SignedIn)
+    }
+
+    /// The challenge of `user`'s second step, for a sign-in that checked password
+    /// version `checked` (and, for a reset, carrying its new password).
+    pub(super) fn second_step_for(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        pending_reset: Option<&PendingReset>,
+    ) -> Result<LoginOutcome, AuthError> {
+        let challenge = self.two_factor.issue_challenge(
+            user,
+            checked,
+            self.two_step_lifetime,
+            OffsetDateTime::now_utc(),
+            pending_reset,
+        )?;
+        Ok(LoginOutcome::TwoStepRequired(challenge))
+    }
+
+    /// Whether `user` has two-step sign-in on with a secret this server can open; one
+    /// that no longer opens (the signing secret changed) is logged, and reported apart
+    /// so a reset by mail can still let the owner in.
+    pub(super) async fn two_step_state(&self, user: UserId) -> Result<TwoStepState, AuthError> {
+        Ok(match self.store.find_two_factor(user).await? {
+            Some(stored) if stored.enabled => match self.open_secret(user, &stored.sealed_secret) {
+                Some(_) => TwoStepState::On,
+                None => TwoStepState::Unopenable,
+            },
+            _ => TwoStepState::Off,
+        })
     }
 
     /// The step a code from `user`'s app is right for, or a counted failure.
@@ -680,6 +730,34 @@ mod tests {
             .complete_two_step(&challenge, SecondFactor::RecoveryCode(recovery), &curl())
             .await;
         assert!(matches!(answer, Err(AuthError::WrongCode)), "{answer:?}");
+    }
+
+    /// A sign-in whose password was checked before two-step was turned on, and whose
+    /// session is recorded after: the insert sees two-step on and refuses it.
+    #[tokio::test]
+    async fn a_password_only_session_is_refused_once_two_step_is_on() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let session = session_of(&auth, &laptop).await;
+        let checked = auth
+            .store
+            .find_credentials_by_id(session.user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_version;
+        turned_on(&auth, &session).await;
+        let started = auth
+            .start_session(session.user.id, checked, SecondStep::NotTaken, &curl())
+            .await;
+        assert!(
+            matches!(started, Err(AuthError::InvalidCredentials)),
+            "{started:?}"
+        );
+        auth.start_session(session.user.id, checked, SecondStep::Passed, &curl())
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -530,8 +530,11 @@ async fn the_pages_turn_two_step_on_and_sign_in_with_it_without_javascript() {
     );
 }
 
+/// A reset link alone (someone with the mailbox) changes nothing on a two-step account:
+/// the answer asks for the second step, the owner's session and old password go on
+/// working, and only a right code stores the new password and ends the old session.
 #[tokio::test]
-async fn a_password_reset_does_not_sign_in_without_the_second_step() {
+async fn a_password_reset_of_a_two_step_account_changes_nothing_before_the_code() {
     let sink = MailSink::start();
     let app = app_mailing_to(&sink, &[]);
     let email = "dee@example.com";
@@ -546,35 +549,68 @@ async fn a_password_reset_does_not_sign_in_without_the_second_step() {
         .find(|letter| letter.subject == "Reset your password")
         .expect("the reset mail")
         .token("/reset-password");
+    let new_password = "a brand new passphrase";
     let reset = post_json(
         &app,
         "/api/v1/password/reset",
-        &json!({"token": token, "new_password": "a brand new passphrase"}),
+        &json!({"token": token, "new_password": new_password}),
     )
     .await;
     assert_eq!(reset.status, StatusCode::UNAUTHORIZED, "{}", reset.body);
     let body = json_of(&reset);
     assert_eq!(body["msg"], "Two-step code required");
     assert!(body.get("access_token").is_none(), "{body}");
-    let before = call(
-        &app,
-        Method::GET,
-        "/api/v1/user",
-        None,
-        Some(text(&tokens, "access_token")),
-    )
-    .await;
+    let owner = |app| {
+        call(
+            app,
+            Method::GET,
+            "/api/v1/user",
+            None,
+            Some(text(&tokens, "access_token")),
+        )
+    };
     assert_eq!(
-        before.status,
-        StatusCode::UNAUTHORIZED,
-        "the reset ended every session"
+        owner(&app).await.status,
+        StatusCode::OK,
+        "the reset ended a session"
     );
+    assert!(
+        json_of(
+            &post_json(
+                &app,
+                "/api/v1/login",
+                &json!({"username": "dee", "password": PASSWORD})
+            )
+            .await
+        )
+        .get("mfa_token")
+        .is_some(),
+        "the old password still passes the first step"
+    );
+
     let signed_in = second_step(
         &app,
         json!({"mfa_token": text(&body, "mfa_token"), "code": two_step.code(1)}),
     )
     .await;
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    assert_eq!(owner(&app).await.status, StatusCode::UNAUTHORIZED);
+    let old = post_json(
+        &app,
+        "/api/v1/login",
+        &json!({"username": "dee", "password": PASSWORD}),
+    )
+    .await;
+    assert_answer(&old, StatusCode::UNAUTHORIZED, "Bad username or password");
+    let new = json_of(
+        &post_json(
+            &app,
+            "/api/v1/login",
+            &json!({"username": "dee", "password": new_password}),
+        )
+        .await,
+    );
+    assert!(new.get("mfa_token").is_some(), "{new}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -28,10 +28,10 @@ use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
     ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
     NewPasskey, PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep,
-    RefreshToken, SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, SessionTimes,
-    Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
-    StoredTwoFactor, Throttle, ThrottlePolicy, User, UserAgent, UserId, UserStatus, VerifiedToken,
-    timestamp,
+    RefreshToken, SecondFactorProof, SecondFactorSpend, SecondStep, SessionId, SessionPolicy,
+    SessionTimes, Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
+    StoredTwoFactor, Throttle, ThrottlePolicy, TwoStepAfterReset, User, UserAgent, UserId,
+    UserStatus, VerifiedToken, timestamp,
 };
 use crate::domain::{Email, Username};
 
@@ -393,6 +393,7 @@ impl Store for PgStore {
         session: &SessionId,
         user: UserId,
         checked: PasswordVersion,
+        second_step: SecondStep,
         client: &ClientInfo,
         refresh: &RefreshToken,
         now: OffsetDateTime,
@@ -412,6 +413,18 @@ impl Store for PgStore {
             )
             .await?;
         if current.is_none() {
+            return Ok(false);
+        }
+        // FOR SHARE waits for two-step being turned on (which updates this row) and then
+        // sees it on; a session inserted first is ended by that change instead.
+        let two_step_on = transaction
+            .cached_query_opt(
+                "SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled FOR SHARE",
+                &[&user.0],
+            )
+            .await?
+            .is_some();
+        if two_step_on && second_step == SecondStep::NotTaken {
             return Ok(false);
         }
         let seconds = now.unix_timestamp();
@@ -982,6 +995,7 @@ impl Store for PgStore {
         user: UserId,
         checked: PasswordVersion,
         password_hash: &str,
+        two_step: TwoStepAfterReset,
         client: &ClientInfo,
         policy: &SessionPolicy,
         now: OffsetDateTime,
@@ -1028,6 +1042,22 @@ impl Store for PgStore {
             now,
         )
         .await?;
+        if two_step == TwoStepAfterReset::TurnedOff {
+            transaction
+                .cached_execute("DELETE FROM two_factor WHERE user_id = $1", &[&user.0])
+                .await?;
+            transaction
+                .cached_execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user.0])
+                .await?;
+            record_activity(
+                &transaction,
+                user,
+                ActivityEvent::TwoFactorDisabled,
+                client,
+                now,
+            )
+            .await?;
+        }
         transaction.commit().await?;
         Ok(Some(PasswordVersion(checked.0 + 1)))
     }

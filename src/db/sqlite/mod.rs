@@ -21,9 +21,9 @@ pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 use crate::auth::{
     AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
     LinkPurpose, MemoryThrottle, NewLink, NewPasskey, PasswordVersion, Recipient, Redemption,
-    RefreshToken, SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, Store,
-    StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession, StoredTwoFactor,
-    Throttle, ThrottlePolicy, User, UserId, VerifiedToken,
+    RefreshToken, SecondFactorProof, SecondFactorSpend, SecondStep, SessionId, SessionPolicy,
+    Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
+    StoredTwoFactor, Throttle, ThrottlePolicy, TwoStepAfterReset, User, UserId, VerifiedToken,
 };
 use crate::domain::{Email, Username};
 
@@ -175,6 +175,7 @@ impl Store for SqliteStore {
         session: &SessionId,
         user: UserId,
         checked: PasswordVersion,
+        second_step: SecondStep,
         client: &ClientInfo,
         refresh: &RefreshToken,
         now: OffsetDateTime,
@@ -182,7 +183,15 @@ impl Store for SqliteStore {
         let input = (session.clone(), client.clone(), refresh.clone());
         self.write(move |connection| {
             let (session, client, refresh) = input;
-            sessions::insert_session(connection, &session, user, checked, &client, &refresh, now)
+            sessions::insert_session(
+                connection,
+                &session,
+                user,
+                (checked, second_step),
+                &client,
+                &refresh,
+                now,
+            )
         })
         .await
     }
@@ -446,6 +455,7 @@ impl Store for SqliteStore {
         user: UserId,
         checked: PasswordVersion,
         password_hash: &str,
+        two_step: TwoStepAfterReset,
         client: &ClientInfo,
         policy: &SessionPolicy,
         now: OffsetDateTime,
@@ -490,6 +500,16 @@ impl Store for SqliteStore {
                 &client,
                 now,
             )?;
+            if two_step == TwoStepAfterReset::TurnedOff {
+                two_factor::forget_two_factor(&transaction, user)?;
+                activity::record_activity(
+                    &transaction,
+                    user,
+                    ActivityEvent::TwoFactorDisabled,
+                    &client,
+                    now,
+                )?;
+            }
             transaction.commit()?;
             Ok(Some(version))
         })

@@ -9,8 +9,8 @@ use super::blocklist::{is_token_revoked, record_revocation};
 use super::users::find_user_by_id;
 use crate::auth::{
     ActivityEvent, ClientInfo, EndReason, GuardRecord, PasswordVersion, PresentedRefresh,
-    Redemption, RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionTimes, StoredSession,
-    UserAgent, UserId, VerifiedToken,
+    Redemption, RefreshStep, RefreshToken, SecondStep, SessionId, SessionPolicy, SessionTimes,
+    StoredSession, UserAgent, UserId, VerifiedToken,
 };
 
 /// Records a new session, its first refresh token and the sign-in, if the account's
@@ -20,7 +20,7 @@ pub fn insert_session(
     connection: &mut Connection,
     id: &SessionId,
     user: UserId,
-    checked: PasswordVersion,
+    (checked, second_step): (PasswordVersion, SecondStep),
     client: &ClientInfo,
     refresh: &RefreshToken,
     now: OffsetDateTime,
@@ -31,7 +31,9 @@ pub fn insert_session(
             "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
                                    client_address, user_agent)
              SELECT ?1, id, ?3, ?3, ?3, ?4, ?5 FROM users
-             WHERE id = ?2 AND password_version = ?6 AND status = 'active'",
+             WHERE id = ?2 AND password_version = ?6 AND status = 'active'
+               AND (?7 OR NOT EXISTS (SELECT 1 FROM two_factor
+                                      WHERE user_id = ?2 AND enabled = 1))",
         )?
         .execute(params![
             id.as_str(),
@@ -40,6 +42,7 @@ pub fn insert_session(
             client.address.to_string(),
             client.user_agent.as_str(),
             checked.0,
+            second_step == SecondStep::Passed,
         ])?;
     if inserted == 0 {
         return Ok(false);

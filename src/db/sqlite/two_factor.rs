@@ -94,10 +94,19 @@ pub fn disable_two_factor(
     if deleted == 0 {
         return Ok(false);
     }
+    forget_two_factor(connection, user)?;
+    Ok(true)
+}
+
+/// Deletes the account's two-step secret and recovery codes, whatever their state.
+pub fn forget_two_factor(connection: &Connection, user: UserId) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("DELETE FROM two_factor WHERE user_id = ?1")?
+        .execute([user.0])?;
     connection
         .prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")?
         .execute([user.0])?;
-    Ok(true)
+    Ok(())
 }
 
 /// Spends the challenge and the proof inside the caller's transaction; the caller

@@ -50,7 +50,10 @@ pub async fn forgot_password(
 }
 
 /// Set a new password with the token of a reset link. Every session of the account
-/// ends, the link is spent, and a fresh session starts: the answer is a login's.
+/// ends, the link is spent, and a fresh session starts: the answer is a login's. For an
+/// account with two-step sign-in on, nothing changes until the second step: the new
+/// password waits in the `mfa_token` and is set only by `POST /api/v1/login/two-factor`
+/// with a right code.
 #[utoipa::path(
     post,
     path = "/api/v1/password/reset",
@@ -58,7 +61,7 @@ pub async fn forgot_password(
     request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Reset and signed in", body = AccessToken),
-        (status = 401, description = "Reset, and the account has two-step sign-in on: nobody is signed in until `POST /api/v1/login/two-factor` with the `mfa_token` and a code", body = LoginRefusal,
+        (status = 401, description = "The account has two-step sign-in on: nothing has changed yet (the old password and every session still work); `POST /api/v1/login/two-factor` with the `mfa_token` and a code or recovery code sets the new password, ends every session and signs in", body = LoginRefusal,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 400, description = "The link is invalid or has expired, a field is missing, the new password breaks the rules, or the body is not a JSON object of strings", body = Message,
             example = json!({"msg": "This link is invalid or has expired"})),
