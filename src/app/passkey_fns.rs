@@ -11,6 +11,8 @@ use super::auth_fn_error::AuthFnError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasskeysView {
     pub passkeys: Vec<PasskeyRow>,
+    /// Adding a passkey then asks for a code too.
+    pub two_step_on: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +42,13 @@ pub async fn list_passkeys() -> Result<PasskeysView, AuthFnError> {
         .list_passkeys(&session)
         .await
         .map_err(|error| request.reject(error))?;
+    let two_step_on = request
+        .auth()
+        .two_step_is_on(&session)
+        .await
+        .map_err(|error| request.reject(error))?;
     Ok(PasskeysView {
+        two_step_on,
         passkeys: passkeys
             .into_iter()
             .map(|passkey| PasskeyRow {
@@ -53,20 +61,28 @@ pub async fn list_passkeys() -> Result<PasskeysView, AuthFnError> {
     })
 }
 
-/// "Add a passkey", first half: the password, then options for the authenticator.
+/// "Add a passkey", first half: the password (and on a two-step account a current
+/// code; empty otherwise), then options for the authenticator.
 #[server(endpoint = "passkey_register_begin")]
-pub async fn begin_passkey_registration(password: String) -> Result<PasskeyCeremony, AuthFnError> {
+pub async fn begin_passkey_registration(
+    password: String,
+    code: String,
+) -> Result<PasskeyCeremony, AuthFnError> {
     use crate::auth::AuthError;
-    use crate::domain::Password;
+    use crate::domain::{Password, TotpCode};
     use crate::server::FnRequest;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
     let begun = async {
         let password = Password::parse(&password).map_err(|_| AuthError::InvalidCredentials)?;
+        let code = match code.trim() {
+            "" => None,
+            code => Some(TotpCode::parse(code)?),
+        };
         request
             .auth()
-            .begin_passkey_registration(&session, password, request.client())
+            .begin_passkey_registration(&session, password, code, request.client())
             .await
     };
     match begun.await {

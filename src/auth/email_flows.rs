@@ -297,7 +297,14 @@ impl AuthService {
             user_id = user.0,
             "password reset by mailed link; every session ended"
         );
-        self.tell(&link.email, &link.username, Notice::PasswordReset);
+        // A reset removes no passkey (each is a credential of its own), so the owner
+        // is told they remain, and where to remove one.
+        let passkeys = self.store.list_passkeys(user).await?.len();
+        self.tell(
+            &link.email,
+            &link.username,
+            Notice::PasswordReset { passkeys },
+        );
         if two_step == TwoStepAfterReset::TurnedOff {
             tracing::warn!(
                 target: "keycard::security",
@@ -585,7 +592,7 @@ mod tests {
         let told = letters.take();
         assert!(
             told.iter()
-                .any(|letter| letter.notice == Notice::PasswordReset)
+                .any(|letter| matches!(letter.notice, Notice::PasswordReset { .. }))
         );
         let events: Vec<ActivityEvent> = auth
             .activity(&session)
@@ -635,7 +642,7 @@ mod tests {
             !letters_soon(&letters)
                 .await
                 .iter()
-                .any(|letter| letter.notice == Notice::PasswordReset)
+                .any(|letter| matches!(letter.notice, Notice::PasswordReset { .. }))
         );
         auth.check_reset_link(&token, &client("x")).await.unwrap();
 
@@ -670,7 +677,7 @@ mod tests {
             letters
                 .take()
                 .iter()
-                .any(|letter| letter.notice == Notice::PasswordReset)
+                .any(|letter| matches!(letter.notice, Notice::PasswordReset { .. }))
         );
     }
 

@@ -18,7 +18,10 @@ pub enum Notice {
         token: LinkToken,
     },
     PasswordChanged,
-    PasswordReset,
+    /// The password was reset by mailed link; `passkeys` of the account's still sign in.
+    PasswordReset {
+        passkeys: usize,
+    },
     /// Sent to the old address; `new_address` is `None` when the address was removed.
     EmailChanged {
         new_address: Option<String>,

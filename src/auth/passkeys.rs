@@ -142,17 +142,22 @@ impl AuthService {
             .ok_or(AuthError::PasskeysUnavailable)
     }
 
-    /// Starts adding a passkey, after checking the password: options that ask the
+    /// Starts adding a passkey, after checking the password (and on an account with
+    /// two-step sign-in on, a current code): options that ask the
     /// authenticator for a discoverable credential with user verification, and leave out
     /// the account's passkeys already on it.
     pub async fn begin_passkey_registration(
         &self,
         session: &Session,
         password: crate::domain::Password,
+        code: Option<crate::domain::TotpCode>,
         client: &ClientInfo,
     ) -> Result<CeremonyStart<CreationChallengeResponse>, AuthError> {
         let party = self.relying_party()?;
         self.check_own_password(session, password, client).await?;
+        // A passkey signs in on its own: on a two-step account, it takes both factors.
+        self.require_current_code(session.user.id, code, client)
+            .await?;
         let user = &session.user;
         let handle = self
             .store
@@ -386,7 +391,9 @@ fn credential_id_text(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{client, events, service, session_of, signed_up};
+    use crate::auth::testing::{
+        PASSWORD, client, events, service, session_of, signed_up, turned_on,
+    };
 
     fn party() -> PasskeyRelyingParty {
         PasskeyRelyingParty::new(
@@ -426,6 +433,46 @@ mod tests {
         assert!(party.open::<String>(REGISTRATION, &tampered).is_err());
         let stale = party.seal(REGISTRATION, &ceremony(expiry() - 301)).unwrap();
         assert!(party.open::<String>(REGISTRATION, &stale).is_err());
+    }
+
+    /// A passkey signs in on its own, so on a two-step account adding one takes a
+    /// current code besides the password, and the code is spent.
+    #[tokio::test]
+    async fn on_a_two_step_account_adding_a_passkey_takes_a_current_code() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await.with_passkeys(party());
+        let session = session_of(&auth, &signed_up(&auth).await).await;
+        let password = || crate::domain::Password::parse(PASSWORD).unwrap();
+        auth.begin_passkey_registration(&session, password(), None, &client("curl"))
+            .await
+            .expect("without two-step, the password is enough");
+        let two_step = turned_on(&auth, &session).await;
+        for code in [None, Some(two_step.code(0)), Some(two_step.code(40))] {
+            let begun = auth
+                .begin_passkey_registration(&session, password(), code, &client("curl"))
+                .await;
+            assert!(
+                matches!(begun, Err(AuthError::WrongCode)),
+                "{:?}",
+                begun.err()
+            );
+        }
+        let current = two_step.code(1);
+        auth.begin_passkey_registration(
+            &session,
+            password(),
+            Some(current.clone()),
+            &client("curl"),
+        )
+        .await
+        .unwrap();
+        let again = auth
+            .begin_passkey_registration(&session, password(), Some(current), &client("curl"))
+            .await;
+        assert!(
+            matches!(again, Err(AuthError::WrongCode)),
+            "a code works once"
+        );
     }
 
     #[tokio::test]

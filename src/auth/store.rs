@@ -319,6 +319,10 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<AccountChange<bool>, StoreError>;
 
+    /// Spends a code's `step` of `user`'s app, if later than the last one used; `false`
+    /// if not (a code used before) or two-step is not on.
+    async fn spend_code_step(&self, user: UserId, step: u64) -> Result<bool, StoreError>;
+
     /// Spends a login's second step at once: the challenge `challenge_id` (remembered
     /// until it expires) and `proof`, a code's step later than the last one used or an
     /// unused recovery code of `user` (recording its use). Nothing is spent unless both are.

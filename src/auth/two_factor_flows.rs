@@ -405,6 +405,42 @@ impl AuthService {
         }
     }
 
+    /// On an account with two-step sign-in on, a change that would let someone in
+    /// without the second step (adding a passkey) needs a current code too, spent like
+    /// a sign-in's. Nothing is asked of an account without it.
+    pub(super) async fn require_current_code(
+        &self,
+        user: UserId,
+        code: Option<TotpCode>,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let Some(stored) = self
+            .store
+            .find_two_factor(user)
+            .await?
+            .filter(|stored| stored.enabled)
+        else {
+            return Ok(());
+        };
+        let code = code.ok_or(AuthError::WrongCode)?;
+        let step = self
+            .check_code(user, &stored.sealed_secret, &code, client)
+            .await?;
+        if !self.store.spend_code_step(user, step).await? {
+            return Err(AuthError::WrongCode);
+        }
+        Ok(())
+    }
+
+    /// Whether the signed-in account has two-step sign-in on.
+    pub async fn two_step_is_on(&self, session: &Session) -> Result<bool, AuthError> {
+        Ok(self
+            .store
+            .find_two_factor(session.user.id)
+            .await?
+            .is_some_and(|stored| stored.enabled))
+    }
+
     /// Takes one try at a code for `user`: one of those the account has from the
     /// client's network, and one of those it has from every network together, so many
     /// addresses do not make many guesses. Says how many of the latter are left.

@@ -7,7 +7,9 @@ use lettre::message::{Mailbox, MultiPart};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::{FORGOT_PASSWORD_PAGE, MailSettings, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE};
+use super::{
+    FORGOT_PASSWORD_PAGE, MailSettings, PASSKEYS_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE,
+};
 use crate::auth::{Letter, Notice};
 
 /// A paragraph of a letter: text, or text followed by a link on its own line.
@@ -160,16 +162,23 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                 not_you("this"),
             ],
         ),
-        Notice::PasswordReset => (
-            "Your password was reset",
-            vec![
+        Notice::PasswordReset { passkeys } => {
+            let mut paragraphs = vec![
                 greeting,
                 Text(format!(
                     "The password of your Keycard account {name} was just reset with a link mailed to this address, and every device signed in to it was signed out."
                 )),
-                not_you("this"),
-            ],
-        ),
+            ];
+            if *passkeys > 0 {
+                let them = if *passkeys == 1 { "Its passkey still signs in" } else { "Its passkeys still sign in" };
+                paragraphs.push(Link(
+                    format!("{them} without the password: if you do not recognise one, remove it."),
+                    format!("{origin}{PASSKEYS_PAGE}"),
+                ));
+            }
+            paragraphs.push(not_you("this"));
+            ("Your password was reset", paragraphs)
+        }
         Notice::EmailChanged { new_address } => (
             "Your email address was changed",
             vec![
@@ -261,6 +270,25 @@ mod tests {
             links: LinkLifetimes::default(),
             first_retry: Duration::from_secs(1),
         }
+    }
+
+    /// A reset by mail leaves passkeys in place: the notice says so and links to them,
+    /// so a passkey an attacker added is found.
+    #[test]
+    fn a_reset_notice_says_passkeys_remain_and_links_to_them() {
+        let reset = |passkeys| Letter {
+            to: "grace@example.com".to_owned(),
+            username: "grace".to_owned(),
+            notice: Notice::PasswordReset { passkeys },
+        };
+        let passkeys_link = |letter: &Letter| {
+            wording(&settings(), letter).1.into_iter().any(|p| {
+                matches!(p, Paragraph::Link(text, link)
+                    if text.contains("still sign in") && link == "https://auth.example.com/passkeys")
+            })
+        };
+        assert!(passkeys_link(&reset(2)));
+        assert!(!passkeys_link(&reset(0)));
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub const FORGOT_PASSWORD_PAGE: &str = "/forgot-password";
 pub const RESET_PASSWORD_PAGE: &str = "/reset-password";
 /// Where a verification link leads.
 pub const VERIFY_EMAIL_PAGE: &str = "/verify-email";
+/// The account's passkeys, where a reset notice sends the owner to check them.
+pub const PASSKEYS_PAGE: &str = "/passkeys";
 
 /// The sender when `KEYCARD_MAIL_FROM` is not set (the outbox only).
 pub const DEFAULT_SENDER: &str = "Keycard <keycard@localhost>";

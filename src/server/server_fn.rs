@@ -37,13 +37,14 @@ pub const EMAIL_PAGE: &str = "/email";
 /// The second step of a login, for an account with two-step sign-in on.
 pub const TWO_STEP_PAGE: &str = "/login/two-step";
 /// The page that lists, adds and removes passkeys.
-pub const PASSKEYS_PAGE: &str = "/passkeys";
 /// The page that turns two-step sign-in on and off.
 pub const TWO_FACTOR_PAGE: &str = "/two-factor";
 /// Recovery codes wait in their cookie this long for the page that shows them.
 const RECOVERY_CODES_COOKIE_SECONDS: u64 = 5 * 60;
 /// The pages mailed links lead to, named where the links are made.
-pub use crate::mail::{FORGOT_PASSWORD_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE};
+pub use crate::mail::{
+    FORGOT_PASSWORD_PAGE, PASSKEYS_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE,
+};
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.
 const MAX_KEPT_CHARS: usize = 256;
 

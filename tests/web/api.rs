@@ -465,11 +465,13 @@ async fn the_openapi_document_describes_exactly_this_contract() {
         described,
         [
             "DELETE /api/v1/logout",
+            "DELETE /api/v1/passkeys/{id}",
             "DELETE /api/v1/sessions",
             "DELETE /api/v1/sessions/{id}",
             "DELETE /api/v1/two-factor",
             "DELETE /api/v1/user",
             "GET /api/v1/activity",
+            "GET /api/v1/passkeys",
             "GET /api/v1/sessions",
             "GET /api/v1/user",
             "POST /api/v1/email/verify",
@@ -653,4 +655,34 @@ async fn the_openapi_document_states_the_credential_rules_the_server_applies() {
     let null_name = json!({"username": null, "password": PASSWORD});
     let response = post_json(&app, "/api/v1/register", &null_name).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
+}
+
+/// After a reset an API client can see what still signs in without the password, and
+/// remove it; nobody else's passkey can be removed.
+#[tokio::test]
+async fn the_api_lists_the_callers_passkeys_and_removes_one() {
+    let app = spawn_app();
+    let token = token_for(&app, "pat").await;
+    let other = token_for(&app, "quinn").await;
+    let id = "0123456789abcdef0123456789abcdef";
+    app.sql("UPDATE users SET webauthn_handle = 'handle-of-pat' WHERE username = 'pat'");
+    app.sql(&format!(
+        "INSERT INTO passkeys (id, user_id, credential_id, name, credential, created_at)
+         SELECT '{id}', id, 'c0ffee', 'Laptop', '{{}}', 1 FROM users WHERE username = 'pat'"
+    ));
+    let listed = call(&app, Method::GET, "/api/v1/passkeys", None, Some(&token)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let passkeys = json_of(&listed);
+    assert_eq!(passkeys[0]["id"], id, "{passkeys}");
+    assert_eq!(passkeys[0]["name"], "Laptop");
+    assert_eq!(passkeys[0]["last_used_at"], Value::Null);
+    let path = format!("/api/v1/passkeys/{id}");
+    let theirs = call(&app, Method::DELETE, &path, None, Some(&other)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.body);
+    let removed = call(&app, Method::DELETE, &path, None, Some(&token)).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    let listed = call(&app, Method::GET, "/api/v1/passkeys", None, Some(&token)).await;
+    assert_eq!(json_of(&listed), json!([]));
+    let again = call(&app, Method::DELETE, &path, None, Some(&token)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
 }

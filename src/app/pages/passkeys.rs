@@ -20,8 +20,8 @@ use crate::domain::Field;
 #[component]
 pub fn PasskeysPage() -> impl IntoView {
     let remove = ServerAction::<RemovePasskey>::new();
-    let add = Action::new_local(|(name, password): &(String, String)| {
-        add_passkey(name.clone(), password.clone())
+    let add = Action::new_local(|(name, password, code): &(String, String, String)| {
+        add_passkey(name.clone(), password.clone(), code.clone())
     });
     let passkeys = Resource::new_blocking(
         move || (remove.version().get(), add.version().get()),
@@ -44,7 +44,8 @@ pub fn PasskeysPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading your passkeys…"</p> }>
                 {move || Suspend::new(async move {
                     page_data(passkeys.await, "/passkeys", move |view| {
-                        if view.passkeys.is_empty() {
+                        let two_step_on = view.two_step_on;
+                        let list = if view.passkeys.is_empty() {
                             view! { <p>"You have no passkeys yet."</p> }.into_any()
                         } else {
                             let rows = view
@@ -53,11 +54,11 @@ pub fn PasskeysPage() -> impl IntoView {
                                 .map(|row| view! { <PasskeyItem row remove/> })
                                 .collect_view();
                             view! { <ul class="passkey-list">{rows}</ul> }.into_any()
-                        }
+                        };
+                        view! { {list} <AddPasskey add two_step_on/> }.into_any()
                     })
                 })}
             </Suspense>
-            <AddPasskey add/>
             <p class="switch"><a href="/profile">"Back to your profile"</a></p>
         </AuthCard>
     }
@@ -83,28 +84,35 @@ fn PasskeyItem(row: PasskeyRow, remove: ServerAction<RemovePasskey>) -> impl Int
 }
 
 /// The browser's half of adding a passkey, between the server's two.
-async fn add_passkey(name: String, password: String) -> Result<(), AuthFnError> {
-    let ceremony = begin_passkey_registration(password).await?;
+async fn add_passkey(name: String, password: String, code: String) -> Result<(), AuthFnError> {
+    let ceremony = begin_passkey_registration(password, code).await?;
     let credential = create_passkey(&ceremony.options).await?;
     finish_passkey_registration(name, ceremony.state, credential).await
 }
 
 #[component]
-fn AddPasskey(add: Action<(String, String), Result<(), AuthFnError>>) -> impl IntoView {
+fn AddPasskey(
+    add: Action<(String, String, String), Result<(), AuthFnError>>,
+    two_step_on: bool,
+) -> impl IntoView {
     // The form needs the browser's WebAuthn: shown once the page runs its code.
     let interactive = RwSignal::new(false);
     Effect::new(move || interactive.set(true));
     let error = form_error(add.value());
-    let inputs = [NodeRef::<Input>::new(), NodeRef::<Input>::new()];
-    let [name, password] = inputs;
-    clear_on_error(error, [password]);
+    let inputs = [
+        NodeRef::<Input>::new(),
+        NodeRef::<Input>::new(),
+        NodeRef::<Input>::new(),
+    ];
+    let [name, password, code] = inputs;
+    clear_on_error(error, [password, code]);
     clear_on_success(add.value(), inputs);
     let added = move || matches!(add.value().get(), Some(Ok(())));
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let value =
             |input: NodeRef<Input>| input.get().map(|input| input.value()).unwrap_or_default();
-        add.dispatch_local((value(name), value(password)));
+        add.dispatch_local((value(name), value(password), value(code)));
     };
     move || {
         if !interactive.get() {
@@ -124,6 +132,12 @@ fn AddPasskey(add: Action<(String, String), Result<(), AuthFnError>>) -> impl In
                     <TextField label="Password" name="password" field=Field::Password
                         input_type="password" autocomplete="current-password" required=true
                         error node_ref=password/>
+                    {two_step_on.then(|| view! {
+                        <TextField label="Code" name="code" field=Field::Code
+                            autocomplete="one-time-code" inputmode="numeric" required=true
+                            hint="From your authenticator app: two-step sign-in is on."
+                            error node_ref=code/>
+                    })}
                     <SubmitButton label="Add a passkey" pending_label="Waiting for your passkey…"
                         pending=add.pending()/>
                 </form>

@@ -1302,6 +1302,18 @@ impl Store for PgStore {
         Ok(AccountChange::Done(true))
     }
 
+    async fn spend_code_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let db = self.client().await?;
+        let spent = db
+            .cached_execute(
+                "UPDATE two_factor SET last_step = $2
+                 WHERE user_id = $1 AND enabled AND last_step < $2",
+                &[&user.0, &step_column(step)],
+            )
+            .await?;
+        Ok(spent == 1)
+    }
+
     async fn spend_second_factor(
         &self,
         challenge_id: &str,

@@ -671,6 +671,12 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn spend_code_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        self.write(move |connection| two_factor::spend_code_step(connection, user, step))
+            .await
+    }
+
     async fn spend_second_factor(
         &self,
         challenge_id: &str,

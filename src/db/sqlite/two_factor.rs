@@ -98,6 +98,17 @@ pub fn disable_two_factor(
     Ok(true)
 }
 
+/// Takes `step` as the last code used, if it is later than the last one.
+pub fn spend_code_step(connection: &Connection, user: UserId, step: i64) -> rusqlite::Result<bool> {
+    let spent = connection
+        .prepare_cached(
+            "UPDATE two_factor SET last_step = ?2
+             WHERE user_id = ?1 AND enabled = 1 AND last_step < ?2",
+        )?
+        .execute(params![user.0, step])?;
+    Ok(spent == 1)
+}
+
 /// Deletes the account's two-step secret and recovery codes, whatever their state.
 pub fn forget_two_factor(connection: &Connection, user: UserId) -> rusqlite::Result<()> {
     connection

@@ -7,6 +7,7 @@ mod account;
 mod error;
 mod handlers;
 mod mail_links;
+mod passkeys;
 mod schema;
 mod sessions;
 mod two_factor;
@@ -54,6 +55,8 @@ pub fn api_routes() -> Router<AppState> {
             get(sessions::list).delete(sessions::end_others),
         )
         .route("/sessions/{id}", delete(sessions::end_one))
+        .route("/passkeys", get(passkeys::list))
+        .route("/passkeys/{id}", delete(passkeys::remove))
         .route("/openapi.json", get(openapi_document))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -83,6 +86,8 @@ pub fn api_routes() -> Router<AppState> {
         sessions::list,
         sessions::end_one,
         sessions::end_others,
+        passkeys::list,
+        passkeys::remove,
         two_factor::begin,
         two_factor::confirm,
         two_factor::disable,
