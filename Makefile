@@ -34,10 +34,18 @@ test: setup lint
 	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \
 		bench-build-at-low-priority
 	$(MAKE) --no-print-directory bench-smoke
+	tests/served-site/run
 
 # Without make's jobserver in their environment, so each cargo uses every core (with
 # it, each of the two would be held to one compiler at a time).
 WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
+
+# `cargo bench` rebuilds target/release/keycard, where cargo-leptos put the server. Leptos
+# decides the name of the wasm file its pages ask for when it is compiled: without
+# cargo-leptos's LEPTOS_OUTPUT_NAME the pages would ask for a keycard_bg.wasm that the
+# site does not have, and nothing would hydrate. So the benchmark builds as cargo-leptos
+# does, and tests/served-site/run checks the binary left behind.
+AS_CARGO_LEPTOS_BUILDS := LEPTOS_OUTPUT_NAME=keycard
 
 debug-suites:
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory unit
@@ -49,7 +57,8 @@ release-at-low-priority:
 # The benchmark's binary, built while the browsers and the fuzzer mostly wait on the
 # server, so the benchmark stage only runs it.
 bench-build-at-low-priority:
-	$(WITHOUT_JOBSERVER) nice -n 19 cargo bench --features ssr --bench load --no-run
+	$(WITHOUT_JOBSERVER) $(AS_CARGO_LEPTOS_BUILDS) nice -n 19 cargo bench --features ssr --bench load --no-run
+
 
 # Suites that need PostgreSQL (several processes on one database; the database
 # stopped under load), and those that look inside the SQLite file.
@@ -60,11 +69,11 @@ WITH_POSTGRES := tests/postgres/with-server
 ## The release server under wrk on 127.0.0.1, on SQLite and on PostgreSQL: one table,
 ## about 3 minutes (BENCHMARKS.md).
 bench: setup
-	$(WITH_POSTGRES) cargo bench --features ssr --bench load
+	$(AS_CARGO_LEPTOS_BUILDS) $(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 # One second per measurement, so CI keeps `make bench` working; its figures mean little.
 bench-smoke: setup
-	KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
+	$(AS_CARGO_LEPTOS_BUILDS) KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 lint:
 	cargo fmt --check

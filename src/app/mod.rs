@@ -28,10 +28,10 @@ pub use server_fns::{
     ActivityRow, ActivityView, ChangeEmail, ChangePassword, ConfirmPassword, CurrentUsername,
     DeleteAccount, EndOtherSessions, EndSession, ForgotPassword, GetProfile, ListActivity,
     ListSessions, Login, Logout, ProfileView, RESET_REQUESTED, Register, ResendVerification,
-    ResetLinkUsable, ResetPassword, SessionRow, SessionsView, VerifyEmail, change_email,
-    change_password, confirm_password, current_username, delete_account, end_other_sessions,
-    end_session, forgot_password, get_profile, list_activity, list_sessions, login, logout,
-    register, resend_verification, reset_link_usable, reset_password, verify_email,
+    ResetPassword, SessionRow, SessionsView, VerifyEmail, change_email, change_password,
+    confirm_password, current_username, delete_account, end_other_sessions, end_session,
+    forgot_password, get_profile, list_activity, list_sessions, login, logout, register,
+    resend_verification, reset_link_account, reset_password, verify_email,
 };
 pub use two_factor_fns::{
     BeginTwoFactor, CompleteTwoStep, ConfirmTwoFactor, DisableTwoFactor, GetTwoFactor,

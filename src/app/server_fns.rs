@@ -392,24 +392,24 @@ pub async fn forgot_password(login: String) -> Result<(), AuthFnError> {
     }
 }
 
-/// Whether the reset link this browser opened can still be used, so the page shows the
-/// form or says at once that it cannot.
+/// The account whose password the reset link this browser opened sets, if the link can
+/// still be used, so the page names it above the form or says at once that it cannot.
 #[server(endpoint = "reset_link")]
-pub async fn reset_link_usable() -> Result<bool, AuthFnError> {
+pub async fn reset_link_account() -> Result<Option<String>, AuthFnError> {
     use crate::auth::AuthError;
     use crate::server::FnRequest;
 
     let request = FnRequest::current()?;
     let Some(token) = request.reset_token() else {
-        return Ok(false);
+        return Ok(None);
     };
     match request
         .auth()
         .check_reset_link(&token, request.client())
         .await
     {
-        Ok(()) => Ok(true),
-        Err(AuthError::InvalidLink) => Ok(false),
+        Ok(username) => Ok(Some(username)),
+        Err(AuthError::InvalidLink) => Ok(None),
         Err(error) => Err(request.reject(error)),
     }
 }

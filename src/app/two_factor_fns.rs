@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::auth_fn_error::AuthFnError;
 
 /// Where the signed-in account's two-step sign-in stands, as `/two-factor` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` shows neither the secret nor recovery codes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TwoFactorView {
     Off,
     /// A secret waits for its first code: the app scans `qr_svg` or takes `secret`.
@@ -21,6 +22,23 @@ pub enum TwoFactorView {
         /// Recovery codes just made, for a browser without JavaScript: shown once.
         fresh_recovery_codes: Vec<String>,
     },
+}
+
+impl std::fmt::Debug for TwoFactorView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Off => f.write_str("Off"),
+            Self::SettingUp { .. } => f.write_str("SettingUp { secret: [redacted], .. }"),
+            Self::On {
+                recovery_codes_left,
+                fresh_recovery_codes,
+            } => f
+                .debug_struct("On")
+                .field("recovery_codes_left", recovery_codes_left)
+                .field("fresh_recovery_codes", &fresh_recovery_codes.len())
+                .finish(),
+        }
+    }
 }
 
 /// Whether this browser is in the middle of a login that waits for its second step.

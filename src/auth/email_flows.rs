@@ -208,17 +208,18 @@ impl AuthService {
         }
     }
 
-    /// Whether `token` is a reset link that can still be used, so the page can say so
-    /// before anyone types a new password twice.
+    /// The name of the account a reset link that can still be used is for, so the page
+    /// says whose password is being set (a link someone else mailed must not quietly
+    /// sign the visitor into that someone's account) before anyone types it twice.
     pub async fn check_reset_link(
         &self,
         token: &LinkToken,
         client: &ClientInfo,
-    ) -> Result<(), AuthError> {
+    ) -> Result<String, AuthError> {
         self.throttle.admit_attempt(client.address).await?;
         self.redeemable_link(LinkPurpose::ResetPassword, token)
             .await
-            .map(drop)
+            .map(|link| link.username)
     }
 
     /// Sets a new password with a reset link: the link is spent, every session of the

@@ -9,6 +9,7 @@
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
 
+use super::redacted::Redacted;
 use super::refresh_token::hmac_sha256;
 use super::token::JwtSecret;
 use super::users::{PasswordVersion, UserId};
@@ -83,8 +84,9 @@ impl std::fmt::Debug for LinkToken {
     }
 }
 
-/// A link to remember until it is used or expires.
-#[derive(Debug, Clone)]
+/// A link to remember until it is used or expires. `Debug` leaves the verifier's hash
+/// out.
+#[derive(Clone)]
 pub struct NewLink {
     pub selector: String,
     pub verifier_hash: String,
@@ -99,8 +101,20 @@ pub struct NewLink {
     pub expires_at: i64,
 }
 
-/// A link as stored.
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for NewLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewLink")
+            .field("selector", &self.selector)
+            .field("verifier_hash", &Redacted)
+            .field("user", &self.user)
+            .field("purpose", &self.purpose)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A link as stored. `Debug` leaves the verifier's hash out.
+#[derive(Clone)]
 pub struct StoredLink {
     pub user: UserId,
     pub username: String,
@@ -110,6 +124,17 @@ pub struct StoredLink {
     pub email: String,
     pub password_version: PasswordVersion,
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for StoredLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredLink")
+            .field("user", &self.user)
+            .field("purpose", &self.purpose)
+            .field("verifier_hash", &Redacted)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The key link verifiers are hashed with.

@@ -16,6 +16,7 @@ mod notices;
 mod passkeys;
 mod password;
 mod random_id;
+mod redacted;
 mod refresh_token;
 mod sealing;
 mod service;

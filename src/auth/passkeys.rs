@@ -348,9 +348,25 @@ impl AuthService {
             .map(|_| serde_json::to_string(&passkey))
             .transpose()
             .map_err(anyhow::Error::from)?;
-        self.store
-            .record_passkey_use(&stored.id, updated.as_deref(), OffsetDateTime::now_utc())
-            .await?;
+        // Checked against the state read above: a sign-in racing this one with the same
+        // counter (a cloned authenticator) changed it meanwhile, and only one gets in.
+        if !self
+            .store
+            .record_passkey_use(
+                &stored.id,
+                &stored.credential,
+                updated.as_deref(),
+                OffsetDateTime::now_utc(),
+            )
+            .await?
+        {
+            tracing::warn!(
+                target: "keycard::security",
+                user_id = stored.user.0,
+                "passkey sign-in refused: another sign-in changed its counter meanwhile (a cloned authenticator?)"
+            );
+            return Err(AuthError::PasskeyRefused);
+        }
         let credentials = self
             .store
             .find_credentials_by_id(stored.user)
@@ -492,6 +508,36 @@ mod tests {
         ));
     }
 
+    /// A spend checked as in time, then recorded a second later: by then the prune may
+    /// have deleted the id's earlier spend, so an id past its expiry is never recorded.
+    #[tokio::test]
+    async fn an_id_past_its_expiry_is_never_spent_so_a_pruned_spend_cannot_repeat() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let now = OffsetDateTime::now_utc();
+        let id = random_id().unwrap();
+        assert!(
+            !auth
+                .store
+                .spend_once(&id, now - time::Duration::seconds(1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            auth.store
+                .spend_once(&id, now + time::Duration::seconds(60))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !auth
+                .store
+                .spend_once(&id, now + time::Duration::seconds(60))
+                .await
+                .unwrap()
+        );
+    }
+
     #[tokio::test]
     async fn stored_passkeys_are_found_by_credential_until_removed() {
         let directory = tempfile::tempdir().unwrap();
@@ -530,10 +576,21 @@ mod tests {
         let found = auth.store.find_passkey("c0ffee").await.unwrap().unwrap();
         assert_eq!((found.user, found.user_handle.as_str()), (user, "first"));
         assert_eq!(found.last_used_at, None);
-        auth.store
-            .record_passkey_use("key-1", Some("{\"counter\":1}"), now)
-            .await
-            .unwrap();
+        assert!(
+            auth.store
+                .record_passkey_use("key-1", "{}", Some("{\"counter\":1}"), now)
+                .await
+                .unwrap()
+        );
+        // A second sign-in checked against the state before the first was written: two
+        // authenticators with one counter, and the second is refused.
+        assert!(
+            !auth
+                .store
+                .record_passkey_use("key-1", "{}", Some("{\"counter\":1}"), now)
+                .await
+                .unwrap()
+        );
         let listed = auth.list_passkeys(&session).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert!(listed[0].last_used_at.is_some());

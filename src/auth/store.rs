@@ -359,13 +359,16 @@ pub trait Store: Send + Sync + 'static {
     async fn find_passkey(&self, credential_id: &str) -> Result<Option<StoredPasskey>, StoreError>;
 
     /// Notes a sign-in with passkey `id`, and its credential's new state if it changed
-    /// (the signature counter).
+    /// (the signature counter), if its credential is still `read`, the state the
+    /// sign-in was checked against; `false` (nothing written) if another sign-in changed
+    /// it meanwhile: two authenticators answering with one counter, a cloned one.
     async fn record_passkey_use(
         &self,
         id: &str,
+        read: &str,
         credential: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// Deletes `user`'s passkey `id` and records it; `false` if there is none.
     async fn remove_passkey(

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 use super::random_id::{is_random_id, random_id};
+use super::redacted::Redacted;
 use super::refresh_token::hmac_sha256;
 use super::sealing::SealingKey;
 use super::token::JwtSecret;
@@ -40,8 +41,8 @@ const CHALLENGE_ISSUER: &str = "keycard";
 /// Room for a sealed pending reset (a link selector and an argon2 hash) besides the claims.
 const MAX_CHALLENGE_BYTES: usize = 2048;
 
-/// An account's two-step settings as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An account's two-step settings as stored. `Debug` leaves the sealed secret out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredTwoFactor {
     /// The app's secret, sealed (see [`TwoFactorKeys::seal`]).
     pub sealed_secret: String,
@@ -53,13 +54,37 @@ pub struct StoredTwoFactor {
     pub recovery_codes_left: usize,
 }
 
-/// What answers a second step, in the form storage spends it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl std::fmt::Debug for StoredTwoFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTwoFactor")
+            .field("sealed_secret", &Redacted)
+            .field("enabled", &self.enabled)
+            .field("staged_in", &self.staged_in.as_ref().map(|_| Redacted))
+            .field("recovery_codes_left", &self.recovery_codes_left)
+            .finish()
+    }
+}
+
+/// What answers a second step, in the form storage spends it. `Debug` leaves a recovery
+/// code's hash out.
+#[derive(Clone, PartialEq, Eq)]
 pub enum SecondFactorProof {
     /// The time step a code from the app matched; spent if later than the last one.
     Step(u64),
     /// The keyed hash of a recovery code; spent if the account has it unused.
     RecoveryCode { hash: String },
+}
+
+impl std::fmt::Debug for SecondFactorProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Step(step) => f.debug_tuple("Step").field(step).finish(),
+            Self::RecoveryCode { .. } => f
+                .debug_struct("RecoveryCode")
+                .field("hash", &Redacted)
+                .finish(),
+        }
+    }
 }
 
 /// How spending a second step's answer turned out.
@@ -196,7 +221,7 @@ pub struct PendingReset {
 
 impl std::fmt::Debug for PendingReset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PendingReset([redacted])")
+        f.debug_tuple("PendingReset").field(&Redacted).finish()
     }
 }
 

@@ -11,6 +11,7 @@ use super::device::ClientInfo;
 use super::error::AuthError;
 use super::guard::Session;
 use super::notices::Notice;
+use super::redacted::Redacted;
 use super::service::AuthService;
 use super::sessions::{SecondStep, SignedIn};
 use super::two_factor::{
@@ -70,11 +71,20 @@ pub enum TwoFactorStatus {
 }
 
 /// What an authenticator app needs: the secret as text, and as an `otpauth://` URL for
-/// a QR code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// a QR code. `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq)]
 pub struct TotpSetup {
     pub secret: String,
     pub otpauth_url: String,
+}
+
+impl std::fmt::Debug for TotpSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpSetup")
+            .field("secret", &Redacted)
+            .field("otpauth_url", &Redacted)
+            .finish()
+    }
 }
 
 impl TotpSetup {
@@ -514,7 +524,7 @@ mod tests {
         PASSWORD, assert_signed_out, client, events, logged_in, service, service_signing,
         session_of, signed_up, turned_on,
     };
-    use crate::auth::two_factor::code_for;
+    use crate::auth::two_factor::{StoredTwoFactor, code_for};
     use crate::domain::Username;
 
     fn password(text: &str) -> Password {
@@ -766,6 +776,32 @@ mod tests {
             .complete_two_step(&challenge, SecondFactor::RecoveryCode(recovery), &curl())
             .await;
         assert!(matches!(answer, Err(AuthError::WrongCode)), "{answer:?}");
+    }
+
+    /// Values that carry a secret can be logged and asserted on without showing it.
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let secret = TotpSecret::generate().unwrap();
+        let setup = TotpSetup::new(&secret, "grace").unwrap();
+        let stored = StoredTwoFactor {
+            sealed_secret: "sealed-bytes".to_owned(),
+            enabled: true,
+            staged_in: Some("session-id".to_owned()),
+            recovery_codes_left: 3,
+        };
+        let proof = SecondFactorProof::RecoveryCode {
+            hash: "recovery-hash".to_owned(),
+        };
+        let shown = format!("{setup:?} {stored:?} {proof:?} {secret:?}");
+        for hidden in [
+            setup.secret.as_str(),
+            &setup.otpauth_url,
+            "sealed-bytes",
+            "session-id",
+            "recovery-hash",
+        ] {
+            assert!(!shown.contains(hidden), "{shown} shows {hidden}");
+        }
     }
 
     /// A sign-in whose password was checked before two-step was turned on, and whose

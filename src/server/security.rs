@@ -72,20 +72,34 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr])
         return peer;
     }
     // Each proxy appends the address it saw, so only the right-hand end is trustworthy:
-    // walk it back past our own proxies to the first address one of them saw.
-    let forwarded: Vec<IpAddr> = headers
+    // walk it back past our own proxies to the first address one of them saw. What the
+    // client wrote further left is never read, so it cannot spoil the rest; an entry
+    // our proxy wrote that does not parse leaves the nearest proxy as the client.
+    let entries: Vec<&str> = headers
         .get_all(X_FORWARDED_FOR)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .map(|item| item.trim().parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        .unwrap_or_default();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|address| !trusted_proxies.contains(address))
-        .unwrap_or(peer)
+        .collect();
+    let mut nearest = peer;
+    for entry in entries.into_iter().rev() {
+        match forwarded_address(entry) {
+            Some(address) if trusted_proxies.contains(&address) => nearest = address,
+            Some(address) => return address,
+            None => return nearest,
+        }
+    }
+    nearest
+}
+
+/// One `X-Forwarded-For` entry: an address, or an address with a port as some proxies
+/// write it (`203.0.113.9:4711`, `[2001:db8::1]:4711`).
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
 }
 
 /// Refuses any state-changing request that did not come from Keycard's own pages:
@@ -232,6 +246,29 @@ mod tests {
         assert_eq!(
             client_address(PROXY, &forwarded("garbage"), &[PROXY]),
             PROXY
+        );
+    }
+
+    /// A client that writes junk into the header it sends still gets counted as itself:
+    /// only the entries our proxies appended are read.
+    #[test]
+    fn a_malformed_entry_from_the_client_does_not_hide_the_address_the_proxy_saw() {
+        let client = "203.0.113.9".parse::<IpAddr>().unwrap();
+        for header in [
+            "not an address, 203.0.113.9",
+            "1.2.3.4, garbage, 203.0.113.9",
+            "garbage,203.0.113.9, 10.0.0.1",
+            "203.0.113.9:4711",
+        ] {
+            assert_eq!(
+                client_address(PROXY, &forwarded(header), &[PROXY]),
+                client,
+                "{header}"
+            );
+        }
+        assert_eq!(
+            client_address(PROXY, &forwarded("[2001:db8::7]:443"), &[PROXY]),
+            "2001:db8::7".parse::<IpAddr>().unwrap()
         );
     }
 }

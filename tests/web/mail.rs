@@ -447,6 +447,14 @@ async fn the_pages_reset_a_password_without_javascript_and_sign_in_afresh() {
         .await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("Confirm new password"), "{}", form.body);
+    // The page says whose password this is, so a link someone else mailed cannot
+    // quietly sign the visitor into that someone's account.
+    assert!(
+        form.body
+            .contains("You are setting a new password for <strong>ivy</strong>"),
+        "{}",
+        form.body
+    );
     assert_eq!(form.header(header::CACHE_CONTROL), Some("no-store"));
     let mismatch = app
         .send(with_cookie(

@@ -1,6 +1,7 @@
 //! `/reset-password`: where a reset link leads. The server has already moved the
 //! link's token out of the address into a short-lived cookie; the page asks for the
-//! new password twice, or says at once that the link cannot be used.
+//! new password twice under the name of the account it is for, or says at once that
+//! the link cannot be used.
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -8,19 +9,19 @@ use leptos::prelude::*;
 use crate::app::components::{
     AuthCard, FormAlert, NewPasswordFields, SubmitButton, clear_on_error, form_error,
 };
-use crate::app::{AuthFnError, ResetPassword, reset_link_usable};
+use crate::app::{AuthFnError, ResetPassword, reset_link_account};
 
 const TITLE: &str = "Set a new password";
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let usable = Resource::new_blocking(|| (), |()| reset_link_usable());
+    let account = Resource::new_blocking(|| (), |()| reset_link_account());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
             {move || Suspend::new(async move {
-                match usable.await {
-                    Ok(true) => view! { <ResetForm/> }.into_any(),
-                    Ok(false) => view! { <Unusable error=AuthFnError::InvalidLink/> }.into_any(),
+                match account.await {
+                    Ok(Some(username)) => view! { <ResetForm username/> }.into_any(),
+                    Ok(None) => view! { <Unusable error=AuthFnError::InvalidLink/> }.into_any(),
                     Err(error) => view! { <Unusable error/> }.into_any(),
                 }
             })}
@@ -29,7 +30,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 }
 
 #[component]
-fn ResetForm() -> impl IntoView {
+fn ResetForm(username: String) -> impl IntoView {
     let reset = ServerAction::<ResetPassword>::new();
     let error = form_error(reset.value());
     let inputs = [NodeRef::<Input>::new(), NodeRef::<Input>::new()];
@@ -38,6 +39,10 @@ fn ResetForm() -> impl IntoView {
     view! {
         <AuthCard title=TITLE
             intro="Every device signed in to your account will be signed out, and you will be signed in here.">
+            <p class="notice">
+                "You are setting a new password for " <strong>{username}</strong>
+                ". If that is not your account, do not go on."
+            </p>
             <ActionForm action=reset>
                 <FormAlert error/>
                 <NewPasswordFields error new confirmation/>

@@ -130,16 +130,25 @@ async fn lock_session(
 
 /// Records `token_id` as revoked until `expires_at`; `false` if it was already, which is
 /// what spends a single-use id.
+/// Records `token_id` as revoked until `expires_at`; `false` if it was already, or has
+/// expired at `now`. An id past its expiry is never recorded, by the same comparison the
+/// pruning uses, so a spend whose row was pruned cannot be made again.
 async fn record_revocation(
     client: &impl GenericClient,
     token_id: &str,
     expires_at: OffsetDateTime,
+    now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
     Ok(client
         .cached_execute(
-            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+            "INSERT INTO revoked_tokens (jti, expires_at)
+             SELECT $1::TEXT, $2::BIGINT WHERE $2::BIGINT >= $3::BIGINT
              ON CONFLICT (jti) DO NOTHING",
-            &[&token_id, &expires_at.unix_timestamp()],
+            &[
+                &token_id,
+                &expires_at.unix_timestamp(),
+                &now.unix_timestamp(),
+            ],
         )
         .await?
         == 1)
@@ -562,7 +571,7 @@ impl Store for PgStore {
             // Deleted since the guard let the request in: every token of it is refused.
             return Ok(());
         }
-        record_revocation(&transaction, &token.token_id, token.expires_at).await?;
+        record_revocation(&transaction, &token.token_id, token.expires_at, now).await?;
         mark_ended(
             &transaction,
             &[token.session_id.as_str()],
@@ -1326,7 +1335,7 @@ impl Store for PgStore {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
         // A racing request with the same challenge waits here for this one to end.
-        if !record_revocation(&transaction, challenge_id, challenge_expires_at).await? {
+        if !record_revocation(&transaction, challenge_id, challenge_expires_at, now).await? {
             return Ok(SecondFactorSpend::ChallengeSpent);
         }
         let spent = match proof {
@@ -1369,7 +1378,7 @@ impl Store for PgStore {
 
     async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError> {
         let db = self.client().await?;
-        record_revocation(&db, id, expires_at).await
+        record_revocation(&db, id, expires_at, OffsetDateTime::now_utc()).await
     }
 
     async fn webauthn_handle(&self, user: UserId, candidate: &str) -> Result<String, StoreError> {
@@ -1463,17 +1472,19 @@ impl Store for PgStore {
     async fn record_passkey_use(
         &self,
         id: &str,
+        read: &str,
         credential: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let db = self.client().await?;
-        db.cached_execute(
-            "UPDATE passkeys SET last_used_at = $2, credential = COALESCE($3, credential)
-             WHERE id = $1",
-            &[&id, &now.unix_timestamp(), &credential],
-        )
-        .await?;
-        Ok(())
+        let written = db
+            .cached_execute(
+                "UPDATE passkeys SET last_used_at = $2, credential = COALESCE($3, credential)
+                 WHERE id = $1 AND credential = $4",
+                &[&id, &now.unix_timestamp(), &credential, &read],
+            )
+            .await?;
+        Ok(written == 1)
     }
 
     async fn remove_passkey(

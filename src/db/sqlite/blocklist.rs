@@ -6,7 +6,9 @@ use time::OffsetDateTime;
 /// Records `token_id` as revoked until `expires_at`, and deletes rows whose tokens have
 /// expired since, so the table only ever holds tokens that could still be presented.
 /// Run it inside the caller's transaction, so it commits with the rest of a logout.
-/// `false` if the id was revoked already: what spends a single-use id.
+/// `false` if the id was revoked already, or has expired: what spends a single-use id.
+/// An id past its expiry is never recorded, by the same comparison the pruning uses, so
+/// a spend whose row was pruned cannot be made again.
 pub fn record_revocation(
     connection: &Connection,
     token_id: &str,
@@ -16,6 +18,9 @@ pub fn record_revocation(
     connection
         .prepare_cached("DELETE FROM revoked_tokens WHERE expires_at < ?1")?
         .execute([now.unix_timestamp()])?;
+    if expires_at.unix_timestamp() < now.unix_timestamp() {
+        return Ok(false);
+    }
     let recorded = connection
         .prepare_cached("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)")?
         .execute(params![token_id, expires_at.unix_timestamp()])?;

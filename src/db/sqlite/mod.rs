@@ -774,16 +774,21 @@ impl Store for SqliteStore {
     async fn record_passkey_use(
         &self,
         id: &str,
+        read: &str,
         credential: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let input = (id.to_owned(), credential.map(str::to_owned));
+    ) -> Result<bool, StoreError> {
+        let input = (
+            id.to_owned(),
+            read.to_owned(),
+            credential.map(str::to_owned),
+        );
         self.write(move |connection| {
-            let (id, credential) = input;
+            let (id, read, credential) = input;
             passkeys::record_passkey_use(
                 connection,
                 &id,
-                credential.as_deref(),
+                (&read, credential.as_deref()),
                 now.unix_timestamp(),
             )
         })

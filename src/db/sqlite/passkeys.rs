@@ -83,19 +83,20 @@ pub fn find_passkey(
         .optional()
 }
 
+/// Compare-and-set on the credential: written only if it is still `read`.
 pub fn record_passkey_use(
     connection: &Connection,
     id: &str,
-    credential: Option<&str>,
+    (read, credential): (&str, Option<&str>),
     now: i64,
-) -> rusqlite::Result<()> {
-    connection
+) -> rusqlite::Result<bool> {
+    let written = connection
         .prepare_cached(
             "UPDATE passkeys SET last_used_at = ?2, credential = COALESCE(?3, credential)
-             WHERE id = ?1",
+             WHERE id = ?1 AND credential = ?4",
         )?
-        .execute(params![id, now, credential])?;
-    Ok(())
+        .execute(params![id, now, credential, read])?;
+    Ok(written == 1)
 }
 
 pub fn remove_passkey(connection: &Connection, user: UserId, id: &str) -> rusqlite::Result<bool> {
