@@ -49,9 +49,9 @@ pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToke
 pub use service::AuthService;
 pub use session_flows::Ended;
 pub use sessions::{
-    EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, PresentedRefresh, Redemption,
-    RefreshStep, SESSION_ID_PATTERN, SecondStep, SessionId, SessionPolicy, SessionSummary,
-    SessionTimes, SignedIn, StoredSession, timestamp,
+    EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, NewSession, PresentedRefresh,
+    Redemption, RefreshStep, SESSION_ID_PATTERN, SecondStep, SessionId, SessionPolicy,
+    SessionSummary, SessionTimes, SignedIn, StoredSession, timestamp,
 };
 pub use store::{AccountChange, SharedStore, Store, StoreError};
 pub use throttle::{

@@ -16,7 +16,9 @@ use super::notices::Postbox;
 use super::passkeys::PasskeyRelyingParty;
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
-use super::sessions::{IssuedRefreshToken, SecondStep, SessionId, SessionPolicy, SignedIn};
+use super::sessions::{
+    IssuedRefreshToken, NewSession, SecondStep, SessionId, SessionPolicy, SignedIn,
+};
 use super::store::{SharedStore, StoreError};
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::{JwtSecret, TokenKeys};
@@ -174,19 +176,41 @@ impl AuthService {
         mailbox: Option<(String, String)>,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
-        // Read before the session is recorded, which would make every device known.
-        let known_user_agents = match &mailbox {
-            Some(_) => self.store.known_user_agents(user).await?,
-            None => Vec::new(),
-        };
+        let known_user_agents = self.devices_known_before(user, mailbox.as_ref()).await?;
         let signed_in = self
             .start_session(user, checked, second_step, client)
             .await?;
+        self.after_sign_in(user, mailbox, &known_user_agents, client);
+        Ok(signed_in)
+    }
+
+    /// The user agents `user` signed in with before, if there is an address to tell of
+    /// a new one: read before the session is recorded, which would make every device
+    /// known.
+    pub(super) async fn devices_known_before(
+        &self,
+        user: UserId,
+        mailbox: Option<&(String, String)>,
+    ) -> Result<Vec<String>, AuthError> {
+        Ok(match mailbox {
+            Some(_) => self.store.known_user_agents(user).await?,
+            None => Vec::new(),
+        })
+    }
+
+    /// Logs a sign-in that started its session, and tells the account's verified
+    /// address if the device is not one of `known_user_agents`.
+    pub(super) fn after_sign_in(
+        &self,
+        user: UserId,
+        mailbox: Option<(String, String)>,
+        known_user_agents: &[String],
+        client: &ClientInfo,
+    ) {
         tracing::info!(user_id = user.0, "signed in");
         if let Some((username, email)) = mailbox {
-            self.tell_if_new_device(user, &username, &email, &known_user_agents, client);
+            self.tell_if_new_device(user, &username, &email, known_user_agents, client);
         }
-        Ok(signed_in)
     }
 
     /// The password check of a login or of a signed-in person asked for it again:
@@ -312,24 +336,34 @@ impl AuthService {
         second_step: SecondStep,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
-        let session = SessionId::generate()?;
-        let refresh = RefreshToken::generate()?;
+        let session = new_session(checked, second_step)?;
         let now = OffsetDateTime::now_utc();
-        let started = self
+        if !self
             .store
-            .insert_session(&session, user, checked, second_step, client, &refresh, now)
-            .await?;
-        if !started {
+            .insert_session(&session, user, client, now)
+            .await?
+        {
             return Err(AuthError::InvalidCredentials);
         }
+        self.signed_in(user, session, now)
+    }
+
+    /// What the client gets for a session recorded at `now`: an access token and the
+    /// session's first refresh token.
+    pub(super) fn signed_in(
+        &self,
+        user: UserId,
+        session: NewSession,
+        now: OffsetDateTime,
+    ) -> Result<SignedIn, AuthError> {
         let seconds = now.unix_timestamp();
         Ok(SignedIn {
-            access: self.tokens.issue_token(user, &session, now)?,
+            access: self.tokens.issue_token(user, &session.id, now)?,
             refresh: IssuedRefreshToken {
-                token: refresh,
+                token: session.refresh,
                 expires_at: self.sessions.ends_at(seconds, seconds),
             },
-            session_id: session,
+            session_id: session.id,
         })
     }
 
@@ -343,6 +377,19 @@ impl AuthService {
         tracing::info!(user_id = user.0, "signed out");
         Ok(())
     }
+}
+
+/// A session about to be recorded, with a fresh id and refresh token.
+pub(super) fn new_session(
+    checked: PasswordVersion,
+    second_step: SecondStep,
+) -> Result<NewSession, AuthError> {
+    Ok(NewSession {
+        id: SessionId::generate()?,
+        refresh: RefreshToken::generate()?,
+        checked,
+        second_step,
+    })
 }
 
 #[cfg(test)]

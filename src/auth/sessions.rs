@@ -11,7 +11,7 @@ use super::device::{UserAgent, describe_device};
 use super::random_id::{is_random_id, random_id};
 use super::refresh_token::RefreshToken;
 use super::token::IssuedToken;
-use super::users::{User, UserId};
+use super::users::{PasswordVersion, User, UserId};
 
 /// What a session id looks like: what [`SessionId::parse`] takes. utoipa's attributes
 /// take only literals, so the API document repeats it, and a test holds the two equal.
@@ -209,6 +209,16 @@ pub enum SecondStep {
     NotTaken,
     /// A code, a recovery code or a passkey was checked too.
     Passed,
+}
+
+/// A session to record: its id and first refresh token, the password version the
+/// sign-in checked, and what it proved beyond the password.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: SessionId,
+    pub refresh: RefreshToken,
+    pub checked: PasswordVersion,
+    pub second_step: SecondStep,
 }
 
 /// A refresh token as handed out, with the moment its session ends unless used again.

@@ -12,7 +12,7 @@ use super::link_token::{NewLink, StoredLink};
 use super::passkeys::{NewPasskey, StoredPasskey};
 use super::refresh_token::RefreshToken;
 use super::sessions::{
-    GuardRecord, Redemption, SecondStep, SessionId, SessionPolicy, StoredSession,
+    GuardRecord, NewSession, Redemption, SessionId, SessionPolicy, StoredSession,
 };
 use super::throttle::{Throttle, ThrottlePolicy};
 use super::token::VerifiedToken;
@@ -95,19 +95,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     /// Records a new session, its first refresh token and the sign-in, if the account's
-    /// password is still version `checked` and, unless `second_step` passed, two-step
-    /// sign-in is not on (seen in the same transaction, so turning it on while the
-    /// sign-in is under way cannot leave a password-only session behind); `false` (and
-    /// nothing written) if not.
-    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
+    /// password is still the version the sign-in checked and, unless its second step
+    /// passed, two-step sign-in is not on (seen in the same transaction, so turning it on
+    /// while the sign-in is under way cannot leave a password-only session behind);
+    /// `false` (and nothing written) if not.
     async fn insert_session(
         &self,
-        session: &SessionId,
+        session: &NewSession,
         user: UserId,
-        checked: PasswordVersion,
-        second_step: SecondStep,
         client: &ClientInfo,
-        refresh: &RefreshToken,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
@@ -325,13 +321,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Spends a login's second step at once: the challenge `challenge_id` (remembered
     /// until it expires) and `proof`, a code's step later than the last one used or an
-    /// unused recovery code of `user` (recording its use). Nothing is spent unless both are.
+    /// unused recovery code of `user` (recording its use), and records `start` as
+    /// [`Store::insert_session`] does. Nothing is spent unless all of it is, so a
+    /// recovery code is never used up by a sign-in that starts no session.
+    #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
     async fn spend_second_factor(
         &self,
         challenge_id: &str,
         challenge_expires_at: OffsetDateTime,
         user: UserId,
         proof: &SecondFactorProof,
+        start: Option<&NewSession>,
         client: &ClientInfo,
         now: OffsetDateTime,
     ) -> Result<SecondFactorSpend, StoreError>;

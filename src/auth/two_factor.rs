@@ -95,6 +95,9 @@ pub enum SecondFactorSpend {
     Rejected,
     /// The login attempt the challenge stood for has already finished.
     ChallengeSpent,
+    /// The session to start with it cannot be (the password changed since it was
+    /// checked, or the account is gone): nothing was spent.
+    SessionRefused,
 }
 
 /// An authenticator app's shared secret. `Debug` never shows it.

@@ -12,8 +12,8 @@ use super::error::AuthError;
 use super::guard::Session;
 use super::notices::Notice;
 use super::redacted::Redacted;
-use super::service::AuthService;
-use super::sessions::{SecondStep, SignedIn};
+use super::service::{AuthService, new_session};
+use super::sessions::{NewSession, SecondStep, SignedIn};
 use super::two_factor::{
     PendingReset, SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepAfterReset,
     TwoStepChallenge, generate_recovery_codes,
@@ -48,6 +48,16 @@ impl LoginOutcome {
 pub enum SecondFactor {
     Code(TotpCode),
     RecoveryCode(RecoveryCode),
+}
+
+/// What a passed second step leads to: the session of a sign-in, recorded with the
+/// spend, or a reset's new password, stored after it.
+enum AfterSecondStep<'a> {
+    SignIn {
+        session: NewSession,
+        mailbox: Option<(String, String)>,
+    },
+    Reset(&'a PendingReset),
 }
 
 /// Whether an account's second step can be asked for.
@@ -285,6 +295,26 @@ impl AuthService {
                 hash: self.two_factor.recovery_hash(code)?,
             }),
         };
+        // A plain sign-in's session is recorded in the transaction that spends the
+        // code, so a recovery code is never used up by a sign-in that starts nothing. A
+        // reset's session waits for its new password, stored after the spend.
+        let then = match &challenge.pending_reset {
+            Some(reset) => AfterSecondStep::Reset(reset),
+            None => {
+                let credentials = self.store.find_credentials_by_id(user).await?;
+                AfterSecondStep::SignIn {
+                    session: new_session(challenge.checked, SecondStep::Passed)?,
+                    mailbox: credentials.as_ref().and_then(StoredCredentials::mailbox),
+                }
+            }
+        };
+        let (start, known_user_agents) = match &then {
+            AfterSecondStep::SignIn { session, mailbox } => (
+                Some(session),
+                self.devices_known_before(user, mailbox.as_ref()).await?,
+            ),
+            AfterSecondStep::Reset(_) => (None, Vec::new()),
+        };
         let spend = match proof {
             Some(proof) => {
                 self.store
@@ -293,6 +323,7 @@ impl AuthService {
                         challenge.expires_at,
                         user,
                         &proof,
+                        start,
                         client,
                         now,
                     )
@@ -307,27 +338,29 @@ impl AuthService {
                 return Err(AuthError::WrongCode);
             }
             SecondFactorSpend::ChallengeSpent => return Err(AuthError::TwoStepExpired),
+            SecondFactorSpend::SessionRefused => return Err(AuthError::InvalidCredentials),
         }
         self.give_back_code_try(user, client).await?;
-        if let Some(reset) = &challenge.pending_reset {
-            // The reset's new password is stored only now, with the code given.
-            let version = self
-                .apply_reset(
-                    user,
-                    challenge.checked,
-                    reset,
-                    TwoStepAfterReset::Kept,
-                    client,
-                )
-                .await?;
-            return self
-                .finish_sign_in(user, version, SecondStep::Passed, None, client)
-                .await;
+        match then {
+            AfterSecondStep::SignIn { session, mailbox } => {
+                self.after_sign_in(user, mailbox, &known_user_agents, client);
+                self.signed_in(user, session, now)
+            }
+            AfterSecondStep::Reset(reset) => {
+                // The reset's new password is stored only now, with the code given.
+                let version = self
+                    .apply_reset(
+                        user,
+                        challenge.checked,
+                        reset,
+                        TwoStepAfterReset::Kept,
+                        client,
+                    )
+                    .await?;
+                self.finish_sign_in(user, version, SecondStep::Passed, None, client)
+                    .await
+            }
         }
-        let credentials = self.store.find_credentials_by_id(user).await?;
-        let mailbox = credentials.as_ref().and_then(StoredCredentials::mailbox);
-        self.finish_sign_in(user, challenge.checked, SecondStep::Passed, mailbox, client)
-            .await
     }
 
     /// Whether `challenge` is one of ours that is still good: the second-step page asks
@@ -830,6 +863,53 @@ mod tests {
         auth.start_session(session.user.id, checked, SecondStep::Passed, &curl())
             .await
             .unwrap();
+    }
+
+    /// The password changed between a login's two steps, so its second step may start
+    /// no session: the recovery code it was answered with stays unused.
+    #[tokio::test]
+    async fn a_recovery_code_is_not_used_up_by_a_sign_in_that_starts_no_session() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let session = session_of(&auth, &laptop).await;
+        let two_step = turned_on(&auth, &session).await;
+        let stale = challenge(&auth).await;
+        let new_password = "a brand new passphrase";
+        auth.change_password(
+            &session,
+            password(PASSWORD),
+            password(new_password),
+            &curl(),
+        )
+        .await
+        .unwrap();
+        let recovery = || RecoveryCode::parse(&two_step.recovery_codes[0]).unwrap();
+        let refused = auth
+            .complete_two_step(&stale, SecondFactor::RecoveryCode(recovery()), &curl())
+            .await;
+        assert!(
+            matches!(refused, Err(AuthError::InvalidCredentials)),
+            "{refused:?}"
+        );
+        let LoginOutcome::TwoStepRequired(fresh) = auth
+            .login(
+                Username::parse("grace").unwrap(),
+                password(new_password),
+                &curl(),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("signed in without the second step");
+        };
+        auth.complete_two_step(
+            &fresh.token,
+            SecondFactor::RecoveryCode(recovery()),
+            &curl(),
+        )
+        .await
+        .expect("the recovery code was not used up");
     }
 
     #[tokio::test]

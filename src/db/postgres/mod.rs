@@ -27,7 +27,7 @@ use self::throttle::PgThrottle;
 use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
     ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
-    NewPasskey, PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep,
+    NewPasskey, NewSession, PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep,
     RefreshToken, SecondFactorProof, SecondFactorSpend, SecondStep, SessionId, SessionPolicy,
     SessionTimes, Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
     StoredTwoFactor, Throttle, ThrottlePolicy, TwoStepAfterReset, User, UserAgent, UserId,
@@ -126,6 +126,62 @@ async fn lock_session(
         .await?
         .map(|row| times_at(&row, 0))
         .transpose()
+}
+
+/// Records a new session inside the caller's transaction (see
+/// [`Store::insert_session`]); `false` if it may not start.
+async fn insert_session_within(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    session: &NewSession,
+    user: UserId,
+    client: &ClientInfo,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    // Waits for a password change or a deletion in flight, then sees its outcome: a
+    // sign-in that checked the old password starts nothing.
+    if !lock_account(transaction, user, AccountLock::KeepPassword).await? {
+        return Ok(false);
+    }
+    let current = transaction
+        .cached_query_opt(
+            "SELECT 1 FROM users
+             WHERE id = $1 AND password_version = $2 AND status = 'active'",
+            &[&user.0, &session.checked.0],
+        )
+        .await?;
+    if current.is_none() {
+        return Ok(false);
+    }
+    // FOR SHARE waits for two-step being turned on (which updates this row) and then
+    // sees it on; a session inserted first is ended by that change instead.
+    let two_step_on = transaction
+        .cached_query_opt(
+            "SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled FOR SHARE",
+            &[&user.0],
+        )
+        .await?
+        .is_some();
+    if two_step_on && session.second_step == SecondStep::NotTaken {
+        return Ok(false);
+    }
+    let seconds = now.unix_timestamp();
+    transaction
+        .cached_execute(
+            "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
+                                   client_address, user_agent)
+             VALUES ($1, $2, $3, $3, $3, $4, $5)",
+            &[
+                &session.id.as_str(),
+                &user.0,
+                &seconds,
+                &client.address.to_string(),
+                &client.user_agent.as_str(),
+            ],
+        )
+        .await?;
+    insert_refresh_token(transaction, &session.id, &session.refresh, seconds).await?;
+    record_activity(transaction, user, ActivityEvent::SignedIn, client, now).await?;
+    Ok(true)
 }
 
 /// Records `token_id` as revoked until `expires_at`; `false` if it was already, which is
@@ -399,62 +455,18 @@ impl Store for PgStore {
 
     async fn insert_session(
         &self,
-        session: &SessionId,
+        session: &NewSession,
         user: UserId,
-        checked: PasswordVersion,
-        second_step: SecondStep,
         client: &ClientInfo,
-        refresh: &RefreshToken,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
-        // Waits for a password change or a deletion in flight, then sees its outcome: a
-        // sign-in that checked the old password starts nothing.
-        if !lock_account(&transaction, user, AccountLock::KeepPassword).await? {
-            return Ok(false);
+        let inserted = insert_session_within(&transaction, session, user, client, now).await?;
+        if inserted {
+            transaction.commit().await?;
         }
-        let current = transaction
-            .cached_query_opt(
-                "SELECT 1 FROM users
-                 WHERE id = $1 AND password_version = $2 AND status = 'active'",
-                &[&user.0, &checked.0],
-            )
-            .await?;
-        if current.is_none() {
-            return Ok(false);
-        }
-        // FOR SHARE waits for two-step being turned on (which updates this row) and then
-        // sees it on; a session inserted first is ended by that change instead.
-        let two_step_on = transaction
-            .cached_query_opt(
-                "SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled FOR SHARE",
-                &[&user.0],
-            )
-            .await?
-            .is_some();
-        if two_step_on && second_step == SecondStep::NotTaken {
-            return Ok(false);
-        }
-        let seconds = now.unix_timestamp();
-        transaction
-            .cached_execute(
-                "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
-                                       client_address, user_agent)
-                 VALUES ($1, $2, $3, $3, $3, $4, $5)",
-                &[
-                    &session.as_str(),
-                    &user.0,
-                    &seconds,
-                    &client.address.to_string(),
-                    &client.user_agent.as_str(),
-                ],
-            )
-            .await?;
-        insert_refresh_token(&transaction, session, refresh, seconds).await?;
-        record_activity(&transaction, user, ActivityEvent::SignedIn, client, now).await?;
-        transaction.commit().await?;
-        Ok(true)
+        Ok(inserted)
     }
 
     async fn redeem_refresh_token(
@@ -1329,6 +1341,7 @@ impl Store for PgStore {
         challenge_expires_at: OffsetDateTime,
         user: UserId,
         proof: &SecondFactorProof,
+        start: Option<&NewSession>,
         client: &ClientInfo,
         now: OffsetDateTime,
     ) -> Result<SecondFactorSpend, StoreError> {
@@ -1371,6 +1384,11 @@ impl Store for PgStore {
                 now,
             )
             .await?;
+        }
+        if let Some(start) = start
+            && !insert_session_within(&transaction, start, user, client, now).await?
+        {
+            return Ok(SecondFactorSpend::SessionRefused);
         }
         transaction.commit().await?;
         Ok(SecondFactorSpend::Spent)

@@ -20,8 +20,8 @@ pub use pool::{DEFAULT_BUSY_TIMEOUT, Db, DbError};
 
 use crate::auth::{
     AccountChange, AccountLookup, ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord,
-    LinkPurpose, MemoryThrottle, NewLink, NewPasskey, PasswordVersion, Recipient, Redemption,
-    RefreshToken, SecondFactorProof, SecondFactorSpend, SecondStep, SessionId, SessionPolicy,
+    LinkPurpose, MemoryThrottle, NewLink, NewPasskey, NewSession, PasswordVersion, Recipient,
+    Redemption, RefreshToken, SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy,
     Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
     StoredTwoFactor, Throttle, ThrottlePolicy, TwoStepAfterReset, User, UserId, VerifiedToken,
 };
@@ -172,26 +172,15 @@ impl Store for SqliteStore {
 
     async fn insert_session(
         &self,
-        session: &SessionId,
+        session: &NewSession,
         user: UserId,
-        checked: PasswordVersion,
-        second_step: SecondStep,
         client: &ClientInfo,
-        refresh: &RefreshToken,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let input = (session.clone(), client.clone(), refresh.clone());
+        let input = (session.clone(), client.clone());
         self.write(move |connection| {
-            let (session, client, refresh) = input;
-            sessions::insert_session(
-                connection,
-                &session,
-                user,
-                (checked, second_step),
-                &client,
-                &refresh,
-                now,
-            )
+            let (session, client) = input;
+            sessions::insert_session(connection, &session, user, &client, now)
         })
         .await
     }
@@ -683,12 +672,18 @@ impl Store for SqliteStore {
         challenge_expires_at: OffsetDateTime,
         user: UserId,
         proof: &SecondFactorProof,
+        start: Option<&NewSession>,
         client: &ClientInfo,
         now: OffsetDateTime,
     ) -> Result<SecondFactorSpend, StoreError> {
-        let input = (challenge_id.to_owned(), proof.clone(), client.clone());
+        let input = (
+            challenge_id.to_owned(),
+            proof.clone(),
+            start.cloned(),
+            client.clone(),
+        );
         self.write(move |connection| {
-            let (challenge_id, proof, client) = input;
+            let (challenge_id, proof, start, client) = input;
             let transaction =
                 connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let spend = two_factor::spend_second_factor(
@@ -710,6 +705,11 @@ impl Store for SqliteStore {
                     &client,
                     now,
                 )?;
+            }
+            if let Some(start) = &start
+                && !sessions::insert_session_within(&transaction, start, user, &client, now)?
+            {
+                return Ok(SecondFactorSpend::SessionRefused);
             }
             transaction.commit()?;
             Ok(spend)

@@ -8,24 +8,37 @@ use super::activity::record_activity;
 use super::blocklist::{is_token_revoked, record_revocation};
 use super::users::find_user_by_id;
 use crate::auth::{
-    ActivityEvent, ClientInfo, EndReason, GuardRecord, PasswordVersion, PresentedRefresh,
-    Redemption, RefreshStep, RefreshToken, SecondStep, SessionId, SessionPolicy, SessionTimes,
-    StoredSession, UserAgent, UserId, VerifiedToken,
+    ActivityEvent, ClientInfo, EndReason, GuardRecord, NewSession, PresentedRefresh, Redemption,
+    RefreshStep, RefreshToken, SecondStep, SessionId, SessionPolicy, SessionTimes, StoredSession,
+    UserAgent, UserId, VerifiedToken,
 };
 
 /// Records a new session, its first refresh token and the sign-in, if the account's
-/// password is still version `checked`: a sign-in that checked a password changed (or an
-/// account deleted) since starts nothing, and gets `false`.
+/// password is still the version the sign-in checked: a sign-in that checked a password
+/// changed (or an account deleted) since starts nothing, and gets `false`.
 pub fn insert_session(
     connection: &mut Connection,
-    id: &SessionId,
+    session: &NewSession,
     user: UserId,
-    (checked, second_step): (PasswordVersion, SecondStep),
     client: &ClientInfo,
-    refresh: &RefreshToken,
     now: OffsetDateTime,
 ) -> rusqlite::Result<bool> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let inserted = insert_session_within(&transaction, session, user, client, now)?;
+    if inserted {
+        transaction.commit()?;
+    }
+    Ok(inserted)
+}
+
+/// [`insert_session`] inside the caller's transaction, which commits it.
+pub fn insert_session_within(
+    transaction: &Connection,
+    session: &NewSession,
+    user: UserId,
+    client: &ClientInfo,
+    now: OffsetDateTime,
+) -> rusqlite::Result<bool> {
     let inserted = transaction
         .prepare_cached(
             "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
@@ -36,20 +49,24 @@ pub fn insert_session(
                                       WHERE user_id = ?2 AND enabled = 1))",
         )?
         .execute(params![
-            id.as_str(),
+            session.id.as_str(),
             user.0,
             now.unix_timestamp(),
             client.address.to_string(),
             client.user_agent.as_str(),
-            checked.0,
-            second_step == SecondStep::Passed,
+            session.checked.0,
+            session.second_step == SecondStep::Passed,
         ])?;
     if inserted == 0 {
         return Ok(false);
     }
-    insert_refresh_token(&transaction, id, refresh, now.unix_timestamp())?;
-    record_activity(&transaction, user, ActivityEvent::SignedIn, client, now)?;
-    transaction.commit()?;
+    insert_refresh_token(
+        transaction,
+        &session.id,
+        &session.refresh,
+        now.unix_timestamp(),
+    )?;
+    record_activity(transaction, user, ActivityEvent::SignedIn, client, now)?;
     Ok(true)
 }
 
