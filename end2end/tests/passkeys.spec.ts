@@ -86,8 +86,17 @@ test("a passkey is added with the password, signs in with no password, and stops
   await page.goto(`${SITE}/passkeys`);
   await expect(page.locator(".passkey .details")).not.toContainText("Never");
 
+  // Removing a passkey signs out the sessions it signed in, this one too: remove it from
+  // a session the password signed in.
+  await logOut(page);
+  await logIn(page, username, PASSWORD);
+  await expect(page).toHaveURL(/\/profile$/);
+  await page.goto(`${SITE}/passkeys`);
+  await hydrated(page);
   await page.getByRole("button", { name: "Remove" }).click();
-  await expect(page.getByRole("status")).toHaveText("The passkey was removed.");
+  await expect(page.getByRole("status")).toHaveText(
+    "The passkey was removed, and every session it signed in was signed out.",
+  );
   await expect(page.getByText("You have no passkeys yet.")).toBeVisible();
   await page.goto(`${SITE}/activity`);
   await expect(page.getByText("Passkey added")).toBeVisible();

@@ -122,7 +122,7 @@ pub async fn finish_passkey_registration(
     finished.await.map_err(|error| request.reject(error))
 }
 
-/// "Remove" on one passkey.
+/// "Remove" on one passkey: the sessions it signed in end with it.
 #[server(endpoint = "passkey_remove")]
 pub async fn remove_passkey(id: String) -> Result<(), AuthFnError> {
     use crate::server::{FnRequest, FormReturn, PASSKEYS_PAGE};
@@ -134,7 +134,7 @@ pub async fn remove_passkey(id: String) -> Result<(), AuthFnError> {
         .remove_passkey(&session, &id, request.client())
         .await
     {
-        Ok(()) => {
+        Ok(_ended) => {
             request.redirect(&format!("{PASSKEYS_PAGE}?removed=1"));
             Ok(())
         }

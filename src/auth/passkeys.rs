@@ -256,24 +256,23 @@ impl AuthService {
             .collect())
     }
 
-    /// Removes one of the account's passkeys: it signs nobody in from then on.
+    /// Removes one of the account's passkeys: it signs nobody in from then on, and the
+    /// sessions it signed in end (this one too, if it was one). Says how many ended.
     pub async fn remove_passkey(
         &self,
         session: &Session,
         id: &str,
         client: &ClientInfo,
-    ) -> Result<(), AuthError> {
+    ) -> Result<usize, AuthError> {
         let user = session.user.id;
-        if !self
+        let ended = self
             .store
             .remove_passkey(user, id, client, OffsetDateTime::now_utc())
             .await?
-        {
-            return Err(AuthError::PasskeyNotFound);
-        }
-        tracing::info!(target: "keycard::security", user_id = user.0, "passkey removed");
+            .ok_or(AuthError::PasskeyNotFound)?;
+        tracing::info!(target: "keycard::security", user_id = user.0, ended, "passkey removed; the sessions it signed in ended");
         self.tell_verified_address(session, Notice::PasskeyRemoved);
-        Ok(())
+        Ok(ended)
     }
 
     /// Starts a sign-in with a passkey: options for any discoverable credential of
@@ -377,7 +376,7 @@ impl AuthService {
         self.finish_sign_in(
             stored.user,
             credentials.password_version,
-            SecondStep::Passed,
+            SecondStep::Passkey(stored.id),
             mailbox,
             client,
         )
@@ -408,7 +407,7 @@ fn credential_id_text(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::auth::testing::{
-        PASSWORD, client, events, service, session_of, signed_up, turned_on,
+        PASSWORD, assert_signed_out, client, events, service, session_of, signed_up, turned_on,
     };
 
     fn party() -> PasskeyRelyingParty {
@@ -489,6 +488,55 @@ mod tests {
             matches!(again, Err(AuthError::WrongCode)),
             "a code works once"
         );
+    }
+
+    /// A session a passkey signed in lives only as long as the passkey: removing it
+    /// signs that session out, and no other.
+    #[tokio::test]
+    async fn removing_a_passkey_ends_the_sessions_it_signed_in() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        let laptop = signed_up(&auth).await;
+        let session = session_of(&auth, &laptop).await;
+        let user = session.user.id;
+        auth.store.webauthn_handle(user, "handle").await.unwrap();
+        let passkey = NewPasskey {
+            id: "key-1".to_owned(),
+            user,
+            credential_id: "c0ffee".to_owned(),
+            name: "Phone".to_owned(),
+            credential: "{}".to_owned(),
+        };
+        let now = OffsetDateTime::now_utc();
+        auth.store
+            .insert_passkey(&passkey, &client("curl"), now)
+            .await
+            .unwrap();
+        let checked = auth
+            .store
+            .find_credentials_by_id(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_version;
+        let by_passkey = auth
+            .start_session(
+                user,
+                checked,
+                SecondStep::Passkey("key-1".to_owned()),
+                &client("phone"),
+            )
+            .await
+            .unwrap();
+        session_of(&auth, &by_passkey).await;
+        assert_eq!(
+            auth.remove_passkey(&session, "key-1", &client("curl"))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_signed_out(&auth, &by_passkey).await;
+        session_of(&auth, &laptop).await;
     }
 
     #[tokio::test]

@@ -186,6 +186,8 @@ pub enum EndReason {
     RefreshTokenReused,
     PasswordChanged,
     TwoFactorChanged,
+    /// The passkey that signed the session in was removed.
+    PasskeyRemoved,
 }
 
 impl EndReason {
@@ -196,6 +198,7 @@ impl EndReason {
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::PasswordChanged => "password_changed",
             Self::TwoFactorChanged => "two_factor_changed",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 }
@@ -203,12 +206,30 @@ impl EndReason {
 /// What a sign-in proved beyond the password, as the session insert must know: an
 /// account with two-step sign-in on gets no session from the password alone, even when
 /// two-step was turned on while the sign-in was under way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecondStep {
     /// Only the password (or a reset link) was checked.
     NotTaken,
-    /// A code, a recovery code or a passkey was checked too.
+    /// A code or a recovery code was checked too.
     Passed,
+    /// The passkey with this id signed in (both factors at once); removing it ends the
+    /// session.
+    Passkey(String),
+}
+
+impl SecondStep {
+    /// Whether the session may start on an account with two-step sign-in on.
+    pub fn satisfies_two_step(&self) -> bool {
+        *self != Self::NotTaken
+    }
+
+    /// The passkey the session is signed in with, if any.
+    pub fn passkey(&self) -> Option<&str> {
+        match self {
+            Self::Passkey(id) => Some(id),
+            Self::NotTaken | Self::Passed => None,
+        }
+    }
 }
 
 /// A session to record: its id and first refresh token, the password version the

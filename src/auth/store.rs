@@ -370,14 +370,15 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes `user`'s passkey `id` and records it; `false` if there is none.
+    /// Deletes `user`'s passkey `id`, ends the sessions it signed in and records it;
+    /// how many sessions ended, or `None` if there is no such passkey.
     async fn remove_passkey(
         &self,
         user: UserId,
         id: &str,
         client: &ClientInfo,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<usize>, StoreError>;
 
     /// Deletes the sessions that can no longer be used (their refresh tokens with
     /// them), revoked token ids that have expired, mailed links past their expiry, and

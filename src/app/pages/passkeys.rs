@@ -38,7 +38,9 @@ pub fn PasskeysPage() -> impl IntoView {
         <AuthCard title="Passkeys"
             intro="A passkey signs you in with your fingerprint, face or screen lock instead of a password. It works only on this site, so a look-alike site cannot use it.">
             {move || removed().then(|| view! {
-                <p class="notice" role="status">"The passkey was removed."</p>
+                <p class="notice" role="status">
+                    "The passkey was removed, and every session it signed in was signed out."
+                </p>
             })}
             <FormAlert error=remove_error/>
             <Suspense fallback=|| view! { <p class="muted">"Loading your passkeys…"</p> }>

@@ -112,8 +112,10 @@ const STEPS: &[&str] = &[
      );
      CREATE INDEX passkeys_by_user ON passkeys (user_id);",
     // 5: the session a secret waiting for its first code was made in, the only one that
-    // may show or confirm it.
-    "ALTER TABLE two_factor ADD COLUMN staged_in TEXT;",
+    // may show or confirm it; and the passkey a session was signed in with, so removing
+    // the passkey ends it.
+    "ALTER TABLE two_factor ADD COLUMN staged_in TEXT;
+     ALTER TABLE sessions ADD COLUMN passkey_id TEXT;",
 ];
 
 /// Brings the schema up to date.

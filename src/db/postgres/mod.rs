@@ -28,8 +28,8 @@ use crate::auth::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, AccountChange, AccountLookup,
     ActivityEntry, ActivityEvent, ClientInfo, EndReason, GuardRecord, LinkPurpose, NewLink,
     NewPasskey, NewSession, PasswordVersion, PresentedRefresh, Recipient, Redemption, RefreshStep,
-    RefreshToken, SecondFactorProof, SecondFactorSpend, SecondStep, SessionId, SessionPolicy,
-    SessionTimes, Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
+    RefreshToken, SecondFactorProof, SecondFactorSpend, SessionId, SessionPolicy, SessionTimes,
+    Store, StoreError, StoredCredentials, StoredLink, StoredPasskey, StoredSession,
     StoredTwoFactor, Throttle, ThrottlePolicy, TwoStepAfterReset, User, UserAgent, UserId,
     UserStatus, VerifiedToken, timestamp,
 };
@@ -161,21 +161,22 @@ async fn insert_session_within(
         )
         .await?
         .is_some();
-    if two_step_on && session.second_step == SecondStep::NotTaken {
+    if two_step_on && !session.second_step.satisfies_two_step() {
         return Ok(false);
     }
     let seconds = now.unix_timestamp();
     transaction
         .cached_execute(
             "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
-                                   client_address, user_agent)
-             VALUES ($1, $2, $3, $3, $3, $4, $5)",
+                                   client_address, user_agent, passkey_id)
+             VALUES ($1, $2, $3, $3, $3, $4, $5, $6)",
             &[
                 &session.id.as_str(),
                 &user.0,
                 &seconds,
                 &client.address.to_string(),
                 &client.user_agent.as_str(),
+                &session.second_step.passkey(),
             ],
         )
         .await?;
@@ -1511,7 +1512,7 @@ impl Store for PgStore {
         id: &str,
         client: &ClientInfo,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<usize>, StoreError> {
         let mut db = self.client().await?;
         let transaction = db.transaction().await?;
         let removed = transaction
@@ -1521,8 +1522,20 @@ impl Store for PgStore {
             )
             .await?;
         if removed != 1 {
-            return Ok(false);
+            return Ok(None);
         }
+        let ended = transaction
+            .cached_execute(
+                "UPDATE sessions SET ended_at = $3, end_reason = $4
+                 WHERE user_id = $1 AND passkey_id = $2 AND ended_at IS NULL",
+                &[
+                    &user.0,
+                    &id,
+                    &now.unix_timestamp(),
+                    &EndReason::PasskeyRemoved.as_str(),
+                ],
+            )
+            .await?;
         record_activity(
             &transaction,
             user,
@@ -1532,7 +1545,7 @@ impl Store for PgStore {
         )
         .await?;
         transaction.commit().await?;
-        Ok(true)
+        Ok(Some(usize::try_from(ended).unwrap_or(usize::MAX)))
     }
 
     async fn prune(

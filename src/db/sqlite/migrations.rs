@@ -147,8 +147,10 @@ const STEPS: &[&str] = &[
      CREATE INDEX activity_by_user ON activity (user_id, at);
      CREATE INDEX activity_by_time ON activity (at);",
     // 8: the session a secret waiting for its first code was made in, the only one that
-    // may show or confirm it.
-    "ALTER TABLE two_factor ADD COLUMN staged_in TEXT;",
+    // may show or confirm it; and the passkey a session was signed in with, so removing
+    // the passkey ends it.
+    "ALTER TABLE two_factor ADD COLUMN staged_in TEXT;
+     ALTER TABLE sessions ADD COLUMN passkey_id TEXT;",
 ];
 
 /// Brings the schema up to date inside one immediate transaction, so two processes

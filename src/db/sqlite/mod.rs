@@ -801,15 +801,16 @@ impl Store for SqliteStore {
         id: &str,
         client: &ClientInfo,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<usize>, StoreError> {
         let input = (id.to_owned(), client.clone());
         self.write(move |connection| {
             let (id, client) = input;
             let transaction =
                 connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !passkeys::remove_passkey(&transaction, user, &id)? {
-                return Ok(false);
+                return Ok(None);
             }
+            let ended = sessions::end_sessions_of_passkey(&transaction, user, &id, now)?;
             activity::record_activity(
                 &transaction,
                 user,
@@ -818,7 +819,7 @@ impl Store for SqliteStore {
                 now,
             )?;
             transaction.commit()?;
-            Ok(true)
+            Ok(Some(ended))
         })
         .await
     }

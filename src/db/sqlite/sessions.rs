@@ -9,8 +9,8 @@ use super::blocklist::{is_token_revoked, record_revocation};
 use super::users::find_user_by_id;
 use crate::auth::{
     ActivityEvent, ClientInfo, EndReason, GuardRecord, NewSession, PresentedRefresh, Redemption,
-    RefreshStep, RefreshToken, SecondStep, SessionId, SessionPolicy, SessionTimes, StoredSession,
-    UserAgent, UserId, VerifiedToken,
+    RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionTimes, StoredSession, UserAgent,
+    UserId, VerifiedToken,
 };
 
 /// Records a new session, its first refresh token and the sign-in, if the account's
@@ -42,8 +42,8 @@ pub fn insert_session_within(
     let inserted = transaction
         .prepare_cached(
             "INSERT INTO sessions (id, user_id, created_at, last_active_at, password_at,
-                                   client_address, user_agent)
-             SELECT ?1, id, ?3, ?3, ?3, ?4, ?5 FROM users
+                                   client_address, user_agent, passkey_id)
+             SELECT ?1, id, ?3, ?3, ?3, ?4, ?5, ?8 FROM users
              WHERE id = ?2 AND password_version = ?6 AND status = 'active'
                AND (?7 OR NOT EXISTS (SELECT 1 FROM two_factor
                                       WHERE user_id = ?2 AND enabled = 1))",
@@ -55,7 +55,8 @@ pub fn insert_session_within(
             client.address.to_string(),
             client.user_agent.as_str(),
             session.checked.0,
-            session.second_step == SecondStep::Passed,
+            session.second_step.satisfies_two_step(),
+            session.second_step.passkey(),
         ])?;
     if inserted == 0 {
         return Ok(false);
@@ -307,6 +308,26 @@ pub fn end_sessions_but(
         mark_ended(connection, id, reason, now.unix_timestamp())?;
     }
     Ok(others.len())
+}
+
+/// Ends `user`'s sessions that passkey `passkey` signed in; says how many.
+pub fn end_sessions_of_passkey(
+    connection: &Connection,
+    user: UserId,
+    passkey: &str,
+    now: OffsetDateTime,
+) -> rusqlite::Result<usize> {
+    connection
+        .prepare_cached(
+            "UPDATE sessions SET ended_at = ?3, end_reason = ?4
+             WHERE user_id = ?1 AND passkey_id = ?2 AND ended_at IS NULL",
+        )?
+        .execute(params![
+            user.0,
+            passkey,
+            now.unix_timestamp(),
+            EndReason::PasskeyRemoved.as_str()
+        ])
 }
 
 /// Whether `user` has a session `session` that may still be used at `now`.

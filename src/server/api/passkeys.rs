@@ -60,7 +60,8 @@ pub async fn list(
     Ok(Json(passkeys.into_iter().map(PasskeyView::from).collect()))
 }
 
-/// Remove one of the caller's passkeys: it signs nobody in from then on.
+/// Remove one of the caller's passkeys: it signs nobody in from then on, and every
+/// session it signed in ends (the caller's own too, if it was one).
 #[utoipa::path(
     delete,
     path = "/api/v1/passkeys/{id}",
@@ -68,7 +69,7 @@ pub async fn list(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "A passkey id from `GET /api/v1/passkeys`", pattern = "^[0-9a-f]{32}$")),
     responses(
-        (status = 204, description = "The passkey is removed"),
+        (status = 204, description = "The passkey is removed, and the sessions it signed in have ended"),
         (status = 401, description = "No token, or an expired, revoked or invalid one", body = Message,
             headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` when a token was sent"))),
         (status = 404, description = "The caller has no passkey with this id", body = Message),
