@@ -10,7 +10,6 @@ use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
 
 use super::redacted::Redacted;
-use super::refresh_token::hmac_sha256;
 use super::token::JwtSecret;
 use super::users::{PasswordVersion, UserId};
 
@@ -137,16 +136,27 @@ impl std::fmt::Debug for StoredLink {
     }
 }
 
-/// The key link verifiers are hashed with.
-pub struct LinkKey([u8; 32]);
+/// The key link verifiers are hashed with, and the one they were hashed with before
+/// keys were derived with HKDF, so links mailed before still work.
+pub struct LinkKey {
+    current: [u8; 32],
+    legacy: [u8; 32],
+}
 
 impl LinkKey {
     pub fn new(secret: &JwtSecret) -> anyhow::Result<Self> {
-        hmac_sha256(secret.expose(), LINK_KEY_LABEL).map(Self)
+        Ok(Self {
+            current: secret.derive_key(LINK_KEY_LABEL)?,
+            legacy: secret.legacy_key(LINK_KEY_LABEL)?,
+        })
     }
 
-    fn mac(&self, purpose: LinkPurpose, token: &LinkToken) -> anyhow::Result<Hmac<Sha256>> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+    fn mac(
+        key: &[u8; 32],
+        purpose: LinkPurpose,
+        token: &LinkToken,
+    ) -> anyhow::Result<Hmac<Sha256>> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key)
             .map_err(|e| anyhow::anyhow!("unusable HMAC key: {e}"))?;
         mac.update(purpose.code().as_bytes());
         mac.update(&[0]);
@@ -157,7 +167,9 @@ impl LinkKey {
     /// What the database keeps of `token`.
     pub fn stored_hash(&self, purpose: LinkPurpose, token: &LinkToken) -> anyhow::Result<String> {
         Ok(hex::encode(
-            self.mac(purpose, token)?.finalize().into_bytes(),
+            Self::mac(&self.current, purpose, token)?
+                .finalize()
+                .into_bytes(),
         ))
     }
 
@@ -167,14 +179,36 @@ impl LinkKey {
         let Ok(expected) = hex::decode(stored) else {
             return false;
         };
-        self.mac(purpose, token)
-            .is_ok_and(|mac| mac.verify_slice(&expected).is_ok())
+        [&self.current, &self.legacy].into_iter().any(|key| {
+            Self::mac(key, purpose, token).is_ok_and(|mac| mac.verify_slice(&expected).is_ok())
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Links mailed before keys were derived with HKDF were hashed with the key of
+    /// before: they keep working until they expire; new ones use the new key.
+    #[test]
+    fn a_link_hashed_before_hkdf_still_matches() {
+        let secret = JwtSecret::new(vec![3; 32]).unwrap();
+        let key = LinkKey::new(&secret).unwrap();
+        let token = LinkToken::generate().unwrap();
+        let purpose = LinkPurpose::ResetPassword;
+        let legacy = hex::encode(
+            LinkKey::mac(&secret.legacy_key(LINK_KEY_LABEL).unwrap(), purpose, &token)
+                .unwrap()
+                .finalize()
+                .into_bytes(),
+        );
+        assert!(key.matches(purpose, &token, &legacy));
+        let current = key.stored_hash(purpose, &token).unwrap();
+        assert_ne!(current, legacy);
+        assert!(key.matches(purpose, &token, &current));
+        assert!(!key.matches(LinkPurpose::VerifyEmail, &token, &current));
+    }
 
     fn key(byte: u8) -> LinkKey {
         LinkKey::new(&JwtSecret::new(vec![byte; 32]).unwrap()).unwrap()

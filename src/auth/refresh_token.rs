@@ -27,7 +27,7 @@ pub struct SuccessorKey([u8; 32]);
 
 impl SuccessorKey {
     pub fn new(secret: &JwtSecret) -> anyhow::Result<Self> {
-        hmac_sha256(secret.expose(), SUCCESSOR_KEY_LABEL).map(Self)
+        secret.derive_key(SUCCESSOR_KEY_LABEL).map(Self)
     }
 }
 

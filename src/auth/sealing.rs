@@ -6,7 +6,6 @@
 use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use super::refresh_token::hmac_sha256;
 use super::token::JwtSecret;
 
 const NONCE_BYTES: usize = 24;
@@ -17,7 +16,12 @@ pub struct SealingKey([u8; 32]);
 impl SealingKey {
     /// The key for `label`'s purpose, derived from the server secret.
     pub fn derive(secret: &JwtSecret, label: &[u8]) -> anyhow::Result<Self> {
-        hmac_sha256(secret.expose(), label).map(Self)
+        secret.derive_key(label).map(Self)
+    }
+
+    /// The key `label` had before HKDF, to open what was sealed with it.
+    pub fn legacy(secret: &JwtSecret, label: &[u8]) -> anyhow::Result<Self> {
+        secret.legacy_key(label).map(Self)
     }
 
     fn cipher(&self) -> anyhow::Result<XChaCha20Poly1305> {

@@ -24,7 +24,9 @@ const ISSUER: &str = "keycard";
 const AUDIENCE: &str = "keycard";
 const ALGORITHM: Algorithm = Algorithm::HS256;
 
-/// The key tokens are signed with. Its `Debug` never shows the bytes.
+/// The server's one secret, from which every key is derived (HKDF-SHA256, one label
+/// per use, so no two uses share a key and none uses the secret itself). Its `Debug`
+/// never shows the bytes.
 pub struct JwtSecret(Vec<u8>);
 
 #[derive(Debug, thiserror::Error)]
@@ -39,11 +41,28 @@ impl JwtSecret {
         Ok(Self(bytes))
     }
 
-    /// The key material, for the keys the core derives from it.
-    pub(super) fn expose(&self) -> &[u8] {
-        &self.0
+    /// The key for the use `label` names (HKDF-SHA256, RFC 5869: the secret extracted
+    /// with Keycard's salt, expanded with the label).
+    pub(super) fn derive_key(&self, label: &[u8]) -> anyhow::Result<[u8; 32]> {
+        let mut key = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(KEY_DERIVATION_SALT), &self.0)
+            .expand(label, &mut key)
+            .map_err(|e| anyhow::anyhow!("no key for {}: {e}", String::from_utf8_lossy(label)))?;
+        Ok(key)
+    }
+
+    /// The key `label` had before keys were derived with HKDF (an HMAC of the label
+    /// under the secret), kept only to read what was stored with it: two-step secrets,
+    /// recovery codes and mailed links made before.
+    pub(super) fn legacy_key(&self, label: &[u8]) -> anyhow::Result<[u8; 32]> {
+        super::refresh_token::hmac_sha256(&self.0, label)
     }
 }
+
+/// HKDF's salt for every key Keycard derives.
+const KEY_DERIVATION_SALT: &[u8] = b"keycard key derivation v1";
+/// What access tokens are signed with.
+const ACCESS_TOKEN_KEY_LABEL: &[u8] = b"keycard access tokens v1";
 
 impl std::fmt::Debug for JwtSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,9 +132,10 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
+        let key = secret.derive_key(ACCESS_TOKEN_KEY_LABEL)?;
         Ok(Self {
-            encoding: EncodingKey::from_secret(&secret.0).context("unusable JWT secret")?,
-            decoding: DecodingKey::from_secret(&secret.0).context("unusable JWT secret")?,
+            encoding: EncodingKey::from_secret(&key).context("unusable JWT secret")?,
+            decoding: DecodingKey::from_secret(&key).context("unusable JWT secret")?,
             validation,
             lifetime,
         })
@@ -213,8 +233,32 @@ mod tests {
         jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret).unwrap()).unwrap()
     }
 
+    /// Signed as Keycard signs: with the key derived for access tokens.
     fn sign_with(claims: serde_json::Value) -> String {
-        sign(Header::new(ALGORITHM), &claims, SECRET)
+        let key = JwtSecret::new(SECRET.to_vec())
+            .unwrap()
+            .derive_key(ACCESS_TOKEN_KEY_LABEL)
+            .unwrap();
+        sign(Header::new(ALGORITHM), &claims, &key)
+    }
+
+    /// The secret is only the input of key derivation, never a signing key itself.
+    #[test]
+    fn a_token_signed_with_the_secret_itself_is_refused() {
+        let raw = sign(Header::new(ALGORITHM), &valid_claims(), SECRET);
+        assert!(keys().verify_token(&raw).is_err());
+        assert!(keys().verify_token(&sign_with(valid_claims())).is_ok());
+    }
+
+    /// Every use gets its own key, none of them the secret or the key of another use.
+    #[test]
+    fn each_label_derives_its_own_key() {
+        let secret = JwtSecret::new(SECRET.to_vec()).unwrap();
+        let access = secret.derive_key(ACCESS_TOKEN_KEY_LABEL).unwrap();
+        let other = secret.derive_key(b"keycard recovery codes v1").unwrap();
+        assert_ne!(access, other);
+        assert_ne!(&access[..], SECRET);
+        assert_ne!(access, secret.legacy_key(ACCESS_TOKEN_KEY_LABEL).unwrap());
     }
 
     fn with(field: &str, value: serde_json::Value) -> serde_json::Value {

@@ -71,8 +71,9 @@ impl std::fmt::Debug for StoredTwoFactor {
 pub enum SecondFactorProof {
     /// The time step a code from the app matched; spent if later than the last one.
     Step(u64),
-    /// The keyed hash of a recovery code; spent if the account has it unused.
-    RecoveryCode { hash: String },
+    /// The keyed hashes a recovery code may be stored under (the current key's, and
+    /// the one before HKDF's); spent if the account has it unused.
+    RecoveryCode { hashes: [String; 2] },
 }
 
 impl std::fmt::Debug for SecondFactorProof {
@@ -81,7 +82,7 @@ impl std::fmt::Debug for SecondFactorProof {
             Self::Step(step) => f.debug_tuple("Step").field(step).finish(),
             Self::RecoveryCode { .. } => f
                 .debug_struct("RecoveryCode")
-                .field("hash", &Redacted)
+                .field("hashes", &Redacted)
                 .finish(),
         }
     }
@@ -168,8 +169,11 @@ pub fn code_for(secret: &str, unix_seconds: u64) -> TotpCode {
 /// that signs the challenges between a login's password and its code.
 pub struct TwoFactorKeys {
     secret_key: SealingKey,
+    /// What app secrets were sealed with before keys were derived with HKDF.
+    legacy_secret_key: SealingKey,
     pending_reset_key: SealingKey,
     recovery_key: [u8; 32],
+    legacy_recovery_key: [u8; 32],
     challenge_encoding: EncodingKey,
     challenge_decoding: DecodingKey,
     challenge_validation: Validation,
@@ -246,7 +250,7 @@ struct ChallengeClaims {
 
 impl TwoFactorKeys {
     pub fn new(secret: &JwtSecret) -> anyhow::Result<Self> {
-        let challenge_key = hmac_sha256(secret.expose(), CHALLENGE_KEY_LABEL)?;
+        let challenge_key = secret.derive_key(CHALLENGE_KEY_LABEL)?;
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.leeway = 0;
         validation.set_issuer(&[CHALLENGE_ISSUER]);
@@ -254,8 +258,10 @@ impl TwoFactorKeys {
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
         Ok(Self {
             secret_key: SealingKey::derive(secret, SECRET_KEY_LABEL)?,
+            legacy_secret_key: SealingKey::legacy(secret, SECRET_KEY_LABEL)?,
             pending_reset_key: SealingKey::derive(secret, PENDING_RESET_KEY_LABEL)?,
-            recovery_key: hmac_sha256(secret.expose(), RECOVERY_KEY_LABEL)?,
+            recovery_key: secret.derive_key(RECOVERY_KEY_LABEL)?,
+            legacy_recovery_key: secret.legacy_key(RECOVERY_KEY_LABEL)?,
             challenge_encoding: EncodingKey::from_secret(&challenge_key)
                 .context("unusable challenge key")?,
             challenge_decoding: DecodingKey::from_secret(&challenge_key)
@@ -354,8 +360,10 @@ impl TwoFactorKeys {
     /// The secret `stored` holds for `user`; `None` if it was sealed for another account
     /// or under another server secret, or has been tampered with.
     pub fn open(&self, user: UserId, stored: &str) -> Option<TotpSecret> {
+        let context = user.0.to_be_bytes();
         self.secret_key
-            .open(&user.0.to_be_bytes(), stored)
+            .open(&context, stored)
+            .or_else(|| self.legacy_secret_key.open(&context, stored))
             .map(TotpSecret)
     }
 
@@ -363,6 +371,15 @@ impl TwoFactorKeys {
     /// a copy of the database alone cannot be checked against guesses.
     pub fn recovery_hash(&self, code: &RecoveryCode) -> anyhow::Result<String> {
         hmac_sha256(&self.recovery_key, code.as_str().as_bytes()).map(hex::encode)
+    }
+
+    /// What a recovery code typed at the second step is looked for under: its hash, and
+    /// the hash codes made before keys were derived with HKDF were stored under.
+    pub fn recovery_proof(&self, code: &RecoveryCode) -> anyhow::Result<SecondFactorProof> {
+        let legacy = hmac_sha256(&self.legacy_recovery_key, code.as_str().as_bytes())?;
+        Ok(SecondFactorProof::RecoveryCode {
+            hashes: [self.recovery_hash(code)?, hex::encode(legacy)],
+        })
     }
 }
 
@@ -394,6 +411,44 @@ pub fn generate_recovery_codes() -> anyhow::Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two-step secrets and recovery codes stored before keys were derived with HKDF
+    /// keep working: an upgrade must not lock anyone out of their second step.
+    #[test]
+    fn what_was_sealed_and_hashed_before_hkdf_still_opens_and_matches() {
+        let secret = JwtSecret::new(vec![1; 32]).unwrap();
+        let keys = TwoFactorKeys::new(&secret).unwrap();
+        let app_secret = TotpSecret::generate().unwrap();
+        let user = UserId(7);
+        let legacy_sealed = SealingKey::legacy(&secret, SECRET_KEY_LABEL)
+            .unwrap()
+            .seal(&user.0.to_be_bytes(), &app_secret.0)
+            .unwrap();
+        assert_eq!(keys.open(user, &legacy_sealed), Some(app_secret.clone()));
+        assert_eq!(keys.open(UserId(8), &legacy_sealed), None);
+        let sealed = keys.seal(user, &app_secret).unwrap();
+        assert!(
+            SealingKey::legacy(&secret, SECRET_KEY_LABEL)
+                .unwrap()
+                .open(&user.0.to_be_bytes(), &sealed)
+                .is_none(),
+            "new seals use the HKDF key"
+        );
+
+        let code = RecoveryCode::parse("k7mq2-x9pfa").unwrap();
+        let legacy_hash = hex::encode(
+            hmac_sha256(
+                &secret.legacy_key(RECOVERY_KEY_LABEL).unwrap(),
+                code.as_str().as_bytes(),
+            )
+            .unwrap(),
+        );
+        let SecondFactorProof::RecoveryCode { hashes } = keys.recovery_proof(&code).unwrap() else {
+            panic!("a recovery code's proof");
+        };
+        assert_eq!(hashes, [keys.recovery_hash(&code).unwrap(), legacy_hash]);
+        assert_ne!(hashes[0], hashes[1]);
+    }
 
     /// RFC 6238 appendix B: the SHA-1 secret "12345678901234567890" and its 8-digit
     /// codes; totp-rs computes them, and six digits are their last six.

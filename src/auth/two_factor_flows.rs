@@ -291,9 +291,7 @@ impl AuthService {
                 .open_secret(user, &stored.sealed_secret)
                 .and_then(|secret| secret.matching_step(code, unix_seconds(now)))
                 .map(SecondFactorProof::Step),
-            SecondFactor::RecoveryCode(code) => Some(SecondFactorProof::RecoveryCode {
-                hash: self.two_factor.recovery_hash(code)?,
-            }),
+            SecondFactor::RecoveryCode(code) => Some(self.two_factor.recovery_proof(code)?),
         };
         // A plain sign-in's session is recorded in the transaction that spends the
         // code, so a recovery code is never used up by a sign-in that starts nothing. A
@@ -823,7 +821,7 @@ mod tests {
             recovery_codes_left: 3,
         };
         let proof = SecondFactorProof::RecoveryCode {
-            hash: "recovery-hash".to_owned(),
+            hashes: ["recovery-hash".to_owned(), "legacy-hash".to_owned()],
         };
         let shown = format!("{setup:?} {stored:?} {proof:?} {secret:?}");
         for hidden in [
@@ -832,6 +830,7 @@ mod tests {
             "sealed-bytes",
             "session-id",
             "recovery-hash",
+            "legacy-hash",
         ] {
             assert!(!shown.contains(hidden), "{shown} shows {hidden}");
         }

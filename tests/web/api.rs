@@ -9,8 +9,8 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, SECRET, SESSION_COOKIE, TestApp, TestResponse, assert_answer, call, json_of,
-    post_json, spawn_app,
+    PASSWORD, SESSION_COOKIE, TestApp, TestResponse, assert_answer, call, json_of, post_json,
+    signing_key, spawn_app,
 };
 
 async fn register(app: &TestApp, username: &str, password: &str) -> TestResponse {
@@ -279,7 +279,7 @@ fn claims(exp_offset: i64) -> Value {
 async fn an_expired_token_is_401_token_has_expired() {
     let app = spawn_app();
     token_for(&app, "ada").await;
-    let expired = forged(claims(-3600), SECRET.as_bytes());
+    let expired = forged(claims(-3600), &signing_key());
     let response = call(&app, Method::GET, "/api/v1/user", None, Some(&expired)).await;
     assert_answer(&response, StatusCode::UNAUTHORIZED, "Token has expired");
     assert_eq!(

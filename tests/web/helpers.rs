@@ -21,6 +21,17 @@ pub const SESSION_COOKIE: &str = "__Host-keycard_session";
 pub const REFRESH_COOKIE: &str = "__Host-keycard_refresh";
 /// The tests' signing key, so attack tests can forge tokens with and without it.
 pub const SECRET: &str = "test secret, thirty-two bytes or more";
+
+/// The key the app signs access tokens with: never the secret itself, but HKDF-SHA256 of
+/// it with Keycard's salt and the label for access tokens (RFC 5869), so a forgery can
+/// be made exactly like Keycard's own.
+pub fn signing_key() -> Vec<u8> {
+    let mut key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"keycard key derivation v1"), SECRET.as_bytes())
+        .expand(b"keycard access tokens v1", &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 length");
+    key.to_vec()
+}
 /// Where the test app believes browsers reach it.
 pub const ORIGIN: &str = "https://keycard.test";
 /// The address requests come from unless a test says otherwise.

@@ -11,8 +11,8 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::Value;
 
 use crate::helpers::{
-    Client, Jar, PASSWORD, SECRET, TestApp, api_as, api_login, api_refresh, assert_answer, call,
-    capture_logs, json_of, spawn_app, spawn_app_with, text,
+    Client, Jar, PASSWORD, TestApp, api_as, api_login, api_refresh, assert_answer, call,
+    capture_logs, json_of, signing_key, spawn_app, spawn_app_with, text,
 };
 
 async fn signed_up_browser(app: &TestApp, username: &str) -> Jar {
@@ -38,7 +38,7 @@ fn expired_copy_of(token: &str) -> String {
     jsonwebtoken::encode(
         &Header::default(),
         &claims,
-        &EncodingKey::from_secret(SECRET.as_bytes()).unwrap(),
+        &EncodingKey::from_secret(&signing_key()).unwrap(),
     )
     .unwrap()
 }

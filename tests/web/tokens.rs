@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, PASSWORD, SECRET, SESSION_COOKIE, TestApp, spawn_app};
+use crate::helpers::{Client, PASSWORD, SECRET, SESSION_COOKIE, TestApp, signing_key, spawn_app};
 
 /// The one answer every refused token gets from the profile server function.
 const NOT_SIGNED_IN: &str = "\"not_signed_in\"";
@@ -66,12 +66,12 @@ fn header_with(field: &str, value: Value) -> Value {
 
 /// Signed with the real key: only the claims are wrong.
 fn signed(claims: &Value) -> String {
-    sign(&header(), claims, Algorithm::HS256, SECRET.as_bytes())
+    sign(&header(), claims, Algorithm::HS256, &signing_key())
 }
 
 /// Signed with the real key and valid claims: only the header is wrong.
 fn signed_with_header(header: &Value) -> String {
-    sign(header, &claims(), Algorithm::HS256, SECRET.as_bytes())
+    sign(header, &claims(), Algorithm::HS256, &signing_key())
 }
 
 /// An app with account 1 in it and a live session of it with a known id, so a
@@ -113,6 +113,19 @@ async fn a_token_made_exactly_like_keycards_own_is_accepted() {
     assert_eq!(profile_function(&app, &token).await.0, StatusCode::OK);
 }
 
+/// The configured secret is only the input of key derivation: a token signed with it
+/// directly (as anyone who learns one derived key's use might try) is refused.
+#[tokio::test]
+async fn a_token_signed_with_the_secret_itself_is_refused() {
+    assert_refused(&sign(
+        &header(),
+        &claims(),
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn alg_none_is_refused() {
     let unsigned = format!(
@@ -126,25 +139,13 @@ async fn alg_none_is_refused() {
 #[tokio::test]
 async fn a_token_re_signed_with_hs384_is_refused() {
     let header = header_with("alg", json!("HS384"));
-    assert_refused(&sign(
-        &header,
-        &claims(),
-        Algorithm::HS384,
-        SECRET.as_bytes(),
-    ))
-    .await;
+    assert_refused(&sign(&header, &claims(), Algorithm::HS384, &signing_key())).await;
 }
 
 #[tokio::test]
 async fn a_token_re_signed_with_hs512_is_refused() {
     let header = header_with("alg", json!("HS512"));
-    assert_refused(&sign(
-        &header,
-        &claims(),
-        Algorithm::HS512,
-        SECRET.as_bytes(),
-    ))
-    .await;
+    assert_refused(&sign(&header, &claims(), Algorithm::HS512, &signing_key())).await;
 }
 
 #[tokio::test]

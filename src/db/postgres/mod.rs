@@ -1362,13 +1362,15 @@ impl Store for PgStore {
                     )
                     .await?
             }
-            SecondFactorProof::RecoveryCode { hash } => {
+            SecondFactorProof::RecoveryCode {
+                hashes: [current, legacy],
+            } => {
                 transaction
                     .cached_execute(
                         "UPDATE recovery_codes SET used_at = $3
-                         WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL
+                         WHERE user_id = $1 AND code_hash IN ($2, $4) AND used_at IS NULL
                            AND EXISTS (SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled)",
-                        &[&user.0, &hash, &now.unix_timestamp()],
+                        &[&user.0, &current, &now.unix_timestamp(), &legacy],
                     )
                     .await?
             }

@@ -140,13 +140,15 @@ pub fn spend_second_factor(
                  WHERE user_id = ?1 AND enabled = 1 AND last_step < ?2",
             )?
             .execute(params![user.0, i64::try_from(*step).unwrap_or(i64::MAX)])?,
-        SecondFactorProof::RecoveryCode { hash } => connection
+        SecondFactorProof::RecoveryCode {
+            hashes: [current, legacy],
+        } => connection
             .prepare_cached(
                 "UPDATE recovery_codes SET used_at = ?3
-                 WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL
+                 WHERE user_id = ?1 AND code_hash IN (?2, ?4) AND used_at IS NULL
                    AND EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND enabled = 1)",
             )?
-            .execute(params![user.0, hash, now.unix_timestamp()])?,
+            .execute(params![user.0, current, now.unix_timestamp(), legacy])?,
     };
     if spent == 0 {
         return Ok(SecondFactorSpend::Rejected);
