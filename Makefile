@@ -28,7 +28,8 @@ run: setup
 ## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
 ## while the debug suites run, then the browser tests beside the API fuzzer, both on
 ## that one build, with the benchmark's binary building beside them at the lowest
-## priority. The benchmark runs alone, since it measures.
+## priority. The benchmark runs alone, since it measures; last, the release binary it
+## leaves behind must serve a site that hydrates (tests/served-site/run).
 test: setup lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
 	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \

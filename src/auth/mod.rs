@@ -45,6 +45,7 @@ pub use link_token::{
 pub use notices::{Letter, Notice, Postbox};
 pub use passkeys::{CeremonyStart, NewPasskey, PasskeyRelyingParty, PasskeySummary, StoredPasskey};
 pub use password::PasswordHasher;
+pub use redacted::Redacted;
 pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToken};
 pub use service::AuthService;
 pub use session_flows::Ended;

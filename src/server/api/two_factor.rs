@@ -14,11 +14,11 @@ use super::handlers::{AccessToken, ApiClient, ApiJson, BearerSession, required_f
 use super::schema::{
     BeginTwoFactorRequest, ConfirmTwoFactorRequest, DisableTwoFactorRequest, TwoStepLoginRequest,
 };
-use crate::auth::{AuthError, AuthService, LoginOutcome, SecondFactor};
+use crate::auth::{AuthError, AuthService, LoginOutcome, Redacted, SecondFactor};
 use crate::domain::{RecoveryCode, TotpCode};
 
-/// What an authenticator app needs to be set up.
-#[derive(Debug, Serialize, ToSchema)]
+/// What an authenticator app needs to be set up. `Debug` shows neither.
+#[derive(Serialize, ToSchema)]
 pub struct TwoFactorSetupView {
     /// The shared secret in base32, for typing into the app.
     pub secret: String,
@@ -26,10 +26,28 @@ pub struct TwoFactorSetupView {
     pub otpauth_url: String,
 }
 
-/// The recovery codes, shown this once: each signs in once in place of a code.
-#[derive(Debug, Serialize, ToSchema)]
+impl std::fmt::Debug for TwoFactorSetupView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorSetupView")
+            .field("secret", &Redacted)
+            .field("otpauth_url", &Redacted)
+            .finish()
+    }
+}
+
+/// The recovery codes, shown this once: each signs in once in place of a code. `Debug`
+/// shows only how many.
+#[derive(Serialize, ToSchema)]
 pub struct RecoveryCodesView {
     pub recovery_codes: Vec<String>,
+}
+
+impl std::fmt::Debug for RecoveryCodesView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryCodesView")
+            .field("recovery_codes", &self.recovery_codes.len())
+            .finish()
+    }
 }
 
 /// The answer to a login: tokens, or the 401 that asks for the second step.
