@@ -606,6 +606,19 @@ mod tests {
         assert_eq!(count_rows(&directory, "mail_links"), 0);
     }
 
+    /// On grace's two-step account, `right` passes the password step and `wrong` does not.
+    async fn assert_password_is(auth: &AuthService, right: &str, wrong: &str) {
+        let grace = || Username::parse("grace").unwrap();
+        assert!(matches!(
+            auth.login(grace(), password(right), &client("curl")).await,
+            Ok(LoginOutcome::TwoStepRequired(_))
+        ));
+        assert!(matches!(
+            auth.login(grace(), password(wrong), &client("curl")).await,
+            Err(AuthError::InvalidCredentials)
+        ));
+    }
+
     /// Someone with the mailbox alone: on a two-step account the reset changes nothing
     /// (the owner stays signed in, the old password works, the link stays usable) until
     /// the second step is passed; only then is the new password stored, every session
@@ -626,19 +639,7 @@ mod tests {
             panic!("a reset of a two-step account signed in without the code");
         };
         session_of(&auth, &laptop).await;
-        assert!(matches!(
-            auth.login(
-                Username::parse("grace").unwrap(),
-                password(PASSWORD),
-                &client("curl")
-            )
-            .await,
-            Ok(LoginOutcome::TwoStepRequired(_))
-        ));
-        assert!(matches!(
-            login(&auth, NEW_PASSWORD).await,
-            Err(AuthError::InvalidCredentials)
-        ));
+        assert_password_is(&auth, PASSWORD, NEW_PASSWORD).await;
         assert!(
             !letters_soon(&letters)
                 .await
@@ -657,19 +658,7 @@ mod tests {
             .unwrap();
         assert_signed_out(&auth, &laptop).await;
         session_of(&auth, &fresh).await;
-        assert!(matches!(
-            auth.login(
-                Username::parse("grace").unwrap(),
-                password(NEW_PASSWORD),
-                &client("curl")
-            )
-            .await,
-            Ok(LoginOutcome::TwoStepRequired(_))
-        ));
-        assert!(matches!(
-            login(&auth, PASSWORD).await,
-            Err(AuthError::InvalidCredentials)
-        ));
+        assert_password_is(&auth, NEW_PASSWORD, PASSWORD).await;
         assert!(matches!(
             auth.check_reset_link(&token, &client("x")).await,
             Err(AuthError::InvalidLink)

@@ -20,7 +20,7 @@ use super::sessions::{
     IssuedRefreshToken, NewSession, SecondStep, SessionId, SessionPolicy, SignedIn,
 };
 use super::store::{SharedStore, StoreError};
-use super::throttle::{Throttle, ThrottlePolicy};
+use super::throttle::{Throttle, ThrottlePolicy, reserve_login_try_settling};
 use super::token::{JwtSecret, TokenKeys};
 use super::two_factor::TwoFactorKeys;
 use super::two_factor_flows::{DEFAULT_TWO_STEP_LIFETIME, LoginOutcome};
@@ -36,6 +36,8 @@ pub struct AuthService {
     pub(super) sessions: SessionPolicy,
     pub(super) passwords: PasswordHasher,
     pub(super) throttle: Arc<dyn Throttle>,
+    /// The window of the per-account limits, for telling tries in flight from failures.
+    pub(super) throttle_window: std::time::Duration,
     pub(super) touching: Touching,
     pub(super) postbox: Arc<dyn Postbox>,
     pub(super) link_key: Arc<LinkKey>,
@@ -65,6 +67,7 @@ impl AuthService {
             two_factor: Arc::new(TwoFactorKeys::new(secret)?),
             two_step_lifetime: DEFAULT_TWO_STEP_LIFETIME,
             passkeys: None,
+            throttle_window: throttle.window,
             throttle: store.throttle(throttle),
             store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
@@ -227,8 +230,7 @@ impl AuthService {
     ) -> Result<(UserId, PasswordVersion), AuthError> {
         let address = client.address;
         // Taken before the hash is checked, so concurrent guesses cannot all pass.
-        self.throttle
-            .reserve_login_try(account_key, address)
+        reserve_login_try_settling(&*self.throttle, self.throttle_window, account_key, address)
             .await?;
         let (account, stored_hash) = match stored {
             Some(credentials) => (
@@ -429,5 +431,34 @@ mod tests {
         }
         assert!(checked <= 5, "{checked} of 30 wrong passwords were checked");
         assert!(checked >= 1, "none of the guesses was checked");
+    }
+
+    /// The limit counts tries while they are checked, but right passwords give theirs
+    /// back: twelve simultaneous right logins from one address all get in, the ones past
+    /// the fifth after waiting for a try to come back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn twelve_right_passwords_at_once_all_get_in() {
+        let directory = tempfile::tempdir().unwrap();
+        let auth = service(&directory).await;
+        signed_up(&auth).await;
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(12));
+        let logins: Vec<_> = (0..12)
+            .map(|_| {
+                let (auth, start) = (auth.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    auth.login(
+                        Username::parse("grace").unwrap(),
+                        Password::parse(crate::auth::testing::PASSWORD).unwrap(),
+                        &client("curl/8.5.0"),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        for login in logins {
+            let answer = login.await.unwrap();
+            assert!(answer.is_ok(), "a right password got {answer:?}");
+        }
     }
 }

@@ -88,6 +88,40 @@ pub fn client_network(client: IpAddr) -> IpAddr {
     }
 }
 
+/// How long a try refused only because the account's tries from that network are all
+/// taken by requests still being checked waits for them to finish: a right password
+/// gives its try back (and the rest with it), so simultaneous right logins all get in,
+/// while simultaneous wrong ones still get no more checks than the limit.
+const IN_FLIGHT_SETTLE: Duration = Duration::from_secs(2);
+const IN_FLIGHT_POLL: Duration = Duration::from_millis(50);
+
+/// Takes one of the tries `account_key` has from `client` through `throttle`. When all
+/// of them were taken within the last [`IN_FLIGHT_SETTLE`] (requests that may still be
+/// being checked), it waits for them to settle before refusing, up to that long.
+pub(super) async fn reserve_login_try_settling(
+    throttle: &dyn Throttle,
+    window: Duration,
+    account_key: &str,
+    client: IpAddr,
+) -> Result<(), AuthError> {
+    let deadline = tokio::time::Instant::now() + IN_FLIGHT_SETTLE;
+    loop {
+        match throttle.reserve_login_try(account_key, client).await {
+            // The oldest try counted is younger than the settling time, so every one
+            // may still be in flight; and the refusal would outlast the wait (a lock
+            // about to lapse is simply reported).
+            Err(AuthError::Throttled(RetryAfter(wait)))
+                if wait + IN_FLIGHT_SETTLE > window
+                    && wait > IN_FLIGHT_SETTLE
+                    && tokio::time::Instant::now() + IN_FLIGHT_POLL < deadline =>
+            {
+                tokio::time::sleep(IN_FLIGHT_POLL).await;
+            }
+            answer => return answer,
+        }
+    }
+}
+
 /// The login and sign-up limits, wherever their counts are kept. Each method answers
 /// [`AuthError::Throttled`] when the limit is reached, and [`AuthError::Unavailable`]
 /// when the counts cannot be read or written, so an attempt is never let through

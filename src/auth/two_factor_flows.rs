@@ -14,6 +14,7 @@ use super::notices::Notice;
 use super::redacted::Redacted;
 use super::service::{AuthService, new_session};
 use super::sessions::{NewSession, SecondStep, SignedIn};
+use super::throttle::reserve_login_try_settling;
 use super::two_factor::{
     PendingReset, SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepAfterReset,
     TwoStepChallenge, generate_recovery_codes,
@@ -487,8 +488,7 @@ impl AuthService {
     /// addresses do not make many guesses. Says how many of the latter are left.
     async fn reserve_code_try(&self, user: UserId, client: &ClientInfo) -> Result<u32, AuthError> {
         let key = code_throttle_key(user);
-        self.throttle
-            .reserve_login_try(&key, client.address)
+        reserve_login_try_settling(&*self.throttle, self.throttle_window, &key, client.address)
             .await?;
         self.throttle.reserve_code_try(&key).await
     }
