@@ -117,8 +117,8 @@ mod tests {
     use super::*;
     use crate::auth::sessions::SignedIn;
     use crate::auth::testing::{
-        PASSWORD, assert_signed_out, client, count_rows, database_path, logged_in, service,
-        session_of, signed_up, sql,
+        PASSWORD, assert_signed_out, client, count_rows, database_path, logged_in,
+        password_version, service, session_of, signed_up, sql,
     };
     use crate::auth::{ActivityEvent, LoginOutcome, RefreshToken, SecondStep};
     use crate::domain::Username;
@@ -313,13 +313,7 @@ mod tests {
         let laptop = signed_up(&auth).await;
         let session = session_of(&auth, &laptop).await;
         let user = session.user.id;
-        let old_version = auth
-            .store
-            .find_credentials_by_id(user)
-            .await
-            .unwrap()
-            .unwrap()
-            .password_version;
+        let old_version = password_version(&auth, user).await;
         auth.change_password(
             &session,
             password(PASSWORD),

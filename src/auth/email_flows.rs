@@ -255,36 +255,29 @@ impl AuthService {
             TwoStepState::Unopenable => TwoStepAfterReset::TurnedOff,
             TwoStepState::Off => TwoStepAfterReset::Kept,
         };
-        let version = self
-            .apply_reset(link.user, link.password_version, &reset, two_step, client)
-            .await?;
+        let version = self.apply_reset(&link, &reset, two_step, client).await?;
         self.finish_sign_in(link.user, version, SecondStep::NotTaken, None, client)
             .await
             .map(LoginOutcome::SignedIn)
     }
 
-    /// Stores the new password of a reset (the link spent, every session ended, the
-    /// owner told) if the password is still version `checked`; the new version.
+    /// Stores the new password of a reset with `link` (the link spent, every session
+    /// ended, the owner told) if the password is still the version the link was made
+    /// for; the new version.
     pub(super) async fn apply_reset(
         &self,
-        user: UserId,
-        checked: PasswordVersion,
+        link: &StoredLink,
         reset: &PendingReset,
         two_step: TwoStepAfterReset,
         client: &ClientInfo,
     ) -> Result<PasswordVersion, AuthError> {
-        let link = self
-            .store
-            .find_link(&reset.selector)
-            .await?
-            .filter(|link| link.user == user)
-            .ok_or(AuthError::InvalidLink)?;
+        let user = link.user;
         let version = self
             .store
             .reset_password(
                 &reset.selector,
                 user,
-                checked,
+                link.password_version,
                 &reset.password_hash,
                 two_step,
                 client,

@@ -407,7 +407,8 @@ fn credential_id_text(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::auth::testing::{
-        PASSWORD, assert_signed_out, client, events, service, session_of, signed_up, turned_on,
+        PASSWORD, assert_signed_out, client, events, password_version, service, session_of,
+        signed_up, turned_on,
     };
 
     fn party() -> PasskeyRelyingParty {
@@ -512,13 +513,7 @@ mod tests {
             .insert_passkey(&passkey, &client("curl"), now)
             .await
             .unwrap();
-        let checked = auth
-            .store
-            .find_credentials_by_id(user)
-            .await
-            .unwrap()
-            .unwrap()
-            .password_version;
+        let checked = password_version(&auth, user).await;
         let by_passkey = auth
             .start_session(
                 user,

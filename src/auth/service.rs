@@ -36,8 +36,6 @@ pub struct AuthService {
     pub(super) sessions: SessionPolicy,
     pub(super) passwords: PasswordHasher,
     pub(super) throttle: Arc<dyn Throttle>,
-    /// The window of the per-account limits, for telling tries in flight from failures.
-    pub(super) throttle_window: std::time::Duration,
     pub(super) touching: Touching,
     pub(super) postbox: Arc<dyn Postbox>,
     pub(super) link_key: Arc<LinkKey>,
@@ -67,7 +65,6 @@ impl AuthService {
             two_factor: Arc::new(TwoFactorKeys::new(secret)?),
             two_step_lifetime: DEFAULT_TWO_STEP_LIFETIME,
             passkeys: None,
-            throttle_window: throttle.window,
             throttle: store.throttle(throttle),
             store,
             tokens: Arc::new(TokenKeys::new(secret, sessions.access_token_lifetime)?),
@@ -230,8 +227,7 @@ impl AuthService {
     ) -> Result<(UserId, PasswordVersion), AuthError> {
         let address = client.address;
         // Taken before the hash is checked, so concurrent guesses cannot all pass.
-        reserve_login_try_settling(&*self.throttle, self.throttle_window, account_key, address)
-            .await?;
+        reserve_login_try_settling(&*self.throttle, account_key, address).await?;
         let (account, stored_hash) = match stored {
             Some(credentials) => (
                 Some((credentials.id, credentials.password_version)),
@@ -397,33 +393,45 @@ pub(super) fn new_session(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::testing::{client, service, signed_up};
+    use crate::auth::testing::{PASSWORD, client, service, signed_up};
 
-    /// Thirty wrong passwords for one name from one address, sent at once: each try is
-    /// taken before its hash is checked, so no more than the limit's five get checked.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn thirty_wrong_passwords_at_once_get_at_most_five_checks() {
+    /// "grace" signed up, then logged in with each of `passwords` from one address, all
+    /// released at the same moment; the answers in the same order.
+    async fn logins_at_once(passwords: Vec<String>) -> Vec<Result<LoginOutcome, AuthError>> {
         let directory = tempfile::tempdir().unwrap();
         let auth = service(&directory).await;
         signed_up(&auth).await;
-        let start = std::sync::Arc::new(tokio::sync::Barrier::new(30));
-        let guesses: Vec<_> = (0..30)
-            .map(|guess| {
+        let start = Arc::new(tokio::sync::Barrier::new(passwords.len()));
+        let logins: Vec<_> = passwords
+            .into_iter()
+            .map(|password| {
                 let (auth, start) = (auth.clone(), start.clone());
                 tokio::spawn(async move {
                     start.wait().await;
                     auth.login(
                         Username::parse("grace").unwrap(),
-                        Password::parse(&format!("wrong guess number {guess}")).unwrap(),
+                        Password::parse(&password).unwrap(),
                         &client("curl/8.5.0"),
                     )
                     .await
                 })
             })
             .collect();
+        let mut answers = Vec::new();
+        for login in logins {
+            answers.push(login.await.unwrap());
+        }
+        answers
+    }
+
+    /// Thirty wrong passwords for one name from one address, sent at once: each try is
+    /// taken before its hash is checked, so no more than the limit's five get checked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn thirty_wrong_passwords_at_once_get_at_most_five_checks() {
+        let guesses = (0..30).map(|guess| format!("wrong guess number {guess}"));
         let mut checked = 0;
-        for guess in guesses {
-            match guess.await.unwrap() {
+        for answer in logins_at_once(guesses.collect()).await {
+            match answer {
                 Err(AuthError::Throttled(_)) => {}
                 Err(AuthError::InvalidCredentials) => checked += 1,
                 other => panic!("a wrong password got {other:?}"),
@@ -438,26 +446,7 @@ mod tests {
     /// the fifth after waiting for a try to come back.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn twelve_right_passwords_at_once_all_get_in() {
-        let directory = tempfile::tempdir().unwrap();
-        let auth = service(&directory).await;
-        signed_up(&auth).await;
-        let start = std::sync::Arc::new(tokio::sync::Barrier::new(12));
-        let logins: Vec<_> = (0..12)
-            .map(|_| {
-                let (auth, start) = (auth.clone(), start.clone());
-                tokio::spawn(async move {
-                    start.wait().await;
-                    auth.login(
-                        Username::parse("grace").unwrap(),
-                        Password::parse(crate::auth::testing::PASSWORD).unwrap(),
-                        &client("curl/8.5.0"),
-                    )
-                    .await
-                })
-            })
-            .collect();
-        for login in logins {
-            let answer = login.await.unwrap();
+        for answer in logins_at_once(vec![PASSWORD.to_owned(); 12]).await {
             assert!(answer.is_ok(), "a right password got {answer:?}");
         }
     }

@@ -13,6 +13,7 @@ use super::notices::{Letter, Postbox};
 use super::sessions::{SessionPolicy, SignedIn};
 use super::store::SharedStore;
 use super::two_factor::code_for;
+use super::users::{PasswordVersion, UserId};
 use super::{AuthService, JwtSecret, PasswordHasher, ThrottlePolicy};
 use crate::db::{DEFAULT_BUSY_TIMEOUT, Db, PgStore, SqliteStore, test_postgres};
 use crate::domain::{Password, TotpCode, Username};
@@ -154,6 +155,16 @@ pub fn count_rows(directory: &tempfile::TempDir, table: &str) -> i64 {
     sql(directory, &format!("SELECT COUNT(*) FROM {table}"))[0]
         .parse()
         .unwrap()
+}
+
+/// The version of `user`'s password now: what a sign-in that checked it carries.
+pub async fn password_version(auth: &AuthService, user: UserId) -> PasswordVersion {
+    auth.store
+        .find_credentials_by_id(user)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_version
 }
 
 /// The session the guard finds for `signed_in`'s access token.

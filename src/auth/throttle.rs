@@ -100,10 +100,10 @@ const IN_FLIGHT_POLL: Duration = Duration::from_millis(50);
 /// being checked), it waits for them to settle before refusing, up to that long.
 pub(super) async fn reserve_login_try_settling(
     throttle: &dyn Throttle,
-    window: Duration,
     account_key: &str,
     client: IpAddr,
 ) -> Result<(), AuthError> {
+    let window = throttle.window();
     let deadline = tokio::time::Instant::now() + IN_FLIGHT_SETTLE;
     loop {
         match throttle.reserve_login_try(account_key, client).await {
@@ -128,6 +128,8 @@ pub(super) async fn reserve_login_try_settling(
 /// uncounted. Addresses are counted by [`client_network`].
 #[async_trait::async_trait]
 pub trait Throttle: Send + Sync {
+    /// The sliding window of the per-account and per-address limits.
+    fn window(&self) -> Duration;
     /// Counts one login or sign-up from `client`, refusing it once the network has used
     /// up its attempts.
     async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError>;
@@ -155,12 +157,12 @@ pub trait Throttle: Send + Sync {
     async fn admit_mail_to(&self, recipient_key: &str) -> Result<(), AuthError>;
 }
 
-fn tries_left(limit: u32, left: usize) -> u32 {
-    u32::try_from(left).unwrap_or(limit)
-}
-
 #[async_trait::async_trait]
 impl Throttle for MemoryThrottle {
+    fn window(&self) -> Duration {
+        self.account_failures.window
+    }
+
     async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError> {
         MemoryThrottle::admit_attempt(self, client, Instant::now()).map_err(AuthError::Throttled)
     }
@@ -184,7 +186,7 @@ impl Throttle for MemoryThrottle {
             .code_failures
             .record_if_allowed(account_key.to_owned(), Instant::now())
             .map_err(AuthError::Throttled)?;
-        Ok(tries_left(self.code_failures.limit_u32(), left))
+        Ok(u32::try_from(left).unwrap_or(u32::MAX))
     }
 
     async fn give_back_code_try(&self, account_key: &str) -> Result<(), AuthError> {
@@ -271,10 +273,6 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
             window,
             events: Mutex::new(HashMap::new()),
         }
-    }
-
-    fn limit_u32(&self) -> u32 {
-        u32::try_from(self.limit).unwrap_or(u32::MAX)
     }
 
     /// Records an event for `key` unless the window is full, under one lock: the check

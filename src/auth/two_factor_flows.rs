@@ -16,8 +16,8 @@ use super::service::{AuthService, new_session};
 use super::sessions::{NewSession, SecondStep, SignedIn};
 use super::throttle::reserve_login_try_settling;
 use super::two_factor::{
-    PendingReset, SecondFactorProof, SecondFactorSpend, TotpSecret, TwoStepAfterReset,
-    TwoStepChallenge, generate_recovery_codes,
+    PendingReset, SecondFactorProof, SecondFactorSpend, StoredTwoFactor, TotpSecret,
+    TwoStepAfterReset, TwoStepChallenge, generate_recovery_codes,
 };
 use super::users::{PasswordVersion, StoredCredentials, UserId};
 use crate::domain::{Password, RecoveryCode, TotpCode};
@@ -234,10 +234,8 @@ impl AuthService {
         let checked = self.check_own_password(session, password, client).await?;
         let user = session.user.id;
         let stored = self
-            .store
-            .find_two_factor(user)
+            .enabled_two_factor(user)
             .await?
-            .filter(|stored| stored.enabled)
             .ok_or(AuthError::TwoFactorNotOn)?;
         let step = self
             .check_code(user, &stored.sealed_secret, &code, client)
@@ -281,10 +279,8 @@ impl AuthService {
         let user = challenge.user;
         let tries_left = self.reserve_code_try(user, client).await?;
         let stored = self
-            .store
-            .find_two_factor(user)
+            .enabled_two_factor(user)
             .await?
-            .filter(|stored| stored.enabled)
             .ok_or(AuthError::TwoStepExpired)?;
         let now = OffsetDateTime::now_utc();
         let proof = match &answer {
@@ -347,14 +343,14 @@ impl AuthService {
             }
             AfterSecondStep::Reset(reset) => {
                 // The reset's new password is stored only now, with the code given.
+                let link = self
+                    .store
+                    .find_link(&reset.selector)
+                    .await?
+                    .filter(|link| link.user == user)
+                    .ok_or(AuthError::InvalidLink)?;
                 let version = self
-                    .apply_reset(
-                        user,
-                        challenge.checked,
-                        reset,
-                        TwoStepAfterReset::Kept,
-                        client,
-                    )
+                    .apply_reset(&link, reset, TwoStepAfterReset::Kept, client)
                     .await?;
                 self.finish_sign_in(user, version, SecondStep::Passed, None, client)
                     .await
@@ -377,12 +373,7 @@ impl AuthService {
         mailbox: Option<(String, String)>,
         client: &ClientInfo,
     ) -> Result<LoginOutcome, AuthError> {
-        let two_step = self
-            .store
-            .find_two_factor(user)
-            .await?
-            .is_some_and(|stored| stored.enabled);
-        if two_step {
+        if self.enabled_two_factor(user).await?.is_some() {
             tracing::info!(user_id = user.0, "password right; second step asked for");
             return self.second_step_for(user, checked, None);
         }
@@ -413,12 +404,12 @@ impl AuthService {
     /// that no longer opens (the signing secret changed) is logged, and reported apart
     /// so a reset by mail can still let the owner in.
     pub(super) async fn two_step_state(&self, user: UserId) -> Result<TwoStepState, AuthError> {
-        Ok(match self.store.find_two_factor(user).await? {
-            Some(stored) if stored.enabled => match self.open_secret(user, &stored.sealed_secret) {
+        Ok(match self.enabled_two_factor(user).await? {
+            Some(stored) => match self.open_secret(user, &stored.sealed_secret) {
                 Some(_) => TwoStepState::On,
                 None => TwoStepState::Unopenable,
             },
-            _ => TwoStepState::Off,
+            None => TwoStepState::Off,
         })
     }
 
@@ -456,12 +447,7 @@ impl AuthService {
         code: Option<TotpCode>,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let Some(stored) = self
-            .store
-            .find_two_factor(user)
-            .await?
-            .filter(|stored| stored.enabled)
-        else {
+        let Some(stored) = self.enabled_two_factor(user).await? else {
             return Ok(());
         };
         let code = code.ok_or(AuthError::WrongCode)?;
@@ -476,11 +462,16 @@ impl AuthService {
 
     /// Whether the signed-in account has two-step sign-in on.
     pub async fn two_step_is_on(&self, session: &Session) -> Result<bool, AuthError> {
+        Ok(self.enabled_two_factor(session.user.id).await?.is_some())
+    }
+
+    /// `user`'s two-step settings if two-step sign-in is on (not merely being set up).
+    async fn enabled_two_factor(&self, user: UserId) -> Result<Option<StoredTwoFactor>, AuthError> {
         Ok(self
             .store
-            .find_two_factor(session.user.id)
+            .find_two_factor(user)
             .await?
-            .is_some_and(|stored| stored.enabled))
+            .filter(|stored| stored.enabled))
     }
 
     /// Takes one try at a code for `user`: one of those the account has from the
@@ -488,8 +479,7 @@ impl AuthService {
     /// addresses do not make many guesses. Says how many of the latter are left.
     async fn reserve_code_try(&self, user: UserId, client: &ClientInfo) -> Result<u32, AuthError> {
         let key = code_throttle_key(user);
-        reserve_login_try_settling(&*self.throttle, self.throttle_window, &key, client.address)
-            .await?;
+        reserve_login_try_settling(&*self.throttle, &key, client.address).await?;
         self.throttle.reserve_code_try(&key).await
     }
 
@@ -552,10 +542,10 @@ mod tests {
     use super::*;
     use crate::auth::ActivityEvent;
     use crate::auth::testing::{
-        PASSWORD, assert_signed_out, client, events, logged_in, service, service_signing,
-        session_of, signed_up, turned_on,
+        PASSWORD, assert_signed_out, client, events, logged_in, password_version, service,
+        service_signing, session_of, signed_up, turned_on,
     };
-    use crate::auth::two_factor::{StoredTwoFactor, code_for};
+    use crate::auth::two_factor::code_for;
     use crate::domain::Username;
 
     fn password(text: &str) -> Password {
@@ -844,13 +834,7 @@ mod tests {
         let auth = service(&directory).await;
         let laptop = signed_up(&auth).await;
         let session = session_of(&auth, &laptop).await;
-        let checked = auth
-            .store
-            .find_credentials_by_id(session.user.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .password_version;
+        let checked = password_version(&auth, session.user.id).await;
         turned_on(&auth, &session).await;
         let started = auth
             .start_session(session.user.id, checked, SecondStep::NotTaken, &curl())

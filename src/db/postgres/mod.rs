@@ -332,6 +332,22 @@ fn stored_passkey(row: &tokio_postgres::Row) -> Result<StoredPasskey, StoreError
     })
 }
 
+/// Takes `step` as the last code `user` used, if it is later than the last one.
+async fn spend_code_step(
+    client: &impl GenericClient,
+    user: UserId,
+    step: u64,
+) -> Result<bool, StoreError> {
+    let spent = client
+        .cached_execute(
+            "UPDATE two_factor SET last_step = $2
+             WHERE user_id = $1 AND enabled AND last_step < $2",
+            &[&user.0, &step_column(step)],
+        )
+        .await?;
+    Ok(spent == 1)
+}
+
 fn step_column(step: u64) -> i64 {
     i64::try_from(step).unwrap_or(i64::MAX)
 }
@@ -1325,15 +1341,7 @@ impl Store for PgStore {
     }
 
     async fn spend_code_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
-        let db = self.client().await?;
-        let spent = db
-            .cached_execute(
-                "UPDATE two_factor SET last_step = $2
-                 WHERE user_id = $1 AND enabled AND last_step < $2",
-                &[&user.0, &step_column(step)],
-            )
-            .await?;
-        Ok(spent == 1)
+        spend_code_step(&self.client().await?, user, step).await
     }
 
     async fn spend_second_factor(
@@ -1353,15 +1361,7 @@ impl Store for PgStore {
             return Ok(SecondFactorSpend::ChallengeSpent);
         }
         let spent = match proof {
-            SecondFactorProof::Step(step) => {
-                transaction
-                    .cached_execute(
-                        "UPDATE two_factor SET last_step = $2
-                         WHERE user_id = $1 AND enabled AND last_step < $2",
-                        &[&user.0, &step_column(*step)],
-                    )
-                    .await?
-            }
+            SecondFactorProof::Step(step) => spend_code_step(&transaction, user, *step).await?,
             SecondFactorProof::RecoveryCode {
                 hashes: [current, legacy],
             } => {
@@ -1373,9 +1373,10 @@ impl Store for PgStore {
                         &[&user.0, &current, &now.unix_timestamp(), &legacy],
                     )
                     .await?
+                    == 1
             }
         };
-        if spent != 1 {
+        if !spent {
             return Ok(SecondFactorSpend::Rejected);
         }
         if matches!(proof, SecondFactorProof::RecoveryCode { .. }) {

@@ -115,6 +115,10 @@ fn code_bucket(account_key: &str) -> String {
 
 #[async_trait::async_trait]
 impl Throttle for PgThrottle {
+    fn window(&self) -> Duration {
+        self.policy.window
+    }
+
     async fn admit_attempt(&self, client: IpAddr) -> Result<(), AuthError> {
         self.record_if_allowed(
             &address_bucket(client),

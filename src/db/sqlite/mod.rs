@@ -788,7 +788,8 @@ impl Store for SqliteStore {
             passkeys::record_passkey_use(
                 connection,
                 &id,
-                (&read, credential.as_deref()),
+                &read,
+                credential.as_deref(),
                 now.unix_timestamp(),
             )
         })

@@ -87,7 +87,8 @@ pub fn find_passkey(
 pub fn record_passkey_use(
     connection: &Connection,
     id: &str,
-    (read, credential): (&str, Option<&str>),
+    read: &str,
+    credential: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<bool> {
     let written = connection

@@ -94,7 +94,9 @@ pub fn disable_two_factor(
     if deleted == 0 {
         return Ok(false);
     }
-    forget_two_factor(connection, user)?;
+    connection
+        .prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")?
+        .execute([user.0])?;
     Ok(true)
 }
 
@@ -134,23 +136,23 @@ pub fn spend_second_factor(
         return Ok(SecondFactorSpend::ChallengeSpent);
     }
     let spent = match proof {
-        SecondFactorProof::Step(step) => connection
-            .prepare_cached(
-                "UPDATE two_factor SET last_step = ?2
-                 WHERE user_id = ?1 AND enabled = 1 AND last_step < ?2",
-            )?
-            .execute(params![user.0, i64::try_from(*step).unwrap_or(i64::MAX)])?,
+        SecondFactorProof::Step(step) => {
+            spend_code_step(connection, user, i64::try_from(*step).unwrap_or(i64::MAX))?
+        }
         SecondFactorProof::RecoveryCode {
             hashes: [current, legacy],
-        } => connection
-            .prepare_cached(
-                "UPDATE recovery_codes SET used_at = ?3
-                 WHERE user_id = ?1 AND code_hash IN (?2, ?4) AND used_at IS NULL
-                   AND EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND enabled = 1)",
-            )?
-            .execute(params![user.0, current, now.unix_timestamp(), legacy])?,
+        } => {
+            connection
+                .prepare_cached(
+                    "UPDATE recovery_codes SET used_at = ?3
+                     WHERE user_id = ?1 AND code_hash IN (?2, ?4) AND used_at IS NULL
+                       AND EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND enabled = 1)",
+                )?
+                .execute(params![user.0, current, now.unix_timestamp(), legacy])?
+                == 1
+        }
     };
-    if spent == 0 {
+    if !spent {
         return Ok(SecondFactorSpend::Rejected);
     }
     Ok(SecondFactorSpend::Spent)
