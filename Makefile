@@ -1,24 +1,29 @@
 # Keycard's two everyday commands: `make run` and `make test`. Both install what is
-# missing first (.ci/setup), so they work on a fresh machine.
+# missing first (.ci/setup: `make run` only what building and serving needs), so they
+# work on a fresh machine.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-# npm's binaryen provides wasm-opt for release builds (Debian's breaks the wasm), so
-# end2end/node_modules/.bin comes first.
-export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test lint unit postgres e2e api-fuzz release bench bench-smoke \
+.PHONY: setup setup-run run test lint unit postgres e2e api-fuzz release bench bench-smoke \
 	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release \
 	bench-build-at-low-priority
 
 setup:
 	bash .ci/setup
 
-## Build a release and serve it on http://localhost:3000 (data in ./data).
-run: setup
-	@echo "Keycard will be at http://localhost:3000 (also http://127.0.0.1:3000) once built."
-	cargo leptos serve --release
+setup-run:
+	bash .ci/setup run
+
+## Build a release (release/build) and serve it on http://localhost:3000 (data in ./data).
+## Started from this folder with no LEPTOS_* variables, the server reads its Leptos
+## settings from Cargo.toml.
+run: setup-run
+	release/build
+	@echo "Keycard is starting at http://localhost:3000 (also http://127.0.0.1:3000)."
+	target/release/keycard
 
 ## Everything CI runs: formatting, lints for both targets, unit, integration and fault
 ## tests on SQLite and again on PostgreSQL, the browser suite against a release build,
@@ -41,24 +46,24 @@ test: setup lint
 # it, each of the two would be held to one compiler at a time).
 WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
 
-# `cargo bench` rebuilds target/release/keycard, where cargo-leptos put the server. Leptos
-# decides the name of the wasm file its pages ask for when it is compiled: without
-# cargo-leptos's LEPTOS_OUTPUT_NAME the pages would ask for a keycard_bg.wasm that the
-# site does not have, and nothing would hydrate. So the benchmark builds as cargo-leptos
-# does, and tests/served-site/run checks the binary left behind.
-AS_CARGO_LEPTOS_BUILDS := LEPTOS_OUTPUT_NAME=keycard
+# Leptos compiles the name of the wasm file its pages ask for into the server: without
+# LEPTOS_OUTPUT_NAME they would ask for a keycard_bg.wasm that the site does not have,
+# and nothing would hydrate. With it, and the features release/build compiles the
+# server with, `cargo bench` finds target/release/keycard up to date instead of
+# building it a second time; tests/served-site/run checks the binary left behind.
+AS_RELEASE_BUILDS := LEPTOS_OUTPUT_NAME=keycard
 
 debug-suites:
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory unit
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory postgres
 
 release-at-low-priority:
-	$(WITHOUT_JOBSERVER) nice -n 19 cargo leptos build --release
+	$(WITHOUT_JOBSERVER) nice -n 19 release/build
 
 # The benchmark's binary, built while the browsers and the fuzzer mostly wait on the
 # server, so the benchmark stage only runs it.
 bench-build-at-low-priority:
-	$(WITHOUT_JOBSERVER) $(AS_CARGO_LEPTOS_BUILDS) nice -n 19 cargo bench --features ssr --bench load --no-run
+	$(WITHOUT_JOBSERVER) $(AS_RELEASE_BUILDS) nice -n 19 cargo bench --features ssr --bench load --no-run
 
 
 # Suites that need PostgreSQL (several processes on one database; the database
@@ -70,11 +75,11 @@ WITH_POSTGRES := tests/postgres/with-server
 ## The release server under wrk on 127.0.0.1, on SQLite and on PostgreSQL: one table,
 ## about 3 minutes (BENCHMARKS.md).
 bench: setup
-	$(AS_CARGO_LEPTOS_BUILDS) $(WITH_POSTGRES) cargo bench --features ssr --bench load
+	$(AS_RELEASE_BUILDS) $(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 # One second per measurement, so CI keeps `make bench` working; its figures mean little.
 bench-smoke: setup
-	$(AS_CARGO_LEPTOS_BUILDS) KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
+	$(AS_RELEASE_BUILDS) KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 lint:
 	cargo fmt --check
@@ -93,8 +98,8 @@ postgres:
 	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
 
 # The release server and site, as `make run` and the browser tests use them.
-release: setup
-	cargo leptos build --release
+release: setup-run
+	release/build
 
 # schemathesis against the release server's OpenAPI document (tests/api-fuzz/run).
 api-fuzz: release

@@ -1,4 +1,4 @@
-/** Where the browser tests reach Keycard: the address `cargo leptos end-to-end` serves on. */
+/** Where the browser tests reach Keycard: the address end2end/run serves on. */
 export const BASE_URL = process.env.KEYCARD_BASE_URL ?? "http://127.0.0.1:3000";
 
 /** The same server under another of its loopback names, e.g. `localhost`. */
