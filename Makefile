@@ -102,14 +102,14 @@ release: setup-run
 	release/build
 
 # schemathesis against the release server's OpenAPI document (tests/api-fuzz/run).
-api-fuzz: release
+api-fuzz: setup release
 	$(MAKE) --no-print-directory api-fuzz-on-release
 
 api-fuzz-on-release:
 	tests/api-fuzz/run
 
 # The browser tests against the release server on a fresh SQLite file (end2end/run).
-e2e: release
+e2e: setup release
 	$(MAKE) --no-print-directory e2e-on-release
 
 e2e-on-release:
