@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-export PATH := $(HOME)/.cargo/bin:$(PATH)
+export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: setup setup-run run test lint unit postgres e2e api-fuzz release bench bench-smoke \
 	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release \
@@ -48,9 +48,10 @@ WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
 
 # Leptos compiles the name of the wasm file its pages ask for into the server: without
 # LEPTOS_OUTPUT_NAME they would ask for a keycard_bg.wasm that the site does not have,
-# and nothing would hydrate. With it, and the features release/build compiles the
-# server with, `cargo bench` finds target/release/keycard up to date instead of
-# building it a second time; tests/served-site/run checks the binary left behind.
+# and nothing would hydrate. Cargo builds a benchmark's package binary too, with the
+# dev-dependencies' features, so `cargo bench` writes target/release/keycard again; with
+# this it is compiled as release/build compiles it, and tests/served-site/run checks the
+# binary left behind.
 AS_RELEASE_BUILDS := LEPTOS_OUTPUT_NAME=keycard
 
 debug-suites:
