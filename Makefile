@@ -83,18 +83,18 @@ bench-smoke: setup
 	$(AS_RELEASE_BUILDS) KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
 
 lint:
-	cargo fmt --check
-	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --features ssr -- $(POSTGRES_ONLY)
+	cargo test --workspace --features ssr -- $(POSTGRES_ONLY)
 
-# The core's unit tests and the integration and fault suites again, each service on a
+# The core's flow tests and the integration and fault suites again, each service on a
 # database of its own on a throwaway PostgreSQL server; the outage test stops its
 # server, so it gets one of its own.
 postgres:
-	$(WITH_POSTGRES) cargo test --features ssr --lib -- auth:: $(SQLITE_ONLY)
+	$(WITH_POSTGRES) cargo test -p keycard-core --test flows -- $(SQLITE_ONLY)
 	$(WITH_POSTGRES) cargo test --features ssr --test web --test fault -- $(SQLITE_ONLY) --skip postgres_outage::
 	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
 

@@ -2,11 +2,11 @@
 //! one table of throughput and latency against the bare limit of the same HTTP stack.
 //! KEYCARD_BENCH_SECONDS sets the length of each measurement (default 10).
 
-#[path = "../tests/support/postgres.rs"]
-mod postgres;
 #[allow(dead_code)] // Shared with the fault tests; the benchmark needs only part of it.
 #[path = "../tests/fault/server.rs"]
 mod server;
+
+use keycard_testing::postgres;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -14,8 +14,8 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use keycard::auth::PasswordHasher;
-use keycard::domain::Password;
+use keycard_core::auth::PasswordHasher;
+use keycard_core::domain::Password;
 use serde::Deserialize;
 use server::{Client, DataDir, PASSWORD, Server};
 

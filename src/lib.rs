@@ -1,16 +1,12 @@
 //! Keycard: sign-up, login, a guarded profile page and logout, server-rendered with
 //! Leptos on axum and hydrated in the browser.
 //!
-//! `app` and `domain` compile for both targets; `auth`, `db`, `mail` and `server` are the
-//! server side and exist only with the `ssr` feature.
+//! `app` compiles for both targets; `mail` and `server` are the server side and exist
+//! only with the `ssr` feature. The auth core and its stores are the crates under
+//! `crates/`.
 
 pub mod app;
-pub mod domain;
 
-#[cfg(feature = "ssr")]
-pub mod auth;
-#[cfg(feature = "ssr")]
-pub mod db;
 #[cfg(feature = "ssr")]
 pub mod mail;
 #[cfg(feature = "ssr")]

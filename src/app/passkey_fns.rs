@@ -68,9 +68,9 @@ pub async fn begin_passkey_registration(
     password: String,
     code: String,
 ) -> Result<PasskeyCeremony, AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::{Password, TotpCode};
     use crate::server::FnRequest;
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::{Password, TotpCode};
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -105,9 +105,9 @@ pub async fn finish_passkey_registration(
     state: String,
     credential: String,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::PasskeyName;
     use crate::server::FnRequest;
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::PasskeyName;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -166,9 +166,9 @@ pub async fn finish_passkey_sign_in(
     credential: String,
     next: Option<String>,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::NextPath;
     use crate::server::{FnRequest, SIGNED_IN_HOME};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::NextPath;
 
     let request = FnRequest::current()?;
     let next = next.as_deref().and_then(NextPath::parse);

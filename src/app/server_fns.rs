@@ -61,8 +61,8 @@ pub async fn register(
     password: String,
     confirm_password: String,
 ) -> Result<(), AuthFnError> {
-    use crate::domain::{Email, Password, Username};
     use crate::server::{FnRequest, FormReturn, SIGNED_IN_HOME};
+    use keycard_core::domain::{Email, Password, Username};
 
     let request = FnRequest::current()?;
     let signed_up = async {
@@ -95,9 +95,9 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::{AuthError, LoginOutcome};
-    use crate::domain::{NextPath, Password, Username};
     use crate::server::{FnRequest, FormReturn, SIGNED_IN_HOME};
+    use keycard_core::auth::{AuthError, LoginOutcome};
+    use keycard_core::domain::{NextPath, Password, Username};
 
     let request = FnRequest::current()?;
     let next = next.as_deref().and_then(NextPath::parse);
@@ -201,8 +201,8 @@ pub async fn list_sessions() -> Result<SessionsView, AuthFnError> {
 /// Ends one of the signed-in user's sessions: "Sign out" beside it on the sessions page.
 #[server(endpoint = "end_session")]
 pub async fn end_session(id: String) -> Result<(), AuthFnError> {
-    use crate::auth::{AuthError, Ended, SessionId};
     use crate::server::{FnRequest, FormReturn, SESSIONS_PAGE};
+    use keycard_core::auth::{AuthError, Ended, SessionId};
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -250,9 +250,9 @@ pub async fn end_other_sessions() -> Result<usize, AuthFnError> {
 /// "Confirm your password": counts as a recent sign-in for this session.
 #[server(endpoint = "confirm_password")]
 pub async fn confirm_password(password: String) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::Password;
     use crate::server::{FnRequest, FormReturn, SESSIONS_PAGE};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::Password;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -283,9 +283,9 @@ pub async fn change_password(
     new_password: String,
     confirm_new_password: String,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::Password;
     use crate::server::{FnRequest, FormReturn, PASSWORD_PAGE};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::Password;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -315,9 +315,9 @@ pub async fn change_password(
 /// "Delete account": the password, then the account and everything of it is gone.
 #[server(endpoint = "delete_account")]
 pub async fn delete_account(password: String) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::Password;
     use crate::server::{DELETE_ACCOUNT_PAGE, FnRequest, FormReturn};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::Password;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -369,8 +369,8 @@ pub const RESET_REQUESTED: &str = "If an account with a verified email matches, 
 /// "Forgot your password?": the same answer for every name and address.
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(login: String) -> Result<(), AuthFnError> {
-    use crate::domain::Login;
     use crate::server::{FORGOT_PASSWORD_PAGE, FnRequest, FormReturn};
+    use keycard_core::domain::Login;
 
     let request = FnRequest::current()?;
     let requested = async {
@@ -396,8 +396,8 @@ pub async fn forgot_password(login: String) -> Result<(), AuthFnError> {
 /// still be used, so the page names it above the form or says at once that it cannot.
 #[server(endpoint = "reset_link")]
 pub async fn reset_link_account() -> Result<Option<String>, AuthFnError> {
-    use crate::auth::AuthError;
     use crate::server::FnRequest;
+    use keycard_core::auth::AuthError;
 
     let request = FnRequest::current()?;
     let Some(token) = request.reset_token() else {
@@ -421,9 +421,9 @@ pub async fn reset_password(
     new_password: String,
     confirm_new_password: String,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::{AuthError, LoginOutcome};
-    use crate::domain::Password;
     use crate::server::{FnRequest, FormReturn, RESET_PASSWORD_PAGE, SIGNED_IN_HOME};
+    use keycard_core::auth::{AuthError, LoginOutcome};
+    use keycard_core::domain::Password;
 
     let request = FnRequest::current()?;
     let reset = async {
@@ -452,8 +452,8 @@ pub async fn reset_password(
 /// "Verify email", on the page a verification link opens.
 #[server(endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AuthFnError> {
-    use crate::auth::{AuthError, LinkToken};
     use crate::server::{FnRequest, FormReturn, VERIFY_EMAIL_PAGE};
+    use keycard_core::auth::{AuthError, LinkToken};
 
     let request = FnRequest::current()?;
     let verified = async {
@@ -493,9 +493,9 @@ pub async fn resend_verification() -> Result<(), AuthFnError> {
 /// "Change email": the new address (empty to remove it) and the password.
 #[server(endpoint = "change_email")]
 pub async fn change_email(email: String, password: String) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::{Email, Password};
     use crate::server::{EMAIL_PAGE, FnRequest, FormReturn};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::{Email, Password};
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;

@@ -59,9 +59,9 @@ pub async fn complete_two_step(
     recovery_code: Option<String>,
     next: Option<String>,
 ) -> Result<(), AuthFnError> {
-    use crate::auth::{AuthError, SecondFactor};
-    use crate::domain::{NextPath, RecoveryCode, TotpCode};
     use crate::server::{FnRequest, FormReturn, SIGNED_IN_HOME, TWO_STEP_PAGE};
+    use keycard_core::auth::{AuthError, SecondFactor};
+    use keycard_core::domain::{NextPath, RecoveryCode, TotpCode};
 
     let request = FnRequest::current()?;
     let next = next.as_deref().and_then(NextPath::parse);
@@ -104,8 +104,8 @@ pub async fn complete_two_step(
 /// What `/two-factor` shows.
 #[server(endpoint = "two_factor")]
 pub async fn get_two_factor() -> Result<TwoFactorView, AuthFnError> {
-    use crate::auth::TwoFactorStatus;
     use crate::server::{FnRequest, qr_code_svg};
+    use keycard_core::auth::TwoFactorStatus;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -133,9 +133,9 @@ pub async fn get_two_factor() -> Result<TwoFactorView, AuthFnError> {
 /// "Turn on": the password, then a new secret for the app.
 #[server(endpoint = "two_factor_begin")]
 pub async fn begin_two_factor(password: String) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::Password;
     use crate::server::{FnRequest, FormReturn, TWO_FACTOR_PAGE};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::Password;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -166,9 +166,9 @@ pub async fn confirm_two_factor(
     password: String,
     code: String,
 ) -> Result<Vec<String>, AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::{Password, TotpCode};
     use crate::server::{FnRequest, FormReturn, TWO_FACTOR_PAGE};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::{Password, TotpCode};
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -197,9 +197,9 @@ pub async fn confirm_two_factor(
 /// "Turn off": the password and a current code.
 #[server(endpoint = "two_factor_disable")]
 pub async fn disable_two_factor(password: String, code: String) -> Result<(), AuthFnError> {
-    use crate::auth::AuthError;
-    use crate::domain::{Password, TotpCode};
     use crate::server::{FnRequest, FormReturn, TWO_FACTOR_PAGE};
+    use keycard_core::auth::AuthError;
+    use keycard_core::domain::{Password, TotpCode};
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;

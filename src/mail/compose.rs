@@ -10,7 +10,7 @@ use time::macros::format_description;
 use super::{
     FORGOT_PASSWORD_PAGE, MailSettings, PASSKEYS_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE,
 };
-use crate::auth::{Letter, Notice};
+use keycard_core::auth::{Letter, Notice};
 
 /// A paragraph of a letter: text, or text followed by a link on its own line.
 enum Paragraph {
@@ -259,8 +259,8 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{LinkLifetimes, LinkToken};
     use crate::mail::Transport;
+    use keycard_core::auth::{LinkLifetimes, LinkToken};
 
     fn settings() -> MailSettings {
         MailSettings {

@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::compose::compose;
 use super::{MailSettings, SmtpSecurity, SmtpUrl, Transport};
-use crate::auth::{Letter, Postbox};
+use keycard_core::auth::{Letter, Postbox};
 
 /// Letters waiting at most; more are dropped (and logged) until the queue drains.
 const QUEUE_CAPACITY: usize = 1000;

@@ -12,7 +12,7 @@ use lettre::message::Mailbox;
 
 pub use delivery::{MailHealth, Mailer};
 
-use crate::auth::LinkLifetimes;
+use keycard_core::auth::LinkLifetimes;
 
 /// "Forgot your password?", where a notice tells someone whose password was taken to go.
 pub const FORGOT_PASSWORD_PAGE: &str = "/forgot-password";

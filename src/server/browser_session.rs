@@ -14,7 +14,7 @@ use super::security::{ClientAddress, client_info};
 use super::server_fn::{internal_error, to_public_error};
 use super::state::{AppState, Services};
 use crate::app::AuthFnError;
-use crate::auth::{AuthError, ClientInfo, RefreshToken, Rejection, Session};
+use keycard_core::auth::{AuthError, ClientInfo, RefreshToken, Rejection, Session};
 
 /// The signed-in state of one browser request.
 #[derive(Debug, Clone)]

@@ -9,12 +9,12 @@ use std::time::Duration;
 use super::origin::PublicOrigin;
 use lettre::message::Mailbox;
 
-use crate::auth::{
+use crate::mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
+use keycard_core::auth::{
     DEFAULT_TWO_STEP_LIFETIME, JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError,
     SessionPolicy, ThrottlePolicy,
 };
-use crate::db::DEFAULT_BUSY_TIMEOUT;
-use crate::mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
+use keycard_sqlite::DEFAULT_BUSY_TIMEOUT;
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
 /// Session settings go down to one second, so tests (ours and anyone's) can see expiry

@@ -6,7 +6,7 @@
 use tower_cookies::Cookies;
 use tower_cookies::cookie::{Cookie, SameSite};
 
-use crate::auth::SignedIn;
+use keycard_core::auth::SignedIn;
 
 /// How one cookie is written: HttpOnly, SameSite=Lax (a link from another site still
 /// arrives signed in), Path=/, no Domain, and by default Secure with the `__Host-`

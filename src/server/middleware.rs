@@ -17,8 +17,8 @@ use super::server_fn::{
 };
 use super::state::AppState;
 use crate::app::AuthFnError;
-use crate::auth::LinkToken;
-use crate::domain::NextPath;
+use keycard_core::auth::LinkToken;
+use keycard_core::domain::NextPath;
 
 /// Pages only a signed-in user may load.
 const PROTECTED_PAGES: &[&str] = &[

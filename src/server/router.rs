@@ -35,9 +35,10 @@ use super::security::{
 };
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
-use crate::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
-use crate::db::{Db, PgStore, SqliteStore};
 use crate::mail::{MailSettings, Mailer, Transport};
+use keycard_core::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
+use keycard_postgres::PgStore;
+use keycard_sqlite::{Db, SqliteStore};
 
 /// How often sessions and revoked token ids that can no longer be used are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);

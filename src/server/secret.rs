@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::auth::JwtSecret;
+use keycard_core::auth::JwtSecret;
 
 const SECRET_FILE: &str = "jwt-secret";
 const GENERATED_SECRET_BYTES: usize = 32;

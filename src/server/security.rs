@@ -15,7 +15,7 @@ use super::origin::OwnOrigins;
 use super::server_fn::{accepts_html, status_of};
 use super::state::AppState;
 use crate::app::AuthFnError;
-use crate::auth::{ClientInfo, UserAgent};
+use keycard_core::auth::{ClientInfo, UserAgent};
 
 /// The address a request is counted against for throttling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,11 +14,11 @@ use super::browser_session::BrowserSession;
 use super::security::{ClientAddress, client_info};
 use super::state::AppState;
 use crate::app::{AuthFnError, ErrorReference, ProfileView};
-use crate::auth::StoreError;
-use crate::auth::{
+use keycard_core::auth::StoreError;
+use keycard_core::auth::{
     AuthError, AuthService, ClientInfo, LinkToken, Session, SignedIn, TwoStepChallenge,
 };
-use crate::domain::NextPath;
+use keycard_core::domain::NextPath;
 
 /// Where people land after signing up, or logging in without a `next` page.
 pub const SIGNED_IN_HOME: &str = "/profile";

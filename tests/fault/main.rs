@@ -8,9 +8,9 @@ mod health;
 mod load;
 mod on_postgres;
 mod outbox;
-#[path = "../support/postgres.rs"]
-mod postgres;
 mod postgres_outage;
 mod server;
 mod shutdown;
 mod storage;
+
+use keycard_testing::postgres;

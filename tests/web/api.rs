@@ -588,7 +588,7 @@ async fn the_openapi_document_describes_exactly_this_contract() {
 /// against it accepts exactly what the server does.
 #[tokio::test]
 async fn the_openapi_document_states_the_credential_rules_the_server_applies() {
-    use keycard::domain::{
+    use keycard_core::domain::{
         EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH,
         USERNAME_LENGTH, USERNAME_PATTERN,
     };
@@ -646,11 +646,11 @@ async fn the_openapi_document_states_the_credential_rules_the_server_applies() {
         );
     }
     let session_id = &schemas["SessionView"]["properties"]["id"]["pattern"];
-    assert_eq!(session_id, keycard::auth::SESSION_ID_PATTERN);
+    assert_eq!(session_id, keycard_core::auth::SESSION_ID_PATTERN);
     let path_id =
         document["paths"]["/api/v1/sessions/{id}"]["delete"]["parameters"][0]["schema"]["pattern"]
             .clone();
-    assert_eq!(path_id, keycard::auth::SESSION_ID_PATTERN);
+    assert_eq!(path_id, keycard_core::auth::SESSION_ID_PATTERN);
 
     let null_name = json!({"username": null, "password": PASSWORD});
     let response = post_json(&app, "/api/v1/register", &null_name).await;

@@ -13,12 +13,10 @@ mod journeys;
 mod mail;
 mod mail_sink;
 mod pages;
-#[path = "../support/postgres.rs"]
-mod postgres;
 mod renewal;
 mod session_list;
 mod sessions;
-#[path = "../support/sqlite.rs"]
-mod sqlite;
 mod tokens;
 mod two_factor;
+
+use keycard_testing::{postgres, sqlite};

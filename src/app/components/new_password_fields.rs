@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::TextField;
 use crate::app::AuthFnError;
-use crate::domain::{Field, password_rule};
+use keycard_types::{Field, password_rule};
 
 #[component]
 pub fn NewPasswordFields(

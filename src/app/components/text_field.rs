@@ -4,7 +4,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::app::AuthFnError;
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn TextField(

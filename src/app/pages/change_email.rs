@@ -10,7 +10,7 @@ use crate::app::ChangeEmail;
 use crate::app::components::{
     AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, clear_on_success, form_error,
 };
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn ChangeEmailPage() -> impl IntoView {

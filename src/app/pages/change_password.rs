@@ -11,7 +11,7 @@ use crate::app::components::{
     AuthCard, FormAlert, NewPasswordFields, SubmitButton, TextField, clear_on_error,
     clear_on_success, form_error,
 };
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {

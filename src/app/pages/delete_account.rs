@@ -8,7 +8,7 @@ use crate::app::DeleteAccount;
 use crate::app::components::{
     AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
 };
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn DeleteAccountPage() -> impl IntoView {

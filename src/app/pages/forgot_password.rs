@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::app::components::{AuthCard, FormAlert, SubmitButton, TextField, form_error};
 use crate::app::{ForgotPassword, RESET_REQUESTED};
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {

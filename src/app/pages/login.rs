@@ -8,7 +8,7 @@ use crate::app::Login;
 use crate::app::components::{
     AuthCard, FormAlert, PasskeySignIn, SubmitButton, TextField, clear_on_error, form_error,
 };
-use crate::domain::{Field, NextPath};
+use keycard_types::{Field, NextPath};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

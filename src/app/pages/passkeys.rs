@@ -15,7 +15,7 @@ use crate::app::{
     AuthFnError, PasskeyRow, RemovePasskey, begin_passkey_registration, create_passkey,
     finish_passkey_registration, list_passkeys,
 };
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn PasskeysPage() -> impl IntoView {

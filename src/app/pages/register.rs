@@ -8,7 +8,7 @@ use crate::app::Register;
 use crate::app::components::{
     AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
 };
-use crate::domain::{Field, password_rule, username_rule};
+use keycard_types::{Field, password_rule, username_rule};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {

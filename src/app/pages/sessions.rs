@@ -10,7 +10,7 @@ use crate::app::{
     AuthFnError, ConfirmPassword, EndOtherSessions, EndSession, SessionRow, SessionsView,
     list_sessions,
 };
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {

@@ -13,7 +13,7 @@ use crate::app::components::{
 use crate::app::{
     BeginTwoFactor, ConfirmTwoFactor, DisableTwoFactor, TwoFactorView, get_two_factor,
 };
-use crate::domain::Field;
+use keycard_types::Field;
 
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {

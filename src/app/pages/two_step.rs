@@ -10,7 +10,7 @@ use crate::app::components::{
     AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error,
 };
 use crate::app::{AuthFnError, CompleteTwoStep, two_step_pending};
-use crate::domain::{Field, NextPath};
+use keycard_types::{Field, NextPath};
 
 const TITLE: &str = "Two-step sign-in";
 

@@ -12,8 +12,8 @@ use super::error::{ApiError, Message};
 use super::handlers::{ApiClient, ApiJson, BearerSession, required_field};
 use super::schema::{DeleteAccountRequest, PasswordChangeRequest};
 use super::sessions::rfc3339;
-use crate::auth::{ActivityEntry, ActivityEvent, AuthError, AuthService};
-use crate::domain::Password;
+use keycard_core::auth::{ActivityEntry, ActivityEvent, AuthError, AuthService};
+use keycard_core::domain::Password;
 
 /// One security event of the caller's account.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::super::server_fn::{log_unavailable, log_unexpected};
 use crate::app::{AuthFnError, ErrorReference};
-use crate::auth::{AuthError, Rejection};
-use crate::domain::CredentialError;
+use keycard_core::auth::{AuthError, Rejection};
+use keycard_core::domain::CredentialError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -17,8 +17,8 @@ use super::error::{ApiError, LoginRefusal, Message};
 use super::schema::{LoginRequest, RegisterRequest};
 use super::two_factor::login_answer;
 
-use crate::auth::{AuthService, ClientInfo, Session, SignedIn};
-use crate::domain::{Email, Password, Username};
+use keycard_core::auth::{AuthService, ClientInfo, Session, SignedIn};
+use keycard_core::domain::{Email, Password, Username};
 
 /// A signed-in session for a non-browser client: a short access token for requests,
 /// and a refresh token for `POST /api/v1/refresh` when it expires.

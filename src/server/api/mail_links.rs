@@ -10,8 +10,8 @@ use super::handlers::{AccessToken, ApiClient, ApiJson, required_field};
 use super::schema::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
 use super::two_factor::login_answer;
 use crate::app::RESET_REQUESTED;
-use crate::auth::{AuthService, LinkToken};
-use crate::domain::{Login, Password};
+use keycard_core::auth::{AuthService, LinkToken};
+use keycard_core::domain::{Login, Password};
 
 /// A token from a request body: one that could never have been mailed is as invalid
 /// as a spent one.

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, Message};
 use super::handlers::{ApiClient, BearerSession};
 use super::sessions::rfc3339;
-use crate::auth::{AuthService, PasskeySummary};
+use keycard_core::auth::{AuthService, PasskeySummary};
 
 /// One of the caller's passkeys.
 #[derive(Debug, Serialize, ToSchema)]

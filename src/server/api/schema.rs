@@ -1,5 +1,5 @@
 //! What the API takes, with OpenAPI schemas built from the very constants the credential
-//! parsers use (`crate::domain`), so the document cannot say other than the server does.
+//! parsers use (`keycard_core::domain`), so the document cannot say other than the server does.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -9,10 +9,10 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::auth::{
+use keycard_core::auth::{
     LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN,
 };
-use crate::domain::{
+use keycard_core::domain::{
     EMAIL_LOCAL_PART_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, PASSWORD_LENGTH,
     RECOVERY_CODE_PATTERN, TOTP_CODE_PATTERN, USERNAME_LENGTH, USERNAME_PATTERN, password_rule,
     username_rule,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, Message};
 use super::handlers::{AccessToken, ApiClient, ApiJson, BearerSession};
 use super::schema::RefreshRequest;
-use crate::auth::{AuthService, RefreshToken, Rejection, SessionId, SessionSummary};
+use keycard_core::auth::{AuthService, RefreshToken, Rejection, SessionId, SessionSummary};
 
 /// One of the caller's live sessions.
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,8 +14,8 @@ use super::handlers::{AccessToken, ApiClient, ApiJson, BearerSession, required_f
 use super::schema::{
     BeginTwoFactorRequest, ConfirmTwoFactorRequest, DisableTwoFactorRequest, TwoStepLoginRequest,
 };
-use crate::auth::{AuthError, AuthService, LoginOutcome, Redacted, SecondFactor};
-use crate::domain::{RecoveryCode, TotpCode};
+use keycard_core::auth::{AuthError, AuthService, LoginOutcome, Redacted, SecondFactor};
+use keycard_core::domain::{RecoveryCode, TotpCode};
 
 /// What an authenticator app needs to be set up. `Debug` shows neither.
 #[derive(Serialize, ToSchema)]
