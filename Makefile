@@ -90,11 +90,12 @@ lint:
 unit:
 	cargo test --workspace --features ssr -- $(POSTGRES_ONLY)
 
-# The core's flow tests and the integration and fault suites again, each service on a
-# database of its own on a throwaway PostgreSQL server; the outage test stops its
-# server, so it gets one of its own.
+# The store contract, the core's flow tests and the integration and fault suites
+# again, each on a database of its own on a throwaway PostgreSQL server; the outage
+# test stops its server, so it gets one of its own.
 postgres:
-	$(WITH_POSTGRES) cargo test -p keycard-core --test flows -- $(SQLITE_ONLY)
+	$(WITH_POSTGRES) cargo test -p keycard-core -p keycard-postgres --test flows --test contract \
+		-- $(SQLITE_ONLY)
 	$(WITH_POSTGRES) cargo test --features ssr --test web --test fault -- $(SQLITE_ONLY) --skip postgres_outage::
 	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
 

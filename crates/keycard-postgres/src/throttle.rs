@@ -3,14 +3,17 @@
 //! processes on machines whose clocks differ still agree.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::PgStore;
-use super::pool::{CachedStatements as _, store_error};
+use deadpool_postgres::GenericClient;
 use keycard_core::auth::{
     AuthError, MAX_THROTTLE_WINDOW, RECIPIENT_MAIL_WINDOW, RetryAfter, Throttle, ThrottlePolicy,
-    client_network,
+    ThrottleStore, client_network,
 };
+
+use crate::PgStore;
+use crate::pool::{CachedStatements as _, store_error};
 
 /// The database's clock in Unix milliseconds, as SQL: every process counts attempts by
 /// the one clock they share.
@@ -194,5 +197,11 @@ impl Throttle for PgThrottle {
         )
         .await
         .map(drop)
+    }
+}
+
+impl ThrottleStore for PgStore {
+    fn throttle(&self, policy: ThrottlePolicy) -> Arc<dyn Throttle> {
+        Arc::new(PgThrottle::new(self.clone(), policy))
     }
 }

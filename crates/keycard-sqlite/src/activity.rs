@@ -1,12 +1,13 @@
 //! The account's security activity in SQLite.
 
+use keycard_core::auth::{
+    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
+    ActivityStore, ClientInfo, StoreError, UserId,
+};
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
-use keycard_core::auth::{
-    ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
-    ClientInfo, UserId,
-};
+use crate::SqliteStore;
 
 /// Records `event` for `user`, from `client`; nothing if the account has just been
 /// deleted (its activity went with it), rather than failing the change it records.
@@ -93,6 +94,31 @@ pub fn prune_activity(connection: &Connection, now: OffsetDateTime) -> rusqlite:
             .execute(params![user, ACTIVITY_KEPT_PER_ACCOUNT])?;
     }
     Ok(old + surplus)
+}
+
+#[async_trait::async_trait]
+impl ActivityStore for SqliteStore {
+    async fn record_activity(
+        &self,
+        user: UserId,
+        event: ActivityEvent,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let client = client.clone();
+        self.write(move |connection| record_activity(connection, user, event, &client, now))
+            .await
+    }
+
+    async fn list_activity(&self, user: UserId) -> Result<Vec<ActivityEntry>, StoreError> {
+        self.read(move |connection| list_activity(connection, user))
+            .await
+    }
+
+    async fn known_user_agents(&self, user: UserId) -> Result<Vec<String>, StoreError> {
+        self.read(move |connection| known_user_agents(connection, user))
+            .await
+    }
 }
 
 #[cfg(test)]

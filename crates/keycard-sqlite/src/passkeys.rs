@@ -1,8 +1,13 @@
 //! Passkeys in SQLite: each account's WebAuthn user handle and its credentials.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use keycard_core::auth::{
+    ActivityEvent, ClientInfo, NewPasskey, PasskeyStore, StoreError, StoredPasskey, UserId,
+    timestamp,
+};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use time::OffsetDateTime;
 
-use keycard_core::auth::{NewPasskey, StoredPasskey, UserId, timestamp};
+use crate::{SqliteStore, activity, blocklist, sessions};
 
 const COLUMNS: &str = "p.id, p.user_id, u.webauthn_handle, p.name, p.credential, p.created_at,
                        p.last_used_at";
@@ -105,4 +110,115 @@ pub fn remove_passkey(connection: &Connection, user: UserId, id: &str) -> rusqli
         .prepare_cached("DELETE FROM passkeys WHERE id = ?1 AND user_id = ?2")?
         .execute(params![id, user.0])?;
     Ok(removed == 1)
+}
+
+#[async_trait::async_trait]
+impl PasskeyStore for SqliteStore {
+    async fn spend_once(&self, id: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |connection| {
+            blocklist::record_revocation(connection, &id, expires_at, OffsetDateTime::now_utc())
+        })
+        .await
+    }
+
+    async fn webauthn_handle(&self, user: UserId, candidate: &str) -> Result<String, StoreError> {
+        let candidate = candidate.to_owned();
+        let handle = self
+            .write(move |connection| webauthn_handle(connection, user, &candidate))
+            .await?;
+        handle.ok_or_else(|| StoreError::Failed(format!("no account {}", user.0).into()))
+    }
+
+    async fn list_passkeys(&self, user: UserId) -> Result<Vec<StoredPasskey>, StoreError> {
+        self.read(move |connection| list_passkeys(connection, user))
+            .await
+    }
+
+    async fn insert_passkey(
+        &self,
+        passkey: &NewPasskey,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (passkey.clone(), client.clone());
+        self.write(move |connection| {
+            let (passkey, client) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !insert_passkey(&transaction, &passkey, now.unix_timestamp())? {
+                return Ok(false);
+            }
+            activity::record_activity(
+                &transaction,
+                passkey.user,
+                ActivityEvent::PasskeyAdded,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<StoredPasskey>, StoreError> {
+        let credential_id = credential_id.to_owned();
+        self.read(move |connection| find_passkey(connection, &credential_id))
+            .await
+    }
+
+    async fn record_passkey_use(
+        &self,
+        id: &str,
+        read: &str,
+        credential: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (
+            id.to_owned(),
+            read.to_owned(),
+            credential.map(str::to_owned),
+        );
+        self.write(move |connection| {
+            let (id, read, credential) = input;
+            record_passkey_use(
+                connection,
+                &id,
+                &read,
+                credential.as_deref(),
+                now.unix_timestamp(),
+            )
+        })
+        .await
+    }
+
+    async fn remove_passkey(
+        &self,
+        user: UserId,
+        id: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<Option<usize>, StoreError> {
+        let input = (id.to_owned(), client.clone());
+        self.write(move |connection| {
+            let (id, client) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !remove_passkey(&transaction, user, &id)? {
+                return Ok(None);
+            }
+            let ended = sessions::end_sessions_of_passkey(&transaction, user, &id, now)?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::PasskeyRemoved,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(Some(ended))
+        })
+        .await
+    }
 }

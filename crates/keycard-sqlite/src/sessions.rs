@@ -1,17 +1,18 @@
 //! Sessions and their refresh tokens in SQLite: each change one immediate transaction,
 //! so two requests touching one session are served one after the other.
 
+use keycard_core::auth::{
+    ActivityEvent, ClientInfo, EndReason, GuardRecord, NewSession, PresentedRefresh, Redemption,
+    RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionStore, SessionTimes, StoreError,
+    StoredSession, UserAgent, UserId, VerifiedToken,
+};
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use time::OffsetDateTime;
 
-use super::activity::record_activity;
-use super::blocklist::{is_token_revoked, record_revocation};
-use super::users::find_user_by_id;
-use keycard_core::auth::{
-    ActivityEvent, ClientInfo, EndReason, GuardRecord, NewSession, PresentedRefresh, Redemption,
-    RefreshStep, RefreshToken, SessionId, SessionPolicy, SessionTimes, StoredSession, UserAgent,
-    UserId, VerifiedToken,
-};
+use crate::activity::record_activity;
+use crate::blocklist::{is_token_revoked, record_revocation};
+use crate::users::find_user_by_id;
+use crate::{SqliteStore, activity};
 
 /// Records a new session, its first refresh token and the sign-in, if the account's
 /// password is still the version the sign-in checked: a sign-in that checked a password
@@ -464,4 +465,148 @@ pub fn find_guard_record(
         (Some(_), None) => GuardRecord::NoSession,
         (Some(user), Some(times)) => GuardRecord::Found { user, times },
     })
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SqliteStore {
+    async fn insert_session(
+        &self,
+        session: &NewSession,
+        user: UserId,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (session.clone(), client.clone());
+        self.write(move |connection| {
+            let (session, client) = input;
+            insert_session(connection, &session, user, &client, now)
+        })
+        .await
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        presented: &RefreshToken,
+        successor: &RefreshToken,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Redemption, StoreError> {
+        let input = (
+            presented.clone(),
+            successor.clone(),
+            client.clone(),
+            *policy,
+        );
+        self.write(move |connection| {
+            let (presented, successor, client, policy) = input;
+            redeem_refresh_token(connection, &presented, &successor, &client, &policy, now)
+        })
+        .await
+    }
+
+    async fn sign_out(
+        &self,
+        token: &VerifiedToken,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let input = (token.clone(), client.clone());
+        self.write(move |connection| {
+            let (token, client) = input;
+            sign_out(connection, &token, &client, now)
+        })
+        .await
+    }
+
+    async fn end_session(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let input = (session.clone(), client.clone(), *policy);
+        self.write(move |connection| {
+            let (session, client, policy) = input;
+            end_session(connection, user, &session, &client, &policy, now)
+        })
+        .await
+    }
+
+    async fn end_other_sessions(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
+        let input = (keep.clone(), client.clone(), *policy);
+        self.write(move |connection| {
+            let (keep, client, policy) = input;
+            end_other_sessions(connection, user, &keep, &client, &policy, now)
+        })
+        .await
+    }
+
+    async fn list_live_sessions(
+        &self,
+        user: UserId,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredSession>, StoreError> {
+        let policy = *policy;
+        self.read(move |connection| list_live_sessions(connection, user, &policy, now))
+            .await
+    }
+
+    async fn touch_session(
+        &self,
+        session: &SessionId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let session = session.clone();
+        self.write(move |connection| touch_session(connection, &session, now))
+            .await
+    }
+
+    async fn confirm_password(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let input = (session.clone(), client.clone());
+        self.write(move |connection| {
+            let (session, client) = input;
+            let transaction = connection.transaction()?;
+            record_password_entry(&transaction, &session, now)?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::Reauthenticated,
+                &client,
+                now,
+            )?;
+            transaction.commit()
+        })
+        .await
+    }
+
+    async fn find_guard_record(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        token_id: &str,
+    ) -> Result<GuardRecord, StoreError> {
+        let input = (session.clone(), token_id.to_owned());
+        self.read(move |connection| {
+            let (session, token_id) = input;
+            find_guard_record(connection, user, &session, &token_id)
+        })
+        .await
+    }
 }

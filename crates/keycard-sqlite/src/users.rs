@@ -1,12 +1,14 @@
 //! Accounts in SQLite.
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
-use time::OffsetDateTime;
-
 use keycard_core::auth::{
-    AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId, UserStatus,
+    AccountChange, AccountLookup, ActivityEvent, ClientInfo, EndReason, PasswordVersion, Recipient,
+    SessionId, SessionPolicy, StoreError, StoredCredentials, User, UserId, UserStatus, UserStore,
 };
 use keycard_core::domain::{Email, Username};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use time::OffsetDateTime;
+
+use crate::{SqliteStore, activity, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InsertUserError {
@@ -263,6 +265,154 @@ pub fn find_user_by_id(connection: &Connection, id: UserId) -> rusqlite::Result<
             })
         })
         .optional()
+}
+
+#[async_trait::async_trait]
+impl UserStore for SqliteStore {
+    async fn create_user(
+        &self,
+        username: &Username,
+        email: Option<&Email>,
+        password_hash: &str,
+        client: &ClientInfo,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let input = (
+            username.clone(),
+            email.cloned(),
+            password_hash.to_owned(),
+            client.clone(),
+        );
+        self.write(move |connection| {
+            let (username, email, password_hash, client) = input;
+            let transaction = connection.transaction()?;
+            let user =
+                match insert_user(&transaction, &username, email.as_ref(), &password_hash, now) {
+                    Ok(user) => user,
+                    Err(InsertUserError::Taken) => return Ok(None),
+                    Err(InsertUserError::Query(error)) => return Err(error),
+                };
+            activity::record_activity(
+                &transaction,
+                user.id,
+                ActivityEvent::AccountCreated,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(Some(user))
+        })
+        .await
+    }
+
+    async fn find_credentials_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<StoredCredentials>, StoreError> {
+        let username = username.clone();
+        self.read(move |connection| find_credentials_by_name(connection, &username))
+            .await
+    }
+
+    async fn find_credentials_by_id(
+        &self,
+        user: UserId,
+    ) -> Result<Option<StoredCredentials>, StoreError> {
+        self.read(move |connection| find_credentials_by_id(connection, user))
+            .await
+    }
+
+    async fn upgrade_password_hash(
+        &self,
+        user: UserId,
+        checked: PasswordVersion,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let password_hash = password_hash.to_owned();
+        self.write(move |connection| {
+            upgrade_password_hash(connection, user, checked, &password_hash)
+        })
+        .await
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        keep: &SessionId,
+        checked: PasswordVersion,
+        password_hash: &str,
+        client: &ClientInfo,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<usize>, StoreError> {
+        let input = (
+            keep.clone(),
+            password_hash.to_owned(),
+            client.clone(),
+            *policy,
+        );
+        self.write(move |connection| {
+            let (keep, password_hash, client, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &keep, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            if replace_password(&transaction, user, checked, &password_hash)?.is_none() {
+                return Ok(AccountChange::PasswordNoLongerCurrent);
+            }
+            let ended = sessions::end_sessions_but(
+                &transaction,
+                user,
+                Some(&keep),
+                EndReason::PasswordChanged,
+                &policy,
+                now,
+            )?;
+            sessions::record_password_entry(&transaction, &keep, now)?;
+            activity::record_activity(
+                &transaction,
+                user,
+                ActivityEvent::PasswordChanged,
+                &client,
+                now,
+            )?;
+            transaction.commit()?;
+            Ok(AccountChange::Done(ended))
+        })
+        .await
+    }
+
+    async fn delete_user(
+        &self,
+        user: UserId,
+        session: &SessionId,
+        checked: PasswordVersion,
+        policy: &SessionPolicy,
+        now: OffsetDateTime,
+    ) -> Result<AccountChange<()>, StoreError> {
+        let input = (session.clone(), *policy);
+        self.write(move |connection| {
+            let (session, policy) = input;
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !sessions::is_session_live(&transaction, user, &session, &policy, now)? {
+                return Ok(AccountChange::SessionEnded);
+            }
+            if !delete_user(&transaction, user, checked)? {
+                return Ok(AccountChange::PasswordNoLongerCurrent);
+            }
+            transaction.commit()?;
+            Ok(AccountChange::Done(()))
+        })
+        .await
+    }
+
+    async fn find_recipients(&self, lookup: &AccountLookup) -> Result<Vec<Recipient>, StoreError> {
+        let lookup = lookup.clone();
+        self.read(move |connection| find_recipients(connection, &lookup))
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -51,7 +51,10 @@ pub use sessions::{
     Redemption, RefreshStep, SESSION_ID_PATTERN, SecondStep, SessionId, SessionPolicy,
     SessionSummary, SessionTimes, SignedIn, StoredSession, timestamp,
 };
-pub use store::{AccountChange, SharedStore, Store, StoreError};
+pub use store::{
+    AccountChange, ActivityStore, LinkStore, PasskeyStore, SessionStore, SharedStore, Store,
+    StoreError, ThrottleStore, TwoStepStore, UserStore,
+};
 pub use throttle::{
     MAX_THROTTLE_WINDOW, MemoryThrottle, RECIPIENT_MAIL_WINDOW, RetryAfter, Throttle,
     ThrottlePolicy, client_network,
