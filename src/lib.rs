@@ -1,14 +1,12 @@
 //! Keycard: sign-up, login, a guarded profile page and logout, server-rendered with
 //! Leptos on axum and hydrated in the browser.
 //!
-//! `app` compiles for both targets; `mail` and `server` are the server side and exist
-//! only with the `ssr` feature. The auth core and its stores are the crates under
+//! `app` compiles for both targets; `server` is the server side and exists only with
+//! the `ssr` feature. The auth core, its stores and its mail are the crates under
 //! `crates/`.
 
 pub mod app;
 
-#[cfg(feature = "ssr")]
-pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -7,13 +7,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::origin::PublicOrigin;
-use lettre::message::Mailbox;
+use keycard_mail::Mailbox;
 
-use crate::mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
 use keycard_core::auth::{
     DEFAULT_TWO_STEP_LIFETIME, JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError,
     SessionPolicy, ThrottlePolicy,
 };
+use keycard_mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
 use keycard_sqlite::DEFAULT_BUSY_TIMEOUT;
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";

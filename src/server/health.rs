@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::server_fn::log_unavailable;
 use super::state::AppState;
-use crate::mail::MailHealth;
+use keycard_mail::MailHealth;
 
 pub const HEALTH_PATH: &str = "/healthz";
 pub const READY_PATH: &str = "/readyz";

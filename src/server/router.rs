@@ -35,8 +35,8 @@ use super::security::{
 };
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
-use crate::mail::{MailSettings, Mailer, Transport};
 use keycard_core::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
+use keycard_mail::{MailSettings, Mailer, Transport};
 use keycard_postgres::PgStore;
 use keycard_sqlite::{Db, SqliteStore};
 

@@ -42,7 +42,7 @@ pub const TWO_FACTOR_PAGE: &str = "/two-factor";
 /// Recovery codes wait in their cookie this long for the page that shows them.
 const RECOVERY_CODES_COOKIE_SECONDS: u64 = 5 * 60;
 /// The pages mailed links lead to, named where the links are made.
-pub use crate::mail::{
+pub use keycard_mail::{
     FORGOT_PASSWORD_PAGE, PASSKEYS_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE,
 };
 /// Values kept in a no-JavaScript error redirect are cut to this many characters.

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use super::cookie::SessionCookies;
 use super::security::EdgePolicy;
-use crate::mail::Mailer;
 use axum::extract::FromRef;
 use keycard_core::auth::AuthService;
+use keycard_mail::Mailer;
 use leptos::prelude::LeptosOptions;
 
 /// Shared by every request. Every layer and extractor clones the state, so it is one

@@ -259,7 +259,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::Transport;
+    use crate::Transport;
     use keycard_core::auth::{LinkLifetimes, LinkToken};
 
     fn settings() -> MailSettings {

@@ -8,9 +8,9 @@ mod delivery;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::Mailbox;
-
 pub use delivery::{MailHealth, Mailer};
+/// A sender's name and address, as `MailSettings::sender` takes it (lettre's type).
+pub use lettre::message::Mailbox;
 
 use keycard_core::auth::LinkLifetimes;
 
