@@ -2,7 +2,6 @@
 //! the server functions the forms call. Compiled for the server (rendering) and the
 //! browser (hydration).
 
-mod auth_fn_error;
 mod components;
 mod pages;
 mod passkey_browser;
@@ -16,7 +15,7 @@ use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-pub use auth_fn_error::{AuthFnError, ErrorReference};
+pub use keycard_types::{AuthFnError, ErrorReference, RESET_REQUESTED};
 pub use passkey_browser::{create_passkey, use_passkey};
 pub use passkey_fns::{
     BeginPasskeyRegistration, BeginPasskeySignIn, FinishPasskeyRegistration, FinishPasskeySignIn,
@@ -27,11 +26,11 @@ pub use passkey_fns::{
 pub use server_fns::{
     ActivityRow, ActivityView, ChangeEmail, ChangePassword, ConfirmPassword, CurrentUsername,
     DeleteAccount, EndOtherSessions, EndSession, ForgotPassword, GetProfile, ListActivity,
-    ListSessions, Login, Logout, ProfileView, RESET_REQUESTED, Register, ResendVerification,
-    ResetPassword, SessionRow, SessionsView, VerifyEmail, change_email, change_password,
-    confirm_password, current_username, delete_account, end_other_sessions, end_session,
-    forgot_password, get_profile, list_activity, list_sessions, login, logout, register,
-    resend_verification, reset_link_account, reset_password, verify_email,
+    ListSessions, Login, Logout, ProfileView, Register, ResendVerification, ResetPassword,
+    SessionRow, SessionsView, VerifyEmail, change_email, change_password, confirm_password,
+    current_username, delete_account, end_other_sessions, end_session, forgot_password,
+    get_profile, list_activity, list_sessions, login, logout, register, resend_verification,
+    reset_link_account, reset_password, verify_email,
 };
 pub use two_factor_fns::{
     BeginTwoFactor, CompleteTwoStep, ConfirmTwoFactor, DisableTwoFactor, GetTwoFactor,

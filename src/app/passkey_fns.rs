@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::auth_fn_error::AuthFnError;
+use keycard_types::AuthFnError;
 
 /// What `/passkeys` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::auth_fn_error::AuthFnError;
+use keycard_types::AuthFnError;
 
 /// The profile page's data, sent only to its signed-in owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,9 +362,6 @@ pub async fn list_activity() -> Result<ActivityView, AuthFnError> {
         .collect();
     Ok(ActivityView { events })
 }
-
-/// What "Forgot your password?" always answers, whoever is asked for.
-pub const RESET_REQUESTED: &str = "If an account with a verified email matches, we sent a link";
 
 /// "Forgot your password?": the same answer for every name and address.
 #[server(endpoint = "forgot_password")]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::auth_fn_error::AuthFnError;
+use keycard_types::AuthFnError;
 
 /// Where the signed-in account's two-step sign-in stands, as `/two-factor` shows it.
 /// `Debug` shows neither the secret nor recovery codes.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::origin::PublicOrigin;
+use keycard_axum::PublicOrigin;
 use keycard_mail::Mailbox;
 
 use keycard_core::auth::{

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
-use super::server_fn::log_unavailable;
 use super::state::AppState;
+use keycard_axum::log_unavailable;
 use keycard_mail::MailHealth;
 
 pub const HEALTH_PATH: &str = "/healthz";
@@ -31,7 +31,7 @@ pub struct Readiness {
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let mail = state.mailer.health();
-    match state.auth.check_ready().await {
+    match state.keycard.auth.check_ready().await {
         Ok(()) => (
             StatusCode::OK,
             Json(Readiness {

@@ -7,15 +7,14 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::api::{ApiError, is_api_path};
-use super::browser_session::BrowserSession;
+use keycard_axum::{
+    ApiError, BrowserSession, KeycardState, internal_error, is_api_path, status_of,
+};
 use tower_cookies::Cookies;
 
 use super::server_fn::{
     PASSKEYS_PAGE, RESET_PASSWORD_PAGE, TWO_FACTOR_PAGE, TWO_STEP_PAGE, VERIFY_EMAIL_PAGE,
-    internal_error, status_of,
 };
-use super::state::AppState;
 use crate::app::AuthFnError;
 use keycard_core::auth::LinkToken;
 use keycard_core::domain::NextPath;
@@ -97,7 +96,7 @@ pub async fn no_store_for_private_responses(request: Request, next: Next) -> Res
 /// stay in the address bar, the history, or a `Referer` sent from the page (OWASP's
 /// Forgot Password cheat sheet). A token of the wrong shape is dropped.
 pub async fn take_reset_token_from_url(
-    State(state): State<AppState>,
+    State(state): State<KeycardState>,
     cookies: Cookies,
     request: Request,
     next: Next,

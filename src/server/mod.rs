@@ -1,23 +1,16 @@
 //! The axum side: configuration, application state, the router and its middleware,
 //! the session cookie, and the glue server functions use. Server only.
 
-mod api;
-mod browser_session;
 mod config;
-mod cookie;
 mod health;
 mod middleware;
-mod origin;
 mod qr_code;
 mod router;
 mod secret;
-mod security;
 mod server_fn;
 mod state;
 
 pub use config::{Config, ConfigError};
-pub use cookie::SessionCookies;
-pub use origin::PublicOrigin;
 pub use qr_code::qr_code_svg;
 pub use router::{build_state, router, run};
 pub use server_fn::{

@@ -19,22 +19,20 @@ use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_con
 use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tower_cookies::CookieManagerLayer;
 
-use super::api::{API_PREFIX, ApiError, api_routes, is_api_path};
-use super::browser_session::resolve_browser_session;
 use super::config::Config;
-use super::cookie::SessionCookies;
 use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
 use super::middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
     limit_request_body, no_store_for_private_responses, take_reset_token_from_url,
 };
-use super::origin::OwnOrigins;
 use super::secret::{NewSecret, load_or_create_secret};
-use super::security::{
-    CspNonce, EdgePolicy, refuse_cross_site_requests, resolve_client_address, security_headers,
-};
 use super::state::{AppState, Services};
 use crate::app::{App, shell};
+use keycard_axum::{
+    API_PREFIX, ApiError, CspNonce, EdgePolicy, KeycardServices, KeycardState, OwnOrigins,
+    SessionCookies, api_routes, is_api_path, refuse_cross_site_requests, resolve_browser_session,
+    resolve_client_address, security_headers,
+};
 use keycard_core::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
 use keycard_mail::{MailSettings, Mailer, Transport};
 use keycard_postgres::PgStore;
@@ -108,14 +106,16 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     };
     Ok(AppState::new(Services {
         leptos_options,
-        auth,
+        keycard: KeycardState::new(KeycardServices {
+            auth,
+            session_cookies: SessionCookies::new(config.cookie_secure),
+            edge: EdgePolicy {
+                own_origins,
+                trusted_proxies: config.trusted_proxies.into(),
+                strict_transport: config.cookie_secure,
+            },
+        }),
         mailer,
-        session_cookies: SessionCookies::new(config.cookie_secure),
-        edge: EdgePolicy {
-            own_origins,
-            trusted_proxies: config.trusted_proxies.into(),
-            strict_transport: config.cookie_secure,
-        },
     }))
 }
 
@@ -133,12 +133,13 @@ fn route_list() -> Vec<AxumRouteListing> {
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let shell_options = state.leptos_options.clone();
+    let keycard = state.keycard.clone();
     let files_and_pages =
         leptos_axum::file_and_error_handler_with_context::<AppState, _>(use_response_nonce, shell);
     Router::new()
         .route(HEALTH_PATH, get(healthz))
         .route(READY_PATH, get(readyz))
-        .nest(API_PREFIX, api_routes())
+        .nest(API_PREFIX, api_routes().with_state(state.keycard.clone()))
         .leptos_routes_with_context(&state, routes, use_response_nonce, move || {
             shell(shell_options.clone())
         })
@@ -157,16 +158,19 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(client_errors_are_not_server_errors))
         .layer(from_fn(keep_redirects_on_site))
         .layer(from_fn(guard_protected_pages))
-        .layer(from_fn_with_state(state.clone(), take_reset_token_from_url))
-        .layer(from_fn_with_state(state.clone(), resolve_browser_session))
+        .layer(from_fn_with_state(
+            keycard.clone(),
+            take_reset_token_from_url,
+        ))
+        .layer(from_fn_with_state(keycard.clone(), resolve_browser_session))
         .layer(from_fn(no_store_for_private_responses))
         .layer(from_fn(limit_request_body))
         .layer(from_fn_with_state(
-            state.clone(),
+            keycard.clone(),
             refuse_cross_site_requests,
         ))
-        .layer(from_fn_with_state(state.clone(), resolve_client_address))
-        .layer(from_fn_with_state(state.clone(), security_headers))
+        .layer(from_fn_with_state(keycard.clone(), resolve_client_address))
+        .layer(from_fn_with_state(keycard, security_headers))
         .layer(CookieManagerLayer::new())
         .with_state(state)
 }
@@ -205,13 +209,25 @@ pub async fn run() -> anyhow::Result<()> {
         .with_context(|| format!("could not read the address bound for {wanted}"))?;
     leptos_options.site_addr = address;
     let state = build_state(config, leptos_options)?;
-    let open_at = state.edge.own_origins.preferred().as_str().to_owned();
+    let open_at = state
+        .keycard
+        .edge
+        .own_origins
+        .preferred()
+        .as_str()
+        .to_owned();
     // Migrates a PostgreSQL schema now rather than on the first request; a database
     // that is down is waited for (requests get 503 meanwhile), not a reason to exit.
-    if let Err(error) = state.auth.check_ready().await {
+    if let Err(error) = state.keycard.auth.check_ready().await {
         tracing::warn!(%error, "the database is not ready yet; requests get 503 until it is");
     }
-    tokio::spawn(state.auth.clone().prune_periodically(PRUNE_INTERVAL));
+    tokio::spawn(
+        state
+            .keycard
+            .auth
+            .clone()
+            .prune_periodically(PRUNE_INTERVAL),
+    );
     let mail = state.mailer.describe();
     let app = router(state);
     tracing::info!(%address, %database, %mail, "Keycard is listening on {open_at}");

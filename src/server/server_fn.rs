@@ -3,18 +3,19 @@
 //! status and message a client sees.
 
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use time::OffsetDateTime;
 use time::macros::format_description;
 use tower_cookies::Cookies;
 
-use super::browser_session::BrowserSession;
-use super::security::{ClientAddress, client_info};
 use super::state::AppState;
-use crate::app::{AuthFnError, ErrorReference, ProfileView};
-use keycard_core::auth::StoreError;
+use crate::app::{AuthFnError, ProfileView};
+use keycard_axum::{
+    BrowserSession, ClientAddress, KeycardState, accepts_html, client_info, internal_error,
+    status_of, to_public_error,
+};
 use keycard_core::auth::{
     AuthError, AuthService, ClientInfo, LinkToken, Session, SignedIn, TwoStepChallenge,
 };
@@ -50,7 +51,7 @@ const MAX_KEPT_CHARS: usize = 256;
 
 /// The request a server function is running for.
 pub struct FnRequest {
-    state: AppState,
+    keycard: KeycardState,
     cookies: Cookies,
     response: ResponseOptions,
     /// A browser posting the form itself (JavaScript off), as opposed to the hydrated
@@ -70,7 +71,10 @@ impl FnRequest {
         };
         let parts = use_context::<Parts>().ok_or_else(|| missing("the request"))?;
         Ok(Self {
-            state: use_context::<AppState>().ok_or_else(|| missing("the app state"))?,
+            keycard: use_context::<AppState>()
+                .ok_or_else(|| missing("the app state"))?
+                .keycard
+                .clone(),
             cookies: parts
                 .extensions
                 .get::<Cookies>()
@@ -97,7 +101,7 @@ impl FnRequest {
     }
 
     pub fn auth(&self) -> &AuthService {
-        &self.state.auth
+        &self.keycard.auth
     }
 
     /// The signed-in user, as worked out for this request before anything ran, or why
@@ -121,7 +125,7 @@ impl FnRequest {
 
     /// The reset link's token this browser holds (see `hold_reset_token`), if any.
     pub fn reset_token(&self) -> Option<LinkToken> {
-        self.state
+        self.keycard
             .session_cookies
             .reset
             .read(&self.cookies)
@@ -130,14 +134,14 @@ impl FnRequest {
 
     /// Drops the reset link's token once it is spent.
     pub fn forget_reset_token(&self) {
-        self.state.session_cookies.reset.clear(&self.cookies);
+        self.keycard.session_cookies.reset.clear(&self.cookies);
     }
 
     /// Keeps a login's challenge in its cookie for as long as it is good, and sends the
     /// browser to the second step (which then sends it on to `next`).
     pub fn ask_for_second_step(&self, challenge: &TwoStepChallenge, next: Option<&NextPath>) {
         let seconds = (challenge.expires_at - OffsetDateTime::now_utc()).whole_seconds();
-        self.state.session_cookies.two_step.set(
+        self.keycard.session_cookies.two_step.set(
             &self.cookies,
             challenge.token.clone(),
             u64::try_from(seconds).unwrap_or(0),
@@ -156,19 +160,19 @@ impl FnRequest {
 
     /// The challenge of the login this browser is in the middle of, if any.
     pub fn two_step_challenge(&self) -> Option<String> {
-        self.state.session_cookies.two_step.read(&self.cookies)
+        self.keycard.session_cookies.two_step.read(&self.cookies)
     }
 
     /// Drops the challenge once it is spent or no longer good.
     pub fn forget_two_step(&self) {
-        self.state.session_cookies.two_step.clear(&self.cookies);
+        self.keycard.session_cookies.two_step.clear(&self.cookies);
     }
 
     /// Recovery codes for the next view of the two-step page, for a browser posting
     /// the form itself: the codes reach only this browser, HttpOnly, for minutes.
     pub fn hand_over_recovery_codes(&self, codes: &[String]) {
         if self.plain_form_post {
-            self.state.session_cookies.recovery_codes.set(
+            self.keycard.session_cookies.recovery_codes.set(
                 &self.cookies,
                 codes.join("."),
                 RECOVERY_CODES_COOKIE_SECONDS,
@@ -178,7 +182,7 @@ impl FnRequest {
 
     /// The recovery codes handed over, gone from the browser from this answer on.
     pub fn take_recovery_codes(&self) -> Option<Vec<String>> {
-        let cookie = &self.state.session_cookies.recovery_codes;
+        let cookie = &self.keycard.session_cookies.recovery_codes;
         let codes = cookie.read(&self.cookies)?;
         cookie.clear(&self.cookies);
         Some(codes.split('.').map(str::to_owned).collect())
@@ -186,7 +190,7 @@ impl FnRequest {
 
     /// Sets the access and refresh cookies and sends the browser to `destination`.
     pub fn start_session(&self, signed_in: &SignedIn, destination: &str) {
-        self.state.session_cookies.set(&self.cookies, signed_in);
+        self.keycard.session_cookies.set(&self.cookies, signed_in);
         self.redirect(destination);
     }
 
@@ -203,7 +207,7 @@ impl FnRequest {
     }
 
     fn clear_browser(&self, clear_site_data: &'static str, destination: &str) {
-        self.state.session_cookies.clear(&self.cookies);
+        self.keycard.session_cookies.clear(&self.cookies);
         self.response.insert_header(
             header::HeaderName::from_static("clear-site-data"),
             HeaderValue::from_static(clear_site_data),
@@ -315,101 +319,4 @@ pub fn format_time(moment: OffsetDateTime) -> String {
             "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
         ))
         .unwrap_or_else(|_| moment.to_string())
-}
-
-/// Whether the client is a browser navigating or posting a form itself (JavaScript
-/// off), judged the way leptos_axum judges it.
-pub(super) fn accepts_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
-}
-
-pub(super) fn to_public_error(error: AuthError) -> AuthFnError {
-    match error {
-        AuthError::InvalidInput(invalid) => AuthFnError::Invalid(invalid),
-        AuthError::InvalidCredentials => AuthFnError::InvalidCredentials,
-        AuthError::UsernameTaken => AuthFnError::UsernameTaken,
-        AuthError::Throttled(retry_after) => AuthFnError::TooManyAttempts {
-            retry_after_seconds: retry_after.whole_seconds(),
-        },
-        AuthError::Unauthenticated(_) => AuthFnError::NotSignedIn,
-        AuthError::RecentSignInRequired => AuthFnError::RecentSignInRequired,
-        AuthError::SessionNotFound => AuthFnError::SessionNotFound,
-        AuthError::InvalidLink => AuthFnError::InvalidLink,
-        AuthError::WrongCode => AuthFnError::WrongCode,
-        AuthError::TwoStepExpired => AuthFnError::TwoStepExpired,
-        AuthError::TwoFactorAlreadyOn => AuthFnError::TwoFactorAlreadyOn,
-        AuthError::TwoFactorNotOn => AuthFnError::TwoFactorNotOn,
-        AuthError::TwoFactorNotStarted => AuthFnError::TwoFactorNotStarted,
-        AuthError::PasskeyRefused => AuthFnError::PasskeyRefused,
-        AuthError::PasskeyNotFound => AuthFnError::PasskeyNotFound,
-        AuthError::PasskeysUnavailable => AuthFnError::PasskeysUnavailable,
-        AuthError::Unavailable(unavailable) => {
-            log_unavailable(&unavailable);
-            AuthFnError::Unavailable
-        }
-        AuthError::Internal(internal) => internal_error(format!("{internal:#}")),
-    }
-}
-
-/// Logs an unexpected error under a fresh reference and returns the generic error
-/// that shows the person only that reference.
-pub(super) fn internal_error(details: String) -> AuthFnError {
-    AuthFnError::Internal {
-        reference: log_unexpected(details),
-    }
-}
-
-/// Logs an unexpected error under a fresh random reference, the only thing about it a
-/// client is ever shown.
-pub(super) fn log_unexpected(details: String) -> Option<ErrorReference> {
-    let mut bytes = [0u8; 4];
-    let reference = getrandom::fill(&mut bytes)
-        .ok()
-        .map(|()| ErrorReference::new(u32::from_be_bytes(bytes)));
-    let shown = reference.map(|reference| reference.to_string());
-    tracing::error!(
-        reference = shown.as_deref().unwrap_or("none"),
-        error = details,
-        "request failed"
-    );
-    reference
-}
-
-/// Logs why the database turned a request away; the client only learns to retry.
-pub(super) fn log_unavailable(error: &StoreError) {
-    tracing::warn!(%error, "request refused: the database is unavailable");
-}
-
-/// The one place a server-function error gets its HTTP status.
-pub(super) fn status_of(error: AuthFnError) -> StatusCode {
-    match error {
-        AuthFnError::Invalid(_) | AuthFnError::BadRequest | AuthFnError::InvalidLink => {
-            StatusCode::BAD_REQUEST
-        }
-        AuthFnError::InvalidCredentials
-        | AuthFnError::IncorrectPassword
-        | AuthFnError::IncorrectCurrentPassword
-        | AuthFnError::WrongCode
-        | AuthFnError::WrongRecoveryCode
-        | AuthFnError::TwoStepExpired
-        | AuthFnError::PasskeyRefused
-        | AuthFnError::PasskeyCancelled
-        | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
-        AuthFnError::PasskeyNotFound => StatusCode::NOT_FOUND,
-        AuthFnError::PasskeysUnavailable => StatusCode::NOT_IMPLEMENTED,
-        AuthFnError::TwoFactorAlreadyOn
-        | AuthFnError::TwoFactorNotOn
-        | AuthFnError::TwoFactorNotStarted => StatusCode::CONFLICT,
-        AuthFnError::CrossSite | AuthFnError::RecentSignInRequired => StatusCode::FORBIDDEN,
-        AuthFnError::SessionNotFound => StatusCode::NOT_FOUND,
-        AuthFnError::UsernameTaken => StatusCode::CONFLICT,
-        AuthFnError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AuthFnError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        AuthFnError::Unreachable | AuthFnError::Internal { .. } => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
 }

@@ -1,26 +1,20 @@
-//! What every handler and server function can reach.
+//! What every handler and server function of the app can reach.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-use super::cookie::SessionCookies;
-use super::security::EdgePolicy;
 use axum::extract::FromRef;
-use keycard_core::auth::AuthService;
+use keycard_axum::KeycardState;
 use keycard_mail::Mailer;
 use leptos::prelude::LeptosOptions;
 
-/// Shared by every request. Every layer and extractor clones the state, so it is one
-/// `Arc`: cloning the services themselves showed up as an eighth of the CPU time of
-/// `GET /api/v1/user` in a profile.
+/// Shared by every request, as one `Arc` (every layer and extractor clones it).
 #[derive(Clone)]
 pub struct AppState(Arc<Services>);
 
 pub struct Services {
     pub leptos_options: LeptosOptions,
-    pub auth: AuthService,
-    pub session_cookies: SessionCookies,
-    pub edge: EdgePolicy,
+    pub keycard: KeycardState,
     pub mailer: Mailer,
 }
 
@@ -45,8 +39,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-impl FromRef<AppState> for AuthService {
+/// Keycard's handlers and extractors read its part.
+impl FromRef<AppState> for KeycardState {
     fn from_ref(state: &AppState) -> Self {
-        state.auth.clone()
+        state.keycard.clone()
     }
 }

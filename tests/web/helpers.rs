@@ -228,7 +228,7 @@ impl TestApp {
 
     /// Argon2 verifications the app has run so far.
     pub fn password_verifications(&self) -> u64 {
-        self.state.auth.password_verifications()
+        self.state.keycard.auth.password_verifications()
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {

@@ -16,9 +16,11 @@
 //! assert!(NextPath::parse("//evil.example").is_none());
 //! ```
 
+mod auth_fn_error;
 mod credential_error;
 mod next_path;
 
+pub use auth_fn_error::{AuthFnError, ErrorReference, RESET_REQUESTED};
 pub use credential_error::{
     CredentialError, EMAIL_MAX_LENGTH, Field, PASSWORD_LENGTH, USERNAME_LENGTH, password_rule,
     username_rule,

@@ -9,12 +9,12 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tower_cookies::Cookies;
 
-use super::api::is_api_path;
-use super::security::{ClientAddress, client_info};
-use super::server_fn::{internal_error, to_public_error};
-use super::state::{AppState, Services};
-use crate::app::AuthFnError;
+use crate::api::is_api_path;
+use crate::public_error::{internal_error, to_public_error};
+use crate::security::{ClientAddress, client_info};
+use crate::state::{KeycardServices, KeycardState};
 use keycard_core::auth::{AuthError, ClientInfo, RefreshToken, Rejection, Session};
+use keycard_types::AuthFnError;
 
 /// The signed-in state of one browser request.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub enum BrowserSession {
 /// only their bearer token, and files (a last path segment with a dot) carry no session,
 /// so neither costs a look-up or ever rotates a refresh token.
 pub async fn resolve_browser_session(
-    State(state): State<AppState>,
+    State(state): State<KeycardState>,
     cookies: Cookies,
     mut request: Request,
     next: Next,
@@ -59,7 +59,7 @@ pub async fn resolve_browser_session(
     next.run(request).await
 }
 
-impl Services {
+impl KeycardServices {
     /// The signed-in user behind the request's cookies. An access token that is gone or
     /// expired is renewed with the refresh token; cookies the guard refuses are cleared
     /// so the browser stops sending them.

@@ -35,14 +35,14 @@ impl AuthCookie {
     }
 
     /// Sets the cookie to `value` for `seconds`.
-    pub(super) fn set(&self, cookies: &Cookies, value: String, seconds: u64) {
+    pub fn set(&self, cookies: &Cookies, value: String, seconds: u64) {
         let max_age = time::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
         cookies.add(self.build(value).max_age(max_age).build());
     }
 
     /// Replaces the cookie with an empty one that has already expired, under the same
     /// name and path, so the browser drops it.
-    pub(super) fn clear(&self, cookies: &Cookies) {
+    pub fn clear(&self, cookies: &Cookies) {
         cookies.remove(self.build(String::new()).build());
     }
 

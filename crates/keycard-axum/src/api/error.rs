@@ -6,10 +6,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::super::server_fn::{log_unavailable, log_unexpected};
-use crate::app::{AuthFnError, ErrorReference};
+use crate::public_error::{log_unavailable, log_unexpected};
 use keycard_core::auth::{AuthError, Rejection};
 use keycard_core::domain::CredentialError;
+use keycard_types::{AuthFnError, ErrorReference};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -10,12 +10,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::super::AppState;
-use super::super::security::{ClientAddress, client_info};
-use super::super::server_fn::log_unexpected;
 use super::error::{ApiError, LoginRefusal, Message};
 use super::schema::{LoginRequest, RegisterRequest};
 use super::two_factor::login_answer;
+use crate::KeycardState;
+use crate::public_error::log_unexpected;
+use crate::security::{ClientAddress, client_info};
 
 use keycard_core::auth::{AuthService, ClientInfo, Session, SignedIn};
 use keycard_core::domain::{Email, Password, Username};
@@ -94,12 +94,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
 /// strings are never looked at.
 pub struct BearerSession(pub Session);
 
-impl FromRequestParts<AppState> for BearerSession {
+impl FromRequestParts<KeycardState> for BearerSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &KeycardState,
     ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers

@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
 
 pub use error::ApiError;
 
-use super::AppState;
+use crate::KeycardState;
 
 /// Where the API is mounted.
 pub const API_PREFIX: &str = "/api/v1";
@@ -32,7 +32,7 @@ pub fn is_api_path(path: &str) -> bool {
 
 /// The API's routes, to be nested at [`API_PREFIX`]; anything else under it is a JSON
 /// 404, and a known path with another method a JSON 405.
-pub fn api_routes() -> Router<AppState> {
+pub fn api_routes() -> Router<KeycardState> {
     Router::new()
         .route("/register", post(handlers::register))
         .route("/login", post(handlers::login))

@@ -10,12 +10,12 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::api::is_api_path;
-use super::origin::OwnOrigins;
-use super::server_fn::{accepts_html, status_of};
-use super::state::AppState;
-use crate::app::AuthFnError;
+use crate::KeycardState;
+use crate::api::is_api_path;
+use crate::origin::OwnOrigins;
+use crate::public_error::{accepts_html, status_of};
 use keycard_core::auth::{ClientInfo, UserAgent};
+use keycard_types::AuthFnError;
 
 /// The address a request is counted against for throttling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ const NONCE_BYTES: usize = 16;
 /// Works out the client's address: the peer of the connection, or, when that peer is
 /// a trusted proxy, the nearest address in `X-Forwarded-For` that is not one.
 pub async fn resolve_client_address(
-    State(state): State<AppState>,
+    State(state): State<KeycardState>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -108,7 +108,7 @@ fn forwarded_address(entry: &str) -> Option<IpAddr> {
 /// sign a victim into the attacker's account either. The JSON API is exempt: it reads
 /// no cookie and sets none, so a forged request there carries no one's authority.
 pub async fn refuse_cross_site_requests(
-    State(state): State<AppState>,
+    State(state): State<KeycardState>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -152,7 +152,7 @@ fn is_same_origin(headers: &HeaderMap, own_origins: &OwnOrigins) -> bool {
 /// puts the security headers on every response: a CSP (with the nonce on pages),
 /// framing, sniffing and referrer rules, and HSTS when the site is meant for https.
 pub async fn security_headers(
-    State(state): State<AppState>,
+    State(state): State<KeycardState>,
     mut request: Request,
     next: Next,
 ) -> Response {

@@ -1,12 +1,16 @@
-//! The error every auth server function returns, shared by server and browser: each
-//! variant has one message a person can act on and one stable code.
+//! The error a person is shown, shared by server and browser: what every auth server
+//! function returns and what the JSON API's messages say. Each variant has one message
+//! a person can act on and one stable code. With the `server-fn` feature it is the
+//! error type Leptos server functions can return.
 
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use keycard_types::{CredentialError, Field};
+use crate::{CredentialError, Field};
 
+/// What "Forgot your password?" always answers, whoever is asked for.
+pub const RESET_REQUESTED: &str = "If an account with a verified email matches, we sent a link";
+
+/// Why a request failed, in words a person can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthFnError {
@@ -222,10 +226,13 @@ impl From<CredentialError> for AuthFnError {
     }
 }
 
-impl FromServerFnError for AuthFnError {
-    type Encoder = JsonEncoding;
+#[cfg(feature = "server-fn")]
+impl server_fn::error::FromServerFnError for AuthFnError {
+    type Encoder = server_fn::codec::JsonEncoding;
 
-    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+    fn from_server_fn_error(error: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr;
+
         match error {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::BadRequest,
             ServerFnErrorErr::Request(_) => Self::Unreachable,

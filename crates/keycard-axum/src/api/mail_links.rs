@@ -9,9 +9,9 @@ use super::error::{ApiError, LoginRefusal, Message};
 use super::handlers::{AccessToken, ApiClient, ApiJson, required_field};
 use super::schema::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
 use super::two_factor::login_answer;
-use crate::app::RESET_REQUESTED;
 use keycard_core::auth::{AuthService, LinkToken};
 use keycard_core::domain::{Login, Password};
+use keycard_types::RESET_REQUESTED;
 
 /// A token from a request body: one that could never have been mailed is as invalid
 /// as a spent one.

@@ -1,0 +1,30 @@
+//! Keycard for axum: what any axum app needs to put Keycard's auth core on the web. The
+//! JSON API's router and its OpenAPI document, the session cookies, the layer that
+//! works out who each browser request is signed in as (renewing the session from its
+//! refresh cookie when needed), the cross-site request refusal, the security headers
+//! with a fresh CSP nonce per response, and the one mapping from core errors to what a
+//! client is told; and the `CurrentUser` and `OptionalUser` extractors for a host
+//! app's own handlers. It knows nothing of Leptos.
+
+mod api;
+mod browser_session;
+mod cookie;
+mod extract;
+mod origin;
+mod public_error;
+mod security;
+mod state;
+
+pub use api::{API_PREFIX, ApiDocument, ApiError, api_routes, is_api_path};
+pub use browser_session::{BrowserSession, resolve_browser_session};
+pub use cookie::{AuthCookie, SessionCookies};
+pub use extract::{CurrentUser, OptionalUser, UserRejection};
+pub use origin::{OwnOrigins, PublicOrigin};
+pub use public_error::{
+    accepts_html, internal_error, log_unavailable, log_unexpected, status_of, to_public_error,
+};
+pub use security::{
+    ClientAddress, CspNonce, EdgePolicy, client_info, refuse_cross_site_requests,
+    resolve_client_address, security_headers,
+};
+pub use state::{KeycardServices, KeycardState};
