@@ -9,7 +9,7 @@ export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: setup setup-run run test lint unit postgres e2e api-fuzz release bench bench-smoke \
 	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release \
-	bench-build-at-low-priority
+	bench-build-at-low-priority package package-at-low-priority
 
 setup:
 	bash .ci/setup
@@ -33,12 +33,13 @@ run: setup-run
 ## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
 ## while the debug suites run, then the browser tests beside the API fuzzer, both on
 ## that one build, with the benchmark's binary building beside them at the lowest
-## priority. The benchmark runs alone, since it measures; last, the release binary it
-## leaves behind must serve a site that hydrates (tests/served-site/run).
+## priority, and so do the library crates' packages (each built from its .crate file).
+## The benchmark runs alone, since it measures; last, the release binary it leaves
+## behind must serve a site that hydrates (tests/served-site/run).
 test: setup lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
-	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \
-		bench-build-at-low-priority
+	$(MAKE) --no-print-directory -j4 --output-sync=target e2e-on-release api-fuzz-on-release \
+		bench-build-at-low-priority package-at-low-priority
 	$(MAKE) --no-print-directory bench-smoke
 	tests/served-site/run
 
@@ -85,6 +86,7 @@ bench-smoke: setup
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --features ssr --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features ssr
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 unit:
@@ -98,6 +100,16 @@ postgres:
 		-- $(SQLITE_ONLY)
 	$(WITH_POSTGRES) cargo test --features ssr --test web --test fault -- $(SQLITE_ONLY) --skip postgres_outage::
 	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
+
+# Each library crate as `cargo publish` would upload it, unpacked and built on its own
+# (a dry run: nothing is uploaded).
+LIBRARY_CRATES := --workspace --exclude keycard --exclude keycard-testing
+
+package:
+	cargo package $(LIBRARY_CRATES) --allow-dirty
+
+package-at-low-priority:
+	$(WITHOUT_JOBSERVER) nice -n 19 cargo package $(LIBRARY_CRATES) --allow-dirty
 
 # The release server and site, as `make run` and the browser tests use them.
 release: setup-run

@@ -19,7 +19,9 @@ use keycard_types::AuthFnError;
 /// The signed-in state of one browser request.
 #[derive(Debug, Clone)]
 pub enum BrowserSession {
+    /// Signed in, with the session the cookies belong to.
     SignedIn(Session),
+    /// Nobody is signed in (no cookie, or one the guard refused and cleared).
     SignedOut,
     /// The state could not be worked out (the database is unavailable): never treated
     /// as signed in, and the cookies are kept for when it is back.

@@ -27,6 +27,7 @@ impl AuthCookie {
         Self { name, secure }
     }
 
+    /// The cookie's value in this request, unless absent or empty.
     pub fn read(&self, cookies: &Cookies) -> Option<String> {
         cookies
             .get(&self.name)
@@ -60,14 +61,21 @@ impl AuthCookie {
 /// codes on their way to the one page view that shows them without JavaScript.
 #[derive(Debug, Clone)]
 pub struct SessionCookies {
+    /// The short-lived access token.
     pub access: AuthCookie,
+    /// The refresh token that renews the access token.
     pub refresh: AuthCookie,
+    /// A password reset link's token while its page is open.
     pub reset: AuthCookie,
+    /// The challenge of a login waiting for its second step.
     pub two_step: AuthCookie,
+    /// Recovery codes on their way to the one page view that shows them.
     pub recovery_codes: AuthCookie,
 }
 
 impl SessionCookies {
+    /// The cookies of a site served over https (`secure`: `__Host-` names and the Secure
+    /// flag) or, for local development only, plain http.
     pub fn new(secure: bool) -> Self {
         Self {
             access: AuthCookie::new("keycard_session", secure),
@@ -93,6 +101,7 @@ impl SessionCookies {
         );
     }
 
+    /// Clears the access and refresh cookies: the browser is signed out.
     pub fn clear(&self, cookies: &Cookies) {
         self.access.clear(cookies);
         self.refresh.clear(cookies);

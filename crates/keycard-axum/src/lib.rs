@@ -1,10 +1,5 @@
-//! Keycard for axum: what any axum app needs to put Keycard's auth core on the web. The
-//! JSON API's router and its OpenAPI document, the session cookies, the layer that
-//! works out who each browser request is signed in as (renewing the session from its
-//! refresh cookie when needed), the cross-site request refusal, the security headers
-//! with a fresh CSP nonce per response, and the one mapping from core errors to what a
-//! client is told; and the `CurrentUser` and `OptionalUser` extractors for a host
-//! app's own handlers. It knows nothing of Leptos.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod api;
 mod browser_session;

@@ -29,10 +29,12 @@ impl PublicOrigin {
         origin_of(&url.parse().ok()?).map(Self)
     }
 
+    /// The origin as text, e.g. `https://auth.example.com`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// Whether the origin's scheme is https.
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")
     }
@@ -46,6 +48,8 @@ impl PublicOrigin {
 pub struct OwnOrigins(Vec<PublicOrigin>);
 
 impl OwnOrigins {
+    /// The configured public origin, or else the one the server listens on, with the
+    /// loopback aliases of a local one; `None` if the listen address makes no origin.
     pub fn new(configured: Option<PublicOrigin>, listening_on: SocketAddr) -> Option<Self> {
         if let Some(origin) = configured {
             return Some(Self(vec![origin]));

@@ -15,6 +15,8 @@ pub fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
+/// The error a client is told for a core error; unexpected ones are logged under a
+/// reference first.
 pub fn to_public_error(error: AuthError) -> AuthFnError {
     match error {
         AuthError::InvalidInput(invalid) => AuthFnError::Invalid(invalid),

@@ -28,7 +28,9 @@ pub struct CspNonce(pub Arc<str>);
 /// What the edge needs to know about the deployment.
 #[derive(Debug, Clone)]
 pub struct EdgePolicy {
+    /// The origins a state-changing request may come from.
     pub own_origins: OwnOrigins,
+    /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[IpAddr]>,
     /// Send HSTS: only when cookies are Secure, i.e. the site is meant to be https.
     pub strict_transport: bool,

@@ -18,12 +18,16 @@ pub struct KeycardState(Arc<KeycardServices>);
 
 /// The services inside a [`KeycardState`].
 pub struct KeycardServices {
+    /// The auth core.
     pub auth: AuthService,
+    /// How the session cookies are named and flagged.
     pub session_cookies: SessionCookies,
+    /// The deployment's origins, proxies and transport security.
     pub edge: EdgePolicy,
 }
 
 impl KeycardState {
+    /// The state over `services`.
     pub fn new(services: KeycardServices) -> Self {
         Self(Arc::new(services))
     }

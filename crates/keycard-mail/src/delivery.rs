@@ -45,10 +45,13 @@ pub struct MailHealth {
     pub transport: &'static str,
     /// "ok", or "failing" while the latest delivery attempt failed.
     pub state: &'static str,
+    /// Letters waiting to be sent.
     pub queued: u64,
+    /// Letters sent since the start.
     pub sent: u64,
     /// Letters given up after every attempt, or dropped because the queue was full.
     pub failed: u64,
+    /// Why the last delivery failed, if it did and none succeeded since.
     pub last_error: Option<String>,
     /// Unix seconds.
     pub last_error_at: Option<i64>,
@@ -137,6 +140,7 @@ impl Mailer {
         })
     }
 
+    /// How delivery is going.
     pub fn health(&self) -> MailHealth {
         let status = &self.status;
         let last_error = lock(&status.last_error).clone();

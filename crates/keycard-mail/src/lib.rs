@@ -1,6 +1,5 @@
-//! Sending the letters the core posts: worded in `compose`, delivered in the
-//! background by `delivery` through an SMTP server or, by default, into an outbox
-//! folder of `.eml` files. Server only; it knows the core's letters, not HTTP.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod compose;
 mod delivery;
@@ -31,7 +30,9 @@ pub const DEFAULT_SENDER: &str = "Keycard <keycard@localhost>";
 pub enum Transport {
     /// `.eml` files in this folder, each named in the log: the embedded default.
     Outbox(PathBuf),
+    /// An SMTP server.
     Smtp {
+        /// Its URL.
         url: SmtpUrl,
         /// A PEM file of certificate authorities to verify the server with, besides the
         /// system's.
@@ -76,6 +77,7 @@ impl SmtpUrl {
         query.split('&').find_map(|pair| pair.strip_prefix("tls="))
     }
 
+    /// How the connection is protected, from the URL's scheme and query.
     pub fn security(&self) -> SmtpSecurity {
         if self.0.starts_with("smtps://") {
             SmtpSecurity::Tls
@@ -119,7 +121,9 @@ impl std::fmt::Debug for SmtpUrl {
 /// How mail is sent and what it says.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
+    /// Where letters go.
     pub transport: Transport,
+    /// Who letters come from.
     pub sender: Mailbox,
     /// Where the links point: the public origin, never a request's Host header.
     pub link_origin: String,

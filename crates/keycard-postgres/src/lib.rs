@@ -1,15 +1,5 @@
-//! PostgreSQL, for several Keycard processes serving one site: a pool of connections,
-//! the schema migrated before the first query, and the core's transactions as SQL.
-//!
-//! Where SQLite serialises every write through one lock, here each transaction locks
-//! the rows it decides on before it reads them for the decision, so requests about one
-//! account or one session take turns across processes and requests about different
-//! ones do not wait for each other. Two rules keep that correct:
-//! - Locks are taken in one order, the account's row before its sessions' rows, so
-//!   two transactions never wait for each other.
-//! - What a decision rests on is read by a statement that starts after the lock is
-//!   held: a statement sees the database as of its own start, so a read in the same
-//!   statement as the wait would see the state from before it.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod activity;
 mod links;
@@ -30,6 +20,8 @@ use time::OffsetDateTime;
 use crate::pool::{CachedStatements as _, column, store_error};
 
 pub use crate::pool::{OpenError, PgStore};
+/// A PostgreSQL connection's settings, as parsed from a `postgres://` URL.
+pub use tokio_postgres::Config as PgConfig;
 
 #[async_trait::async_trait]
 impl Store for PgStore {

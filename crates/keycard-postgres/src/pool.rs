@@ -29,8 +29,10 @@ const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("could not set up the PostgreSQL connection pool: {0}")]
+    /// The pool could not be set up.
     Pool(#[from] deadpool_postgres::BuildError),
     #[error("could not set up TLS to PostgreSQL: {0}")]
+    /// The TLS settings could not be loaded.
     Tls(String),
 }
 

@@ -1,5 +1,5 @@
-//! The embedded default: one SQLite file, its connections borrowed on the blocking
-//! thread pool, and the core's transactions as SQL.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod activity;
 mod blocklist;
@@ -35,6 +35,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The store over `db`.
     pub fn new(db: Db) -> Self {
         Self { db }
     }

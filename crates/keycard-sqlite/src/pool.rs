@@ -21,10 +21,14 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
+/// Why the SQLite file could not serve a request.
 pub enum DbError {
     #[error("could not open the database at {path}: {source}")]
+    /// The file could not be opened or migrated.
     Open {
+        /// The file.
         path: PathBuf,
+        /// Why not.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The database could not take the request right now: another writer held the lock
@@ -33,13 +37,16 @@ pub enum DbError {
     #[error("the database is unavailable: {0}")]
     Unavailable(rusqlite::Error),
     #[error("database query failed: {0}")]
+    /// A query failed.
     Query(rusqlite::Error),
     /// This process's earlier writes held the database past the busy timeout.
     #[error("the database is unavailable: other writes did not finish in time")]
     WritesQueued,
     #[error("the database pool is closed")]
+    /// The database has been closed.
     Closed,
     #[error("database task did not finish: {0}")]
+    /// The blocking task running the work failed.
     Task(#[from] tokio::task::JoinError),
 }
 

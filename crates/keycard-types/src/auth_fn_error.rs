@@ -15,8 +15,10 @@ pub const RESET_REQUESTED: &str = "If an account with a verified email matches, 
 #[serde(rename_all = "snake_case")]
 pub enum AuthFnError {
     #[error(transparent)]
+    /// A credential of the wrong shape.
     Invalid(CredentialError),
     #[error("Invalid username or password")]
+    /// Answered with "Invalid username or password".
     InvalidCredentials,
     /// A signed-in person's password, asked for again, was wrong.
     #[error("Password is incorrect")]
@@ -25,14 +27,22 @@ pub enum AuthFnError {
     #[error("Current password is incorrect")]
     IncorrectCurrentPassword,
     #[error("That username is taken")]
+    /// Answered with "That username is taken".
     UsernameTaken,
     #[error("Too many attempts. Try again in {}.", minutes_text(*retry_after_seconds))]
-    TooManyAttempts { retry_after_seconds: u64 },
+    /// Too many tries: wait this many seconds.
+    TooManyAttempts {
+        /// How long to wait before trying again.
+        retry_after_seconds: u64,
+    },
     #[error("Please log in to see this page")]
+    /// Answered with "Please log in to see this page".
     NotSignedIn,
     #[error("For your security, confirm your password first.")]
+    /// Answered with "For your security, confirm your password first.".
     RecentSignInRequired,
     #[error("That session has already ended.")]
+    /// Answered with "That session has already ended.".
     SessionNotFound,
     /// A mailed link that cannot be used (any reason: they all look alike).
     #[error("This link is invalid or has expired")]
@@ -40,22 +50,32 @@ pub enum AuthFnError {
     #[error(
         "That code is not right. Check that your device's clock is right, and try the newest code."
     )]
+    /// A wrong or used code from the authenticator app.
     WrongCode,
     #[error("That recovery code is not right, or it has been used")]
+    /// Answered with "That recovery code is not right, or it has been used".
     WrongRecoveryCode,
     #[error("The sign-in took too long. Log in again.")]
+    /// Answered with "The sign-in took too long. Log in again.".
     TwoStepExpired,
     #[error("Two-step sign-in is already on")]
+    /// Answered with "Two-step sign-in is already on".
     TwoFactorAlreadyOn,
     #[error("Two-step sign-in is not on")]
+    /// Answered with "Two-step sign-in is not on".
     TwoFactorNotOn,
     #[error("Start again: turning on two-step sign-in begins with your password")]
+    /// Answered with "Start again: turning on two-step sign-in begins with your password".
     TwoFactorNotStarted,
     #[error("That passkey was not accepted. Try again, or log in with your password.")]
+    /// Answered with "That passkey was not accepted. Try again, or log in with your
+    /// password.".
     PasskeyRefused,
     #[error("That passkey has already been removed.")]
+    /// Answered with "That passkey has already been removed.".
     PasskeyNotFound,
     #[error("Passkeys are not available on this site.")]
+    /// Answered with "Passkeys are not available on this site.".
     PasskeysUnavailable,
     /// The browser's own passkey dialog failed or was dismissed.
     #[error("No passkey was used. Try again, or log in with your password.")]
@@ -63,17 +83,25 @@ pub enum AuthFnError {
     #[error(
         "This request did not come from a Keycard page, so it was refused. Open Keycard and try again."
     )]
+    /// A state-changing request that did not come from the site's own pages.
     CrossSite,
     #[error("The form could not be read. Reload the page and try again.")]
+    /// Answered with "The form could not be read. Reload the page and try again.".
     BadRequest,
     #[error("Keycard could not be reached. Check your connection and try again.")]
+    /// Answered with "Keycard could not be reached. Check your connection and try again.".
     Unreachable,
     #[error(
         "Keycard cannot do that right now, and nothing was changed. Please try again in a moment."
     )]
+    /// The database cannot serve the request now; nothing changed.
     Unavailable,
     #[error("Something went wrong on our side{}. Please try again in a moment.", reference_text(*reference))]
-    Internal { reference: Option<ErrorReference> },
+    /// Something unexpected; the reference finds its log line.
+    Internal {
+        /// The log line's reference, if one could be made.
+        reference: Option<ErrorReference>,
+    },
 }
 
 /// The id an unexpected error is logged under, shown to the person so support can
@@ -82,6 +110,7 @@ pub enum AuthFnError {
 pub struct ErrorReference(u32);
 
 impl ErrorReference {
+    /// The reference of the log line numbered `id`.
     pub fn new(id: u32) -> Self {
         Self(id)
     }

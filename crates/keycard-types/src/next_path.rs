@@ -19,6 +19,7 @@ impl NextPath {
         safe.then(|| Self(raw.to_owned()))
     }
 
+    /// The path.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -12,73 +12,109 @@ use keycard_core::domain::CredentialError;
 use keycard_types::{AuthFnError, ErrorReference};
 
 #[derive(Debug, thiserror::Error)]
+/// Why an API request failed; each variant is one status and one `{"msg": …}` body.
 pub enum ApiError {
     #[error("Missing username or password")]
+    /// Answered with "Missing username or password".
     MissingCredentials,
     #[error(transparent)]
+    /// A credential of the wrong shape; the message says which rule it broke.
     Invalid(CredentialError),
     #[error("User already exists")]
+    /// Answered with "User already exists".
     UserExists,
     #[error("Bad username or password")]
+    /// Answered with "Bad username or password".
     BadCredentials,
     /// A required field of the body is absent or empty; names it.
     #[error("Missing {0}")]
     MissingField(&'static str),
     #[error("Current password is incorrect")]
+    /// Answered with "Current password is incorrect".
     IncorrectCurrentPassword,
     #[error("Password is incorrect")]
+    /// Answered with "Password is incorrect".
     IncorrectPassword,
     #[error("Missing Authorization Header")]
+    /// Answered with "Missing Authorization Header".
     MissingToken,
     #[error("The Authorization header must be 'Bearer <token>'")]
+    /// Answered with "The Authorization header must be 'Bearer \<token\>'".
     NotBearer,
     #[error("{}", token_message(*.0))]
+    /// The bearer token was refused; the message says why.
     TokenRefused(Rejection),
     #[error("{}", AuthFnError::TooManyAttempts { retry_after_seconds: *.0 })]
+    /// Too many tries: the seconds to wait, also sent as `Retry-After`.
     TooManyAttempts(u64),
     #[error("Recent sign-in required")]
+    /// Answered with "Recent sign-in required".
     RecentSignInRequired,
     #[error("No such session")]
+    /// Answered with "No such session".
     SessionNotFound,
     #[error("{}", AuthFnError::InvalidLink)]
+    /// A mailed link that cannot be used.
     InvalidLink,
     /// The password was right and the account has two-step sign-in on: the answer
     /// carries the challenge for `POST /api/v1/login/two-factor`.
     #[error("Two-step code required")]
-    TwoStepRequired { mfa_token: String },
+    TwoStepRequired {
+        /// The challenge to send back with the code.
+        mfa_token: String,
+    },
     #[error("{}", AuthFnError::PasskeyRefused)]
+    /// The passkey was not accepted.
     PasskeyRefused,
     #[error("{}", AuthFnError::PasskeyNotFound)]
+    /// No passkey of this account has that id.
     PasskeyNotFound,
     #[error("{}", AuthFnError::PasskeysUnavailable)]
+    /// The site has no domain name, which passkeys need.
     PasskeysUnavailable,
     #[error("Send either code or recovery_code, not both")]
+    /// Answered with "Send either code or recovery_code, not both".
     BothAnswers,
     #[error("Two-step code is incorrect or was already used")]
+    /// Answered with "Two-step code is incorrect or was already used".
     WrongCode,
     #[error("The mfa_token is invalid or has expired; log in again")]
+    /// Answered with "The mfa_token is invalid or has expired; log in again".
     TwoStepExpired,
     #[error("{}", AuthFnError::TwoFactorAlreadyOn)]
+    /// Two-step sign-in is on already.
     TwoFactorAlreadyOn,
     #[error("{}", AuthFnError::TwoFactorNotOn)]
+    /// Two-step sign-in is not on.
     TwoFactorNotOn,
     #[error("Two-step sign-in is not being set up; POST /api/v1/two-factor first")]
+    /// Answered with "Two-step sign-in is not being set up; POST /api/v1/two-factor first".
     TwoFactorNotStarted,
     #[error("The request body is not valid JSON")]
+    /// Answered with "The request body is not valid JSON".
     MalformedJson,
     #[error("The request body must be a JSON object whose fields are strings (email may be null)")]
+    /// Answered with "The request body must be a JSON object whose fields are strings
+    /// (email may be null)".
     WrongShape,
     #[error("Send the body as JSON, with Content-Type: application/json")]
+    /// Answered with "Send the body as JSON, with Content-Type: application/json".
     NotJson,
     #[error("The request body is larger than 16 KiB")]
+    /// Answered with "The request body is larger than 16 KiB".
     TooLarge,
     #[error("There is no such endpoint; the API is described at /api/v1/openapi.json")]
+    /// Answered with "There is no such endpoint; the API is described at
+    /// /api/v1/openapi.json".
     NotFound,
     #[error("This endpoint does not take that method; see /api/v1/openapi.json")]
+    /// Answered with "This endpoint does not take that method; see /api/v1/openapi.json".
     MethodNotAllowed,
     #[error("{}", AuthFnError::Unavailable)]
+    /// The database cannot serve the request now; nothing changed.
     Unavailable,
     #[error("{}", AuthFnError::Internal { reference: *.0 })]
+    /// Something unexpected, logged under the reference the client is shown.
     Internal(Option<ErrorReference>),
 }
 

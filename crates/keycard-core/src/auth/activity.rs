@@ -23,34 +23,47 @@ pub const ACTIVITY_KEPT_PER_ACCOUNT: i64 = 1000;
 )]
 #[strum(serialize_all = "snake_case")]
 pub enum ActivityEvent {
+    /// The account was signed up.
     AccountCreated,
+    /// A sign-in started a session.
     SignedIn,
     /// A wrong password for this account: at login, or when asked for it again.
     FailedSignIn,
+    /// A session was signed out.
     SignedOut,
     /// A session was ended from another one of the account's sessions.
     SessionEnded,
+    /// Every other session was ended at once.
     OtherSessionsSignedOut,
+    /// The password was changed while signed in.
     PasswordChanged,
+    /// A replaced refresh token came back, so its session was ended.
     RefreshTokenReused,
     /// The password was entered again in a session, to confirm a sensitive action.
     Reauthenticated,
     /// A new password set with a link mailed to the verified address.
     PasswordReset,
+    /// The email address was changed or removed.
     EmailChanged,
+    /// The email address was confirmed by its mailed link.
     EmailVerified,
+    /// Two-step sign-in was turned on.
     TwoFactorEnabled,
+    /// Two-step sign-in was turned off.
     TwoFactorDisabled,
     /// The second step of a sign-in answered with a recovery code instead of the app.
     RecoveryCodeUsed,
     /// Too many wrong codes for the account's second step, from anywhere: it refuses
     /// every try until the throttle window passes.
     TwoStepLocked,
+    /// A passkey was added.
     PasskeyAdded,
+    /// A passkey was removed.
     PasskeyRemoved,
 }
 
 impl ActivityEvent {
+    /// The event's stable code, as stored.
     pub fn code(self) -> &'static str {
         self.into()
     }
@@ -88,10 +101,13 @@ impl ActivityEvent {
 /// One event as its account's owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityEntry {
+    /// When it happened.
     pub at: OffsetDateTime,
+    /// What happened.
     pub event: ActivityEvent,
     /// "Chrome on Linux", "curl", "Unknown device".
     pub device: String,
+    /// The client address it came from.
     pub address: String,
 }
 

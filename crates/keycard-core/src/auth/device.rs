@@ -24,6 +24,7 @@ impl UserAgent {
         )
     }
 
+    /// The header as sent, cut to a bounded length.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -32,7 +33,10 @@ impl UserAgent {
 /// The request a sign-in or a session renewal comes with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientInfo {
+    /// The client's address, as the edge resolved it (for throttling and the activity
+    /// record).
     pub address: IpAddr,
+    /// The client's `User-Agent`.
     pub user_agent: UserAgent,
 }
 

@@ -22,7 +22,9 @@ use crate::domain::{CredentialError, Email, Login, Password};
 /// How long mailed links work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkLifetimes {
+    /// How long a verification link works.
     pub verify_email: Duration,
+    /// How long a password reset link works.
     pub reset_password: Duration,
 }
 

@@ -6,16 +6,22 @@ use super::throttle::RetryAfter;
 use crate::domain::CredentialError;
 
 #[derive(Debug, thiserror::Error)]
+/// What a flow of the core can end in besides success.
 pub enum AuthError {
     #[error(transparent)]
+    /// Input that breaks a credential rule.
     InvalidInput(#[from] CredentialError),
     #[error("invalid username or password")]
+    /// Invalid username or password (never which of the two).
     InvalidCredentials,
     #[error("that username is taken")]
+    /// The username (compared case-folded) is taken.
     UsernameTaken,
     #[error("too many attempts; retry in {} s", .0.0.as_secs())]
+    /// Too many attempts; retry after the time given.
     Throttled(RetryAfter),
     #[error("not signed in: {0}")]
+    /// Not signed in, and why not.
     Unauthenticated(#[from] Rejection),
     /// Ending other sessions needs the password entered in this session lately.
     #[error("the password must be entered again first")]
@@ -34,14 +40,17 @@ pub enum AuthError {
     #[error("the sign-in took too long; start again")]
     TwoStepExpired,
     #[error("two-step sign-in is already on")]
+    /// Two-step sign-in is on already.
     TwoFactorAlreadyOn,
     #[error("two-step sign-in is not on")]
+    /// Two-step sign-in is not on.
     TwoFactorNotOn,
     /// A passkey ceremony that failed any check (unknown credential, bad signature, no
     /// user verification, expired or spent): they all look alike from outside.
     #[error("the passkey was not accepted")]
     PasskeyRefused,
     #[error("no such passkey")]
+    /// No passkey of this account has that id.
     PasskeyNotFound,
     /// The public origin has no domain name, which WebAuthn needs.
     #[error("passkeys are not available on this site")]
@@ -54,6 +63,7 @@ pub enum AuthError {
     #[error(transparent)]
     Unavailable(StoreError),
     #[error(transparent)]
+    /// Anything unexpected: logged with its details, shown only as a reference.
     Internal(#[from] anyhow::Error),
 }
 
@@ -61,20 +71,28 @@ pub enum AuthError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
     #[error("no token was sent")]
+    /// No token was sent.
     MissingToken,
     #[error("the token has expired")]
+    /// The token has expired.
     Expired,
     #[error("the token is not valid")]
+    /// The token is not one of ours, or was tampered with.
     InvalidToken,
     #[error("the token has been revoked")]
+    /// The token was revoked (signed out).
     Revoked,
     #[error("the account no longer exists or is disabled")]
+    /// The account no longer exists or is disabled.
     AccountGone,
     #[error("the session has ended or expired")]
+    /// The session has ended or expired.
     SessionEnded,
     #[error("the refresh token is not one that is in use")]
+    /// The refresh token is not one that is in use.
     UnknownRefreshToken,
     #[error("an old refresh token was presented, so its session was ended")]
+    /// A replaced refresh token was presented, so its session was ended.
     RefreshTokenReused,
 }
 

@@ -16,16 +16,21 @@ use super::users::{User, UserStatus};
 /// the session the token belongs to.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The signed-in account, as of this request.
     pub user: User,
+    /// The verified access token.
     pub token: VerifiedToken,
+    /// When the session started, was last active, and whether it ended.
     pub times: SessionTimes,
 }
 
 impl Session {
+    /// The session's id.
     pub fn id(&self) -> &SessionId {
         &self.token.session_id
     }
 
+    /// When the session was signed in.
     pub fn started_at(&self) -> OffsetDateTime {
         timestamp(self.times.created_at)
     }

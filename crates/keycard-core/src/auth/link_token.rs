@@ -16,6 +16,7 @@ use super::users::{PasswordVersion, UserId};
 const PART_BYTES: usize = 16;
 /// A token as it appears in a link: 64 lowercase hex digits.
 pub const LINK_TOKEN_LENGTH: usize = 4 * PART_BYTES;
+/// What a link token looks like: 64 lowercase hex digits.
 pub const LINK_TOKEN_PATTERN: &str = "^[0-9a-f]{64}$";
 /// Keeps the link key apart from the other keys made from the same secret.
 const LINK_KEY_LABEL: &[u8] = b"keycard mailed-link verifier v1";
@@ -24,11 +25,14 @@ const LINK_KEY_LABEL: &[u8] = b"keycard mailed-link verifier v1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
 #[strum(serialize_all = "snake_case")]
 pub enum LinkPurpose {
+    /// Confirms an email address.
     VerifyEmail,
+    /// Resets a forgotten password.
     ResetPassword,
 }
 
 impl LinkPurpose {
+    /// The purpose's stable code, as stored.
     pub fn code(self) -> &'static str {
         self.into()
     }
@@ -42,6 +46,7 @@ pub struct LinkToken {
 }
 
 impl LinkToken {
+    /// A new token from the operating system's random source.
     pub fn generate() -> anyhow::Result<Self> {
         let mut bytes = [0u8; 2 * PART_BYTES];
         getrandom::fill(&mut bytes)
@@ -72,6 +77,7 @@ impl LinkToken {
         hex::encode(self.selector)
     }
 
+    /// The token as it goes into the link: selector and verifier, hex.
     pub fn reveal(&self) -> String {
         format!("{}{}", self.selector(), hex::encode(self.verifier))
     }
@@ -87,16 +93,22 @@ impl std::fmt::Debug for LinkToken {
 /// out.
 #[derive(Clone)]
 pub struct NewLink {
+    /// The public half, by which the link is looked up.
     pub selector: String,
+    /// The keyed hash of the secret half: the only trace of it stored.
     pub verifier_hash: String,
+    /// The account the link is for.
     pub user: UserId,
+    /// What the link does.
     pub purpose: LinkPurpose,
     /// The address the link is mailed to: it works only while the account has it.
     pub email: String,
     /// For a reset: the password version it may replace, so any later password change
     /// makes it useless. For a verification, none.
     pub password_version: Option<PasswordVersion>,
+    /// When it was made, in Unix seconds.
     pub created_at: i64,
+    /// When it stops working, in Unix seconds.
     pub expires_at: i64,
 }
 
@@ -115,13 +127,19 @@ impl std::fmt::Debug for NewLink {
 /// A link as stored. `Debug` leaves the verifier's hash out.
 #[derive(Clone)]
 pub struct StoredLink {
+    /// The account the link is for.
     pub user: UserId,
+    /// The account's username, for the page the link opens.
     pub username: String,
     /// The purpose code stored; `None` for one this build does not know.
     pub purpose: Option<LinkPurpose>,
+    /// The keyed hash of the link's secret half.
     pub verifier_hash: String,
+    /// The address the link was mailed to.
     pub email: String,
+    /// The account's password version now.
     pub password_version: PasswordVersion,
+    /// When the link stops working, in Unix seconds.
     pub expires_at: i64,
 }
 

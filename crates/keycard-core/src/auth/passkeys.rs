@@ -98,40 +98,56 @@ struct Ceremony<S> {
 /// What a ceremony's start hands the page: the options for `navigator.credentials`,
 /// and the sealed state the page sends back with the authenticator's answer.
 pub struct CeremonyStart<T> {
+    /// What the browser's `navigator.credentials` call takes.
     pub options: T,
+    /// The ceremony's state, sealed, for the client to send back with the answer.
     pub sealed_state: String,
 }
 
 /// A passkey as an account's owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasskeySummary {
+    /// The passkey's id (not the credential id).
     pub id: String,
+    /// The name its owner gave it.
     pub name: String,
+    /// When it was added.
     pub created_at: OffsetDateTime,
+    /// When it last signed in, if it has.
     pub last_used_at: Option<OffsetDateTime>,
 }
 
 /// A passkey as stored: webauthn-rs's credential (public key, counter, flags) as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPasskey {
+    /// The passkey's id.
     pub id: String,
+    /// The account it belongs to.
     pub user: UserId,
     /// The account's WebAuthn user handle, which a discoverable credential returns.
     pub user_handle: String,
+    /// The name its owner gave it.
     pub name: String,
+    /// The webauthn-rs credential, serialised.
     pub credential: String,
+    /// When it was added.
     pub created_at: OffsetDateTime,
+    /// When it last signed in, if it has.
     pub last_used_at: Option<OffsetDateTime>,
 }
 
 /// A passkey to store.
 #[derive(Debug, Clone)]
 pub struct NewPasskey {
+    /// The passkey's id.
     pub id: String,
+    /// The account it belongs to.
     pub user: UserId,
     /// The credential id, hex: how a sign-in finds the passkey.
     pub credential_id: String,
+    /// The name its owner gave it.
     pub name: String,
+    /// The webauthn-rs credential, serialised.
     pub credential: String,
 }
 

@@ -14,6 +14,7 @@ use super::token::JwtSecret;
 const TOKEN_BYTES: usize = 32;
 /// A token as clients see it: 64 lowercase hex digits.
 pub const REFRESH_TOKEN_LENGTH: usize = 2 * TOKEN_BYTES;
+/// What a refresh token looks like: 64 lowercase hex digits.
 pub const REFRESH_TOKEN_PATTERN: &str = "^[0-9a-f]{64}$";
 /// Keeps the successor key apart from the JWT signing key made from the same secret.
 const SUCCESSOR_KEY_LABEL: &[u8] = b"keycard refresh-token successor v1";
@@ -32,6 +33,7 @@ impl SuccessorKey {
 }
 
 impl RefreshToken {
+    /// A new token from the operating system's random source.
     pub fn generate() -> anyhow::Result<Self> {
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes)
@@ -59,6 +61,7 @@ impl RefreshToken {
         hex::encode(Sha256::digest(self.0))
     }
 
+    /// The token as the client holds it, hex.
     pub fn reveal(&self) -> String {
         hex::encode(self.0)
     }

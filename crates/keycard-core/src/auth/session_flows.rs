@@ -19,6 +19,7 @@ use crate::domain::Password;
 pub enum Ended {
     /// The caller's own session: a logout.
     ThisSession,
+    /// Ended from another of the account's sessions.
     AnotherSession,
 }
 

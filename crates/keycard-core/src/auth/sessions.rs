@@ -22,6 +22,7 @@ pub const SESSION_ID_PATTERN: &str = "^[0-9a-f]{32}$";
 pub struct SessionId(String);
 
 impl SessionId {
+    /// A new random session id.
     pub fn generate() -> anyhow::Result<Self> {
         random_id().map(Self)
     }
@@ -36,6 +37,7 @@ impl SessionId {
         Self(stored)
     }
 
+    /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -44,6 +46,7 @@ impl SessionId {
 /// How long access tokens and sessions last, and how recent a password must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy {
+    /// How long an access token lasts.
     pub access_token_lifetime: Duration,
     /// A session not used for this long is over.
     pub idle_timeout: Duration,
@@ -138,7 +141,9 @@ impl SessionPolicy {
 /// What storage found, under its lock, for a presented refresh token.
 #[derive(Debug, Clone, Copy)]
 pub struct PresentedRefresh {
+    /// The session's times.
     pub times: SessionTimes,
+    /// Whether the account is still active.
     pub account_active: bool,
     /// When the token was replaced by its successor; `None` while it is current.
     pub replaced_at: Option<i64>,
@@ -163,34 +168,45 @@ pub enum RefreshStep {
 /// See [`SessionPolicy::expiry_cutoffs`]; Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpiryCutoffs {
+    /// Sessions unused since before this Unix time are over.
     pub last_active_before: i64,
+    /// Sessions signed in before this Unix time are over.
     pub created_before: i64,
 }
 
 /// The stored times of a session, as Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimes {
+    /// When it was signed in, in Unix seconds.
     pub created_at: i64,
+    /// When it was last used, in Unix seconds.
     pub last_active_at: i64,
     /// The last time the password was entered in this session: at sign-in, or when it
     /// was confirmed again.
     pub password_at: i64,
+    /// When it ended, if it has, in Unix seconds.
     pub ended_at: Option<i64>,
 }
 
 /// Why a session ended, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndReason {
+    /// Signed out.
     SignedOut,
+    /// Ended from another of the account's sessions.
     EndedFromAnotherSession,
+    /// A replaced refresh token came back.
     RefreshTokenReused,
+    /// The password was changed elsewhere.
     PasswordChanged,
+    /// Two-step sign-in was turned on or off.
     TwoFactorChanged,
     /// The passkey that signed the session in was removed.
     PasskeyRemoved,
 }
 
 impl EndReason {
+    /// The reason's stable code, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SignedOut => "signed_out",
@@ -236,16 +252,22 @@ impl SecondStep {
 /// sign-in checked, and what it proved beyond the password.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// The new session's id.
     pub id: SessionId,
+    /// Its first refresh token.
     pub refresh: RefreshToken,
+    /// The password version the sign-in checked.
     pub checked: PasswordVersion,
+    /// What the sign-in took besides the password.
     pub second_step: SecondStep,
 }
 
 /// A refresh token as handed out, with the moment its session ends unless used again.
 #[derive(Debug)]
 pub struct IssuedRefreshToken {
+    /// The token.
     pub token: RefreshToken,
+    /// When the session ends unless it is used again.
     pub expires_at: OffsetDateTime,
 }
 
@@ -253,8 +275,11 @@ pub struct IssuedRefreshToken {
 /// token that renews it.
 #[derive(Debug)]
 pub struct SignedIn {
+    /// The session signed in.
     pub session_id: SessionId,
+    /// Its access token.
     pub access: IssuedToken,
+    /// Its refresh token.
     pub refresh: IssuedRefreshToken,
 }
 
@@ -279,11 +304,15 @@ fn seconds_until(moment: OffsetDateTime) -> u64 {
 /// One live session as its owner sees it in the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSummary {
+    /// The session's id.
     pub id: SessionId,
     /// "Chrome on Linux", "curl", "Unknown device".
     pub device: String,
+    /// The client address it was signed in from.
     pub address: String,
+    /// When it was signed in.
     pub created_at: OffsetDateTime,
+    /// When it was last used.
     pub last_active_at: OffsetDateTime,
     /// The session the request itself belongs to.
     pub current: bool,
@@ -294,20 +323,31 @@ pub struct SessionSummary {
 pub enum Redemption {
     /// The session's current token: it was replaced by its successor.
     Rotated {
+        /// The account.
         user_id: UserId,
+        /// The session.
         session: SessionId,
+        /// Its times after the rotation.
         times: SessionTimes,
     },
     /// The token replaced moments ago, presented again within the grace period: the
     /// client gets the successor the first request got.
     Raced {
+        /// The account.
         user_id: UserId,
+        /// The session.
         session: SessionId,
+        /// Its times.
         times: SessionTimes,
     },
     /// An older token, or the previous one after the grace period: the session has been
     /// ended, since someone other than its owner may hold its tokens.
-    Reused { user_id: UserId, session: SessionId },
+    Reused {
+        /// The account.
+        user_id: UserId,
+        /// The session, now ended.
+        session: SessionId,
+    },
     /// The session has ended, expired, or its account is gone.
     Ended,
     /// No token like it was ever issued.
@@ -322,13 +362,18 @@ pub fn timestamp(seconds: i64) -> OffsetDateTime {
 
 /// A stored session, before it is described for a person.
 pub struct StoredSession {
+    /// The session's id.
     pub id: SessionId,
+    /// Its times.
     pub times: SessionTimes,
+    /// The client address it was signed in from.
     pub address: String,
+    /// The client it was signed in from.
     pub user_agent: UserAgent,
 }
 
 impl StoredSession {
+    /// The session as its owner sees it; `current` is the one asking.
     pub fn summary(self, current: &SessionId) -> SessionSummary {
         SessionSummary {
             current: &self.id == current,
@@ -343,14 +388,18 @@ impl StoredSession {
 
 /// What the guard found for an access token.
 pub enum GuardRecord {
+    /// The token's id was revoked.
     Revoked,
     /// The token's session, and the account it belongs to.
     Found {
+        /// The account.
         user: User,
+        /// The session's times.
         times: SessionTimes,
     },
     /// The account exists, but has no session by that id (pruned, or never was).
     NoSession,
+    /// The account is gone or disabled.
     NoAccount,
 }
 

@@ -46,6 +46,7 @@ pub struct ThrottlePolicy {
     /// Verification mails to one address within [`RECIPIENT_MAIL_WINDOW`], whichever
     /// accounts ask, so throwaway accounts cannot flood a stranger's inbox.
     pub verification_mails_per_recipient: u32,
+    /// How long each count lasts.
     pub window: Duration,
 }
 
@@ -219,6 +220,7 @@ pub struct MemoryThrottle {
 }
 
 impl MemoryThrottle {
+    /// Counts kept in this process's memory, under `policy`.
     pub fn new(policy: ThrottlePolicy) -> Self {
         Self {
             account_failures: SlidingWindow::new(policy.failures_per_account, policy.window),

@@ -31,9 +31,11 @@ pub struct JwtSecret(Vec<u8>);
 
 #[derive(Debug, thiserror::Error)]
 #[error("the JWT secret must be at least {MIN_SECRET_BYTES} bytes, got {0}")]
+/// Why a secret was refused: it had this many bytes, fewer than 32.
 pub struct SecretError(usize);
 
 impl JwtSecret {
+    /// A secret of at least 32 bytes.
     pub fn new(bytes: Vec<u8>) -> Result<Self, SecretError> {
         if bytes.len() < MIN_SECRET_BYTES {
             return Err(SecretError(bytes.len()));
@@ -85,7 +87,9 @@ struct Claims {
 
 /// A freshly signed token. `Debug` leaves the token itself out.
 pub struct IssuedToken {
+    /// The signed JWT.
     pub token: String,
+    /// When it expires.
     pub expires_at: OffsetDateTime,
 }
 
@@ -100,10 +104,15 @@ impl std::fmt::Debug for IssuedToken {
 /// What a token that passed every check says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
+    /// The account it signs in.
     pub user_id: UserId,
+    /// The session it belongs to.
     pub session_id: SessionId,
+    /// Its own id (`jti`), by which it is revoked.
     pub token_id: String,
+    /// When it was issued.
     pub issued_at: OffsetDateTime,
+    /// When it expires.
     pub expires_at: OffsetDateTime,
 }
 
@@ -124,6 +133,7 @@ pub struct TokenKeys {
 }
 
 impl TokenKeys {
+    /// Keys derived from `secret`, for tokens that last `lifetime`.
     pub fn new(secret: &JwtSecret, lifetime: Duration) -> anyhow::Result<Self> {
         let mut validation = Validation::new(ALGORITHM);
         validation.leeway = LEEWAY_SECONDS.unsigned_abs();

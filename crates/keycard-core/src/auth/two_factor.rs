@@ -44,13 +44,14 @@ const MAX_CHALLENGE_BYTES: usize = 2048;
 /// An account's two-step settings as stored. `Debug` leaves the sealed secret out.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoredTwoFactor {
-    /// The app's secret, sealed (see [`TwoFactorKeys::seal`]).
+    /// The app's secret, sealed under a key derived from the server secret.
     pub sealed_secret: String,
     /// Confirmed with a code; until then, logins do not ask for one.
     pub enabled: bool,
     /// While it is being turned on, the session that started it: the only one that may
     /// see the secret waiting for its first code, or confirm it.
     pub staged_in: Option<String>,
+    /// How many recovery codes are left unused.
     pub recovery_codes_left: usize,
 }
 
@@ -73,7 +74,10 @@ pub enum SecondFactorProof {
     Step(u64),
     /// The keyed hashes a recovery code may be stored under (the current key's, and
     /// the one before HKDF's); spent if the account has it unused.
-    RecoveryCode { hashes: [String; 2] },
+    RecoveryCode {
+        /// The code's keyed hash, and its hash as made before HKDF.
+        hashes: [String; 2],
+    },
 }
 
 impl std::fmt::Debug for SecondFactorProof {
@@ -91,6 +95,7 @@ impl std::fmt::Debug for SecondFactorProof {
 /// How spending a second step's answer turned out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecondFactorSpend {
+    /// The answer was right and is now spent.
     Spent,
     /// A code used before (or an unknown or used recovery code), or two-step is off.
     Rejected,
@@ -184,7 +189,9 @@ pub struct TwoFactorKeys {
 /// naming the account and the password version that was checked, good for a few
 /// minutes and spent once it succeeds. `Debug` leaves the token out.
 pub struct TwoStepChallenge {
+    /// The signed challenge the client sends back with the code.
     pub token: String,
+    /// When the challenge stops working.
     pub expires_at: OffsetDateTime,
 }
 
@@ -223,7 +230,9 @@ pub enum TwoStepAfterReset {
 /// sealed, so nothing about the account changes before the code. `Debug` shows neither.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PendingReset {
+    /// The reset link's selector, spent with the second step.
     pub selector: String,
+    /// The new password's hash, stored by the second step.
     pub password_hash: String,
 }
 

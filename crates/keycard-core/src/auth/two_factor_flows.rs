@@ -29,14 +29,18 @@ pub const DEFAULT_TWO_STEP_LIFETIME: Duration = Duration::from_secs(300);
 /// sign-in on.
 #[derive(Debug)]
 pub enum LoginOutcome {
+    /// Signed in.
     SignedIn(SignedIn),
+    /// The password was right; a second step is needed.
     TwoStepRequired(TwoStepChallenge),
 }
 
 /// What the second step of a sign-in is answered with.
 #[derive(Debug, Clone)]
 pub enum SecondFactor {
+    /// A code from the authenticator app.
     Code(TotpCode),
+    /// One of the recovery codes.
     RecoveryCode(RecoveryCode),
 }
 
@@ -62,10 +66,13 @@ pub(super) enum TwoStepState {
 /// Where an account's two-step sign-in stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TwoFactorStatus {
+    /// Two-step sign-in is off.
     Off,
     /// A secret was made and waits for the first code from the app.
     SettingUp(TotpSetup),
+    /// Two-step sign-in is on.
     On {
+        /// How many recovery codes are left unused.
         recovery_codes_left: usize,
     },
 }
@@ -74,7 +81,9 @@ pub enum TwoFactorStatus {
 /// a QR code. `Debug` shows neither.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TotpSetup {
+    /// The base32 secret, for typing into an app.
     pub secret: String,
+    /// The `otpauth://` URL, for a QR code.
     pub otpauth_url: String,
 }
 

@@ -5,15 +5,20 @@ use time::OffsetDateTime;
 use crate::domain::{Email, Login, Username};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An account's id, never given twice.
 pub struct UserId(pub i64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether an account may sign in.
 pub enum UserStatus {
+    /// May sign in.
     Active,
+    /// May not sign in.
     Disabled,
 }
 
 impl UserStatus {
+    /// The status's stable code, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -25,12 +30,17 @@ impl UserStatus {
 /// An account as the rest of the app sees it: never with its password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// The account's id.
     pub id: UserId,
+    /// The username as given at sign-up.
     pub username: String,
+    /// The email address, if any.
     pub email: Option<String>,
     /// Whether the owner of `email` opened a link mailed to it since it was set.
     pub email_verified: bool,
+    /// Whether it may sign in.
     pub status: UserStatus,
+    /// When it was signed up.
     pub created_at: OffsetDateTime,
 }
 
@@ -44,12 +54,17 @@ impl User {
 /// The stored hash of one account, for checking a password, and the key its failed
 /// attempts are counted under.
 pub struct StoredCredentials {
+    /// The account's id.
     pub id: UserId,
+    /// The username as given.
     pub username: String,
+    /// The username's canonical key (see `Username::canonical_key`).
     pub username_key: String,
     /// The account's address if it is verified: the only one it is ever mailed at.
     pub verified_email: Option<String>,
+    /// The password's argon2id PHC string.
     pub password_hash: String,
+    /// The password's version, changed with every change of password.
     pub password_version: PasswordVersion,
 }
 
@@ -75,9 +90,13 @@ impl PasswordVersion {
 /// An account a password-reset link can go to: active, with a verified address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
+    /// The account.
     pub user: UserId,
+    /// Its username.
     pub username: String,
+    /// Its verified address.
     pub email: String,
+    /// Its password version when found.
     pub password_version: PasswordVersion,
 }
 

@@ -50,6 +50,7 @@ fn matches(rule: &Option<Regex>, text: &str) -> bool {
 pub struct Username(String);
 
 impl Username {
+    /// The username if it follows the rule.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let length = raw.chars().count();
         if length < *USERNAME_LENGTH.start() {
@@ -64,6 +65,7 @@ impl Username {
         Ok(Self(raw.to_owned()))
     }
 
+    /// The username as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -92,6 +94,7 @@ impl Username {
 pub struct Login(String);
 
 impl Login {
+    /// What was typed, trimmed, if no longer than the longest address.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let trimmed = raw.trim();
         if trimmed.chars().count() > EMAIL_MAX_LENGTH {
@@ -100,6 +103,7 @@ impl Login {
         Ok(Self(trimmed.to_owned()))
     }
 
+    /// What was typed, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -110,6 +114,7 @@ impl Login {
 pub struct Password(String);
 
 impl Password {
+    /// The password if it has 8 to 1024 characters.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let length = raw.chars().count();
         if length < *PASSWORD_LENGTH.start() {
@@ -130,6 +135,7 @@ impl Password {
         Ok(password)
     }
 
+    /// The password's bytes, for hashing only.
     pub fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
@@ -155,6 +161,7 @@ impl Email {
         Self::parse(raw).map(Some)
     }
 
+    /// The address if it has the shape of one.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         if raw.chars().count() > EMAIL_MAX_LENGTH {
             return Err(CredentialError::EmailTooLong);
@@ -165,6 +172,7 @@ impl Email {
         Ok(Self(raw.to_owned()))
     }
 
+    /// The address as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -12,7 +12,10 @@ pub const RECOVERY_CODE_CHARS: usize = 10;
 /// What a recovery code is made of: letters and digits that cannot be mistaken for one
 /// another when typed from paper.
 pub const RECOVERY_CODE_ALPHABET: &str = "abcdefghjkmnpqrstuvwxyz23456789";
+/// What a code looks like: six digits, spaces and dashes allowed around them.
 pub const TOTP_CODE_PATTERN: &str = "^[ -]*(?:[0-9][ -]*){6}$";
+/// What a recovery code looks like: ten letters and digits of the code alphabet, spaces and
+/// dashes allowed.
 pub const RECOVERY_CODE_PATTERN: &str = "^[ -]*(?:[a-hjkmnp-zA-HJKMNP-Z2-9][ -]*){10}$";
 
 /// Six digits from an authenticator app. Whether they are right is the core's to say.
@@ -20,6 +23,7 @@ pub const RECOVERY_CODE_PATTERN: &str = "^[ -]*(?:[a-hjkmnp-zA-HJKMNP-Z2-9][ -]*
 pub struct TotpCode(String);
 
 impl TotpCode {
+    /// The code if it is six digits once spaces and dashes are dropped.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let digits: String = raw.chars().filter(|c| !is_separator(*c)).collect();
         if digits.len() != TOTP_CODE_DIGITS || !digits.chars().all(|c| c.is_ascii_digit()) {
@@ -28,6 +32,7 @@ impl TotpCode {
         Ok(Self(digits))
     }
 
+    /// The six digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -39,6 +44,8 @@ impl TotpCode {
 pub struct RecoveryCode(String);
 
 impl RecoveryCode {
+    /// The recovery code if it has ten characters of the alphabet once spaces and dashes
+    /// are dropped, in the form it is hashed in.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let letters: String = raw
             .chars()
@@ -53,6 +60,7 @@ impl RecoveryCode {
         Ok(Self(letters))
     }
 
+    /// The code, lowercase, without its dash.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -63,9 +71,11 @@ impl RecoveryCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasskeyName(String);
 
+/// The longest name a passkey may have, in characters.
 pub const PASSKEY_NAME_MAX_CHARS: usize = 64;
 
 impl PasskeyName {
+    /// The name, trimmed, if it has 1 to 64 characters.
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let name = raw.trim();
         let length = name.chars().count();
@@ -75,6 +85,7 @@ impl PasskeyName {
         Ok(Self(name.to_owned()))
     }
 
+    /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -41,6 +41,7 @@ pub enum StoreError {
 /// How a change to an account turned out once its transaction ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountChange<T> {
+    /// The change was made.
     Done(T),
     /// The session making the change ended after the guard let the request in.
     SessionEnded,
@@ -48,6 +49,7 @@ pub enum AccountChange<T> {
     PasswordNoLongerCurrent,
 }
 
+/// The store the core holds, shared by every request.
 pub type SharedStore = Arc<dyn Store>;
 
 /// Everything the core keeps, with what concerns all of it: readiness and pruning.

@@ -65,7 +65,7 @@ pub trait TwoStepStore: Send + Sync {
     /// Spends a login's second step at once: the challenge `challenge_id` (remembered
     /// until it expires) and `proof`, a code's step later than the last one used or an
     /// unused recovery code of `user` (recording its use), and records `start` as
-    /// [`Store::insert_session`] does. Nothing is spent unless all of it is, so a
+    /// [`SessionStore::insert_session`](super::SessionStore::insert_session) does. Nothing is spent unless all of it is, so a
     /// recovery code is never used up by a sign-in that starts no session.
     #[expect(clippy::too_many_arguments, reason = "one transaction's inputs")]
     async fn spend_second_factor(
