@@ -86,6 +86,7 @@ bench-smoke: setup
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --features ssr --all-targets -- -D warnings
+	cargo clippy -p keycard-core --no-default-features --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features ssr
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 

@@ -13,6 +13,8 @@ mod guard;
 mod hashing_threads;
 mod link_token;
 mod notices;
+#[cfg(feature = "passkeys")]
+mod passkey_ceremonies;
 mod passkeys;
 mod password;
 mod random_id;
@@ -40,7 +42,9 @@ pub use link_token::{
     LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, LinkPurpose, LinkToken, NewLink, StoredLink,
 };
 pub use notices::{Letter, Notice, Postbox};
-pub use passkeys::{CeremonyStart, NewPasskey, PasskeyRelyingParty, PasskeySummary, StoredPasskey};
+#[cfg(feature = "passkeys")]
+pub use passkey_ceremonies::{CeremonyStart, PasskeyRelyingParty};
+pub use passkeys::{NewPasskey, PasskeySummary, StoredPasskey};
 pub use password::PasswordHasher;
 pub use redacted::Redacted;
 pub use refresh_token::{REFRESH_TOKEN_LENGTH, REFRESH_TOKEN_PATTERN, RefreshToken};

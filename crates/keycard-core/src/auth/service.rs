@@ -13,7 +13,8 @@ use super::error::{AuthError, Rejection};
 use super::guard::{Session, Touching};
 use super::link_token::LinkKey;
 use super::notices::Postbox;
-use super::passkeys::PasskeyRelyingParty;
+#[cfg(feature = "passkeys")]
+use super::passkey_ceremonies::PasskeyRelyingParty;
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
 use super::sessions::{
@@ -43,6 +44,7 @@ pub struct AuthService {
     pub(super) two_factor: Arc<TwoFactorKeys>,
     pub(super) two_step_lifetime: std::time::Duration,
     /// `None` where WebAuthn cannot work (a public origin without a domain name).
+    #[cfg(feature = "passkeys")]
     pub(super) passkeys: Option<Arc<PasskeyRelyingParty>>,
 }
 
@@ -70,6 +72,7 @@ impl AuthService {
             links,
             two_factor: Arc::new(TwoFactorKeys::new(secret)?),
             two_step_lifetime: DEFAULT_TWO_STEP_LIFETIME,
+            #[cfg(feature = "passkeys")]
             passkeys: None,
             throttle: store.throttle(throttle),
             store,
@@ -88,6 +91,7 @@ impl AuthService {
     }
 
     /// Passkeys for `party`'s origin.
+    #[cfg(feature = "passkeys")]
     pub fn with_passkeys(mut self, party: PasskeyRelyingParty) -> Self {
         self.passkeys = Some(Arc::new(party));
         self

@@ -439,6 +439,7 @@ impl AuthService {
     /// On an account with two-step sign-in on, a change that would let someone in
     /// without the second step (adding a passkey) needs a current code too, spent like
     /// a sign-in's. Nothing is asked of an account without it.
+    #[cfg(feature = "passkeys")]
     pub(super) async fn require_current_code(
         &self,
         user: UserId,

@@ -4,6 +4,7 @@
 mod account_flows;
 mod email_flows;
 mod guard;
+#[cfg(feature = "passkeys")]
 mod passkeys;
 mod service;
 mod session_flows;
