@@ -33,7 +33,7 @@ run: setup-run
 ## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
 ## while the debug suites run, then the browser tests beside the API fuzzer, both on
 ## that one build, with the benchmark's binary building beside them at the lowest
-## priority, and so do the library crates' packages (each built from its .crate file).
+## priority, and the library crates are packed as `cargo publish` would pack them.
 ## The benchmark runs alone, since it measures; last, the release binary it leaves
 ## behind must serve a site that hydrates (tests/served-site/run).
 test: setup lint
@@ -95,22 +95,25 @@ unit:
 
 # The store contract, the core's flow tests and the integration and fault suites
 # again, each on a database of its own on a throwaway PostgreSQL server; the outage
-# test stops its server, so it gets one of its own.
+# test stops its server, so it gets one of its own. Built with the features `unit`
+# builds with, so nothing is compiled twice.
 postgres:
-	$(WITH_POSTGRES) cargo test -p keycard-core -p keycard-postgres --test flows --test contract \
+	$(WITH_POSTGRES) cargo test --workspace --features ssr --test flows --test contract \
 		-- $(SQLITE_ONLY)
 	$(WITH_POSTGRES) cargo test --features ssr --test web --test fault -- $(SQLITE_ONLY) --skip postgres_outage::
 	$(WITH_POSTGRES) cargo test --features ssr --test fault -- postgres_outage::
 
-# Each library crate as `cargo publish` would upload it, unpacked and built on its own
-# (a dry run: nothing is uploaded).
+# Each library crate as `cargo publish` would upload it (a dry run: nothing is
+# uploaded). `make package` also unpacks each and builds it on its own, from scratch in
+# a directory of its own (about 2 min 30 s here), which `make test` leaves out: the
+# test suites have built the same sources already.
 LIBRARY_CRATES := --workspace --exclude keycard --exclude keycard-testing
 
 package:
 	cargo package $(LIBRARY_CRATES) --allow-dirty
 
 package-at-low-priority:
-	$(WITHOUT_JOBSERVER) nice -n 19 cargo package $(LIBRARY_CRATES) --allow-dirty
+	$(WITHOUT_JOBSERVER) nice -n 19 cargo package $(LIBRARY_CRATES) --allow-dirty --no-verify
 
 # The release server and site, as `make run` and the browser tests use them.
 release: setup-run

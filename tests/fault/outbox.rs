@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use keycard_core::auth::LINK_TOKEN_LENGTH;
 use mail_parser::MessageParser;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -39,21 +40,32 @@ fn wait_for_letters(outbox: &Path, count: usize) -> Vec<PathBuf> {
     }
 }
 
-/// The subject of the letter at `path`, and the token of its link.
+/// The subject of the letter at `path`, and the token of its link. The file can be
+/// listed before its writer has finished it (the file transport creates, then writes),
+/// so a letter that does not parse yet is read again for a few seconds.
 fn read_letter(path: &Path) -> (String, String) {
-    let bytes = std::fs::read(path).expect("a readable letter");
-    let message = MessageParser::default()
-        .parse(&bytes)
-        .expect("a letter that parses");
-    let text = message
-        .body_text(0)
-        .expect("a plain-text part")
-        .into_owned();
-    let token = text
-        .split_once("?token=")
-        .map(|(_, rest)| rest.chars().take_while(char::is_ascii_hexdigit).collect())
-        .unwrap_or_else(|| panic!("no link in {text}"));
-    (message.subject().unwrap_or_default().to_owned(), token)
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let bytes = std::fs::read(path).expect("a readable letter");
+        if let Some(letter) = subject_and_token(&bytes) {
+            return letter;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no whole letter with a link in {path:?}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn subject_and_token(bytes: &[u8]) -> Option<(String, String)> {
+    let message = MessageParser::default().parse(bytes)?;
+    let text = message.body_text(0)?;
+    let (_, rest) = text.split_once("?token=")?;
+    let token: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+    (token.len() == LINK_TOKEN_LENGTH)
+        .then(|| (message.subject().unwrap_or_default().to_owned(), token))
 }
 
 #[tokio::test]
