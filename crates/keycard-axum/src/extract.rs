@@ -51,7 +51,7 @@ where
             Some(BrowserSession::Failed(error)) => return Err(UserRejection(*error)),
             Some(BrowserSession::SignedOut) | None => {}
         }
-        let Some(token) = bearer_token(&parts.headers) else {
+        let BearerHeader::Token(token) = bearer_header(&parts.headers) else {
             return Ok(Self(None));
         };
         let keycard = KeycardState::from_ref(state);
@@ -78,13 +78,25 @@ where
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header, if the request has one.
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
+/// What a request's `Authorization` header says, read the one way the API and the
+/// extractors both read it.
+pub(crate) enum BearerHeader<'a> {
+    Missing,
+    /// Present, but not `Bearer <token>`.
+    NotBearer,
+    Token(&'a str),
+}
+
+pub(crate) fn bearer_header(headers: &HeaderMap) -> BearerHeader<'_> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return BearerHeader::Missing;
+    };
+    value
         .to_str()
-        .ok()?
-        .split_once(' ')
+        .ok()
+        .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
+        .map_or(BearerHeader::NotBearer, |(_, token)| {
+            BearerHeader::Token(token.trim())
+        })
 }

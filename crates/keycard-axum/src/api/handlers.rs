@@ -4,8 +4,8 @@
 
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -14,6 +14,7 @@ use super::error::{ApiError, LoginRefusal, Message};
 use super::schema::{LoginRequest, RegisterRequest};
 use super::two_factor::login_answer;
 use crate::KeycardState;
+use crate::extract::{BearerHeader, bearer_header};
 use crate::public_error::log_unexpected;
 use crate::security::{ClientAddress, client_info};
 
@@ -101,18 +102,12 @@ impl FromRequestParts<KeycardState> for BearerSession {
         parts: &mut Parts,
         state: &KeycardState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::MissingToken)?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_owned())
-            .ok_or(ApiError::NotBearer)?;
-        Ok(Self(state.auth.current_user(Some(&token)).await?))
+        let token = match bearer_header(&parts.headers) {
+            BearerHeader::Missing => return Err(ApiError::MissingToken),
+            BearerHeader::NotBearer => return Err(ApiError::NotBearer),
+            BearerHeader::Token(token) => token,
+        };
+        Ok(Self(state.auth.current_user(Some(token)).await?))
     }
 }
 
