@@ -88,7 +88,8 @@ lint:
 	cargo clippy --workspace --features ssr --all-targets -- -D warnings
 	cargo clippy -p keycard-core --no-default-features --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features ssr
-	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p keycard -p keycard-leptos --lib --features hydrate --target wasm32-unknown-unknown \
+		-- -D warnings
 
 unit:
 	cargo test --workspace --features ssr -- $(POSTGRES_ONLY)

@@ -88,7 +88,7 @@ for (const javaScript of [true, false]) {
       await page.getByRole("button", { name: "Delete account" }).click();
       await expect(page).toHaveURL(/\/\?account_deleted=1$/);
       await expect(page.getByRole("status")).toHaveText("Your account has been deleted.");
-      await expect(page.getByRole("link", { name: "Sign up" })).toBeVisible();
+      await expect(page.getByRole("main").getByRole("link", { name: "Sign up" })).toBeVisible();
       expect(await page.context().cookies()).toEqual([]);
 
       await expectSignedOut(other);

@@ -9,31 +9,23 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::Uri;
-use axum::http::request::Parts;
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse as _;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
-use leptos::nonce::Nonce;
-use leptos::prelude::{LeptosOptions, get_configuration, provide_context, use_context};
+use leptos::prelude::{LeptosOptions, get_configuration};
 use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
-use tower_cookies::CookieManagerLayer;
 
 use super::config::Config;
 use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
-use super::middleware::{
-    client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,
-    limit_request_body, no_store_for_private_responses, take_reset_token_from_url,
-};
 use super::secret::{NewSecret, load_or_create_secret};
 use super::state::{AppState, Services};
-use crate::app::{App, shell};
+use crate::app::{App, PAGES, shell};
 use keycard_axum::{
-    API_PREFIX, ApiError, CspNonce, EdgePolicy, KeycardServices, KeycardState, OwnOrigins,
-    SessionCookies, api_routes, is_api_path, refuse_cross_site_requests, resolve_browser_session,
-    resolve_client_address, security_headers,
+    API_PREFIX, ApiError, EdgePolicy, KeycardServices, KeycardState, OwnOrigins, SessionCookies,
+    api_routes, is_api_path,
 };
 use keycard_core::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
+use keycard_leptos::server::{provide_keycard, with_keycard_layers};
 use keycard_mail::{MailSettings, Mailer, Transport};
 use keycard_postgres::PgStore;
 use keycard_sqlite::{Db, SqliteStore};
@@ -83,6 +75,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
         },
         sender: config.mail_from,
         link_origin: own_origins.preferred().as_str().to_owned(),
+        pages: PAGES,
         links: config.links,
         first_retry: MAIL_FIRST_RETRY,
     })?;
@@ -114,6 +107,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
                 trusted_proxies: config.trusted_proxies.into(),
                 strict_transport: config.cookie_secure,
             },
+            pages: PAGES,
         }),
         mailer,
     }))
@@ -129,18 +123,22 @@ fn route_list() -> Vec<AxumRouteListing> {
 }
 
 /// The whole app over `state`: pages, server functions, static files, and the layers
-/// every request passes (outermost last).
+/// every request passes.
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let shell_options = state.leptos_options.clone();
     let keycard = state.keycard.clone();
+    let context = {
+        let keycard = keycard.clone();
+        move || provide_keycard(&keycard)
+    };
     let files_and_pages =
-        leptos_axum::file_and_error_handler_with_context::<AppState, _>(use_response_nonce, shell);
-    Router::new()
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell);
+    let app = Router::new()
         .route(HEALTH_PATH, get(healthz))
         .route(READY_PATH, get(readyz))
-        .nest(API_PREFIX, api_routes().with_state(state.keycard.clone()))
-        .leptos_routes_with_context(&state, routes, use_response_nonce, move || {
+        .nest(API_PREFIX, api_routes().with_state(keycard.clone()))
+        .leptos_routes_with_context(&state, routes, context, move || {
             shell(shell_options.clone())
         })
         .fallback(move |uri: Uri, state: State<AppState>, request: Request| {
@@ -154,34 +152,8 @@ pub fn router(state: AppState) -> Router {
                     files_and_pages(uri, state, request).await
                 }
             }
-        })
-        .layer(from_fn(client_errors_are_not_server_errors))
-        .layer(from_fn(keep_redirects_on_site))
-        .layer(from_fn(guard_protected_pages))
-        .layer(from_fn_with_state(
-            keycard.clone(),
-            take_reset_token_from_url,
-        ))
-        .layer(from_fn_with_state(keycard.clone(), resolve_browser_session))
-        .layer(from_fn(no_store_for_private_responses))
-        .layer(from_fn(limit_request_body))
-        .layer(from_fn_with_state(
-            keycard.clone(),
-            refuse_cross_site_requests,
-        ))
-        .layer(from_fn_with_state(keycard.clone(), resolve_client_address))
-        .layer(from_fn_with_state(keycard, security_headers))
-        .layer(CookieManagerLayer::new())
-        .with_state(state)
-}
-
-/// Renders the page's scripts with the nonce `security_headers` put in the CSP header.
-fn use_response_nonce() {
-    let nonce =
-        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
-    if let Some(CspNonce(nonce)) = nonce {
-        provide_context(Nonce::from_value(nonce));
-    }
+        });
+    with_keycard_layers(app, &keycard).with_state(state)
 }
 
 /// Reads the configuration, builds the app and serves it until SIGINT or SIGTERM.

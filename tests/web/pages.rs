@@ -118,6 +118,53 @@ async fn every_page_is_sent_whole_signed_in_and_out() {
     }
 }
 
+/// The header's account menu arrives whole in the HTML, on pages that stream and pages
+/// that wait for their data alike: the name with Log out when signed in, the ways in
+/// otherwise.
+#[tokio::test]
+async fn every_page_header_says_who_is_signed_in_without_javascript() {
+    let app = spawn_app();
+    let session = app.signed_up("headliner").await;
+    let header = |body: &str| {
+        body.split_once("<header")
+            .and_then(|(_, rest)| rest.split_once("</header>"))
+            .map(|(header, _)| header.to_owned())
+            .expect("every page has a header")
+    };
+    for path in [
+        "/",
+        "/login",
+        "/register",
+        "/forgot-password",
+        "/no-such-page",
+    ] {
+        let header = header(&app.get(path, None).await.body);
+        for expected in [r#"href="/login""#, r#"href="/register""#, ">Sign up<"] {
+            assert!(header.contains(expected), "{path}: no {expected:?}");
+        }
+        assert!(!header.contains("Log out"), "{path} offers Log out");
+    }
+    for path in [
+        "/",
+        "/profile",
+        "/password",
+        "/delete-account",
+        "/email",
+        "/sessions",
+    ] {
+        let header = header(&app.get(path, Some(&session)).await.body);
+        for expected in [
+            "Signed in as",
+            "<strong>headliner</strong>",
+            r#"href="/profile""#,
+            "Log out",
+        ] {
+            assert!(header.contains(expected), "{path}: no {expected:?}");
+        }
+        assert!(!header.contains(">Sign up<"), "{path} offers Sign up");
+    }
+}
+
 #[tokio::test]
 async fn the_forms_have_the_labels_people_look_for() {
     let app = spawn_app();

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use keycard_core::auth::AuthService;
+use keycard_types::Pages;
 
 use crate::cookie::SessionCookies;
 use crate::security::EdgePolicy;
@@ -24,6 +25,9 @@ pub struct KeycardServices {
     pub session_cookies: SessionCookies,
     /// The deployment's origins, proxies and transport security.
     pub edge: EdgePolicy,
+    /// Where the site serves Keycard's pages, if it serves them (keycard-leptos): the
+    /// page guard, the redirects and the server functions find them here.
+    pub pages: Pages,
 }
 
 impl KeycardState {

@@ -13,6 +13,7 @@ use keycard_axum::{
     SessionCookies, resolve_browser_session, resolve_client_address,
 };
 use keycard_testing::{service, signed_up};
+use keycard_types::Pages;
 use tower::ServiceExt as _;
 use tower_cookies::CookieManagerLayer;
 
@@ -28,6 +29,7 @@ async fn host_app(directory: &tempfile::TempDir) -> (Router, String) {
             trusted_proxies: Arc::from([]),
             strict_transport: false,
         },
+        pages: Pages::ROOT,
     });
     let app = Router::new()
         .route(

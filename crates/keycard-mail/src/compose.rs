@@ -7,9 +7,7 @@ use lettre::message::{Mailbox, MultiPart};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::{
-    FORGOT_PASSWORD_PAGE, MailSettings, PASSKEYS_PAGE, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE,
-};
+use super::{MailSettings, Page};
 use keycard_core::auth::{Letter, Notice};
 
 /// A paragraph of a letter: text, or text followed by a link on its own line.
@@ -61,6 +59,7 @@ pub fn compose(settings: &MailSettings, letter: &Letter) -> Result<Message, Stri
 fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Paragraph>) {
     use Paragraph::{Link, Text};
     let origin = &settings.link_origin;
+    let page = |page| settings.pages.path(page);
     let name = &letter.username;
     let greeting = Text(format!("Hello {name},"));
     let not_you = |what: &str| {
@@ -68,7 +67,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
             format!(
                 "If {what} was not you, someone else knows your password: reset it now, then sign out the other sessions."
             ),
-            format!("{origin}{FORGOT_PASSWORD_PAGE}"),
+            format!("{origin}{}", page(Page::ForgotPassword)),
         )
     };
     match &letter.notice {
@@ -81,7 +80,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                         "Please confirm that this is the address of your Keycard account {name}: open this link and press \"Verify email\". It works once, within {}.",
                         lifetime(settings.links.verify_email)
                     ),
-                    format!("{origin}{VERIFY_EMAIL_PAGE}?token={}", token.reveal()),
+                    format!("{origin}{}?token={}", page(Page::VerifyEmail), token.reveal()),
                 ),
                 Text("If you did not sign up for Keycard, ignore this message.".to_owned()),
             ],
@@ -95,7 +94,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                         "Someone, hopefully you, asked to reset the password of your Keycard account {name}. To choose a new one, open this link. It works once, within {}.",
                         lifetime(settings.links.reset_password)
                     ),
-                    format!("{origin}{RESET_PASSWORD_PAGE}?token={}", token.reveal()),
+                    format!("{origin}{}?token={}", page(Page::ResetPassword), token.reveal()),
                 ),
                 Text(
                     "If you did not ask, ignore this message: your password stays as it is."
@@ -173,7 +172,7 @@ fn wording(settings: &MailSettings, letter: &Letter) -> (&'static str, Vec<Parag
                 let them = if *passkeys == 1 { "Its passkey still signs in" } else { "Its passkeys still sign in" };
                 paragraphs.push(Link(
                     format!("{them} without the password: if you do not recognise one, remove it."),
-                    format!("{origin}{PASSKEYS_PAGE}"),
+                    format!("{origin}{}", page(Page::Passkeys)),
                 ));
             }
             paragraphs.push(not_you("this"));
@@ -259,7 +258,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Transport;
+    use crate::{Pages, Transport};
     use keycard_core::auth::{LinkLifetimes, LinkToken};
 
     fn settings() -> MailSettings {
@@ -267,6 +266,7 @@ mod tests {
             transport: Transport::Outbox("outbox".into()),
             sender: "Keycard <keycard@example.com>".parse().unwrap(),
             link_origin: "https://auth.example.com".to_owned(),
+            pages: Pages::ROOT,
             links: LinkLifetimes::default(),
             first_retry: Duration::from_secs(1),
         }
@@ -289,6 +289,33 @@ mod tests {
         };
         assert!(passkeys_link(&reset(2)));
         assert!(!passkeys_link(&reset(0)));
+    }
+
+    /// A site that mounts the pages under a segment gets links to them there.
+    #[test]
+    fn links_lead_to_where_the_site_mounts_the_pages() {
+        let token = LinkToken::generate().unwrap();
+        let letter = Letter {
+            to: "grace@example.com".to_owned(),
+            username: "grace".to_owned(),
+            notice: Notice::VerifyEmail {
+                token: token.clone(),
+            },
+        };
+        let mounted = MailSettings {
+            pages: Pages::under("account"),
+            ..settings()
+        };
+        let link = format!(
+            "https://auth.example.com/account/verify-email?token={}",
+            token.reveal()
+        );
+        assert!(
+            wording(&mounted, &letter)
+                .1
+                .iter()
+                .any(|p| matches!(p, Paragraph::Link(_, l) if *l == link))
+        );
     }
 
     #[test]

@@ -12,15 +12,8 @@ pub use delivery::{MailHealth, Mailer};
 pub use lettre::message::Mailbox;
 
 use keycard_core::auth::LinkLifetimes;
-
-/// "Forgot your password?", where a notice tells someone whose password was taken to go.
-pub const FORGOT_PASSWORD_PAGE: &str = "/forgot-password";
-/// Where a reset link leads; the server moves its token out of the URL into a cookie.
-pub const RESET_PASSWORD_PAGE: &str = "/reset-password";
-/// Where a verification link leads.
-pub const VERIFY_EMAIL_PAGE: &str = "/verify-email";
-/// The account's passkeys, where a reset notice sends the owner to check them.
-pub const PASSKEYS_PAGE: &str = "/passkeys";
+/// Where the site serves Keycard's pages, which the links lead to.
+pub use keycard_types::{Page, Pages};
 
 /// The sender when `KEYCARD_MAIL_FROM` is not set (the outbox only).
 pub const DEFAULT_SENDER: &str = "Keycard <keycard@localhost>";
@@ -127,6 +120,8 @@ pub struct MailSettings {
     pub sender: Mailbox,
     /// Where the links point: the public origin, never a request's Host header.
     pub link_origin: String,
+    /// Where on that origin Keycard's pages are.
+    pub pages: Pages,
     /// How long the links last, for the letters to say.
     pub links: LinkLifetimes,
     /// The wait before the first retry of a failed delivery; each retry waits twice

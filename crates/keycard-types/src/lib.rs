@@ -4,6 +4,7 @@
 mod auth_fn_error;
 mod credential_error;
 mod next_path;
+mod pages;
 
 pub use auth_fn_error::{AuthFnError, ErrorReference, RESET_REQUESTED};
 pub use credential_error::{
@@ -11,3 +12,4 @@ pub use credential_error::{
     username_rule,
 };
 pub use next_path::NextPath;
+pub use pages::{Page, Pages};

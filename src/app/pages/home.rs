@@ -4,8 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::components::LogoutButton;
-use crate::app::current_username;
+use keycard_leptos::{LogoutButton, Page, current_username};
+
+use crate::app::PAGES;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -31,14 +32,14 @@ pub fn HomePage() -> impl IntoView {
                         Ok(Some(name)) => view! {
                             <p class="muted">"Signed in as " <strong>{name}</strong></p>
                             <div class="actions">
-                                <a class="button" href="/profile">"Profile"</a>
+                                <a class="button" href=PAGES.path(Page::Profile)>"Profile"</a>
                                 <LogoutButton/>
                             </div>
                         }.into_any(),
                         _ => view! {
                             <div class="actions">
-                                <a class="button" href="/register">"Sign up"</a>
-                                <a class="button secondary" href="/login">"Log in"</a>
+                                <a class="button" href=PAGES.path(Page::Register)>"Sign up"</a>
+                                <a class="button secondary" href=PAGES.path(Page::Login)>"Log in"</a>
                             </div>
                         }.into_any(),
                     }

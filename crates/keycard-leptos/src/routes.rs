@@ -1,0 +1,54 @@
+//! Keycard's pages as one route a host app mounts, and how the pages find where they are.
+
+use keycard_types::Pages;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, ParentRoute, Route};
+use leptos_router::{MatchNestedRoutes, SsrMode, StaticSegment, path};
+
+use crate::pages::{
+    ActivityPage, ChangeEmailPage, ChangePasswordPage, DeleteAccountPage, ForgotPasswordPage,
+    LoginPage, PasskeysPage, ProfilePage, RegisterPage, ResetPasswordPage, SessionsPage,
+    TwoFactorPage, TwoStepPage, VerifyEmailPage,
+};
+
+/// Every Keycard page, mounted inside the host's `<Routes>` where `pages` says: at the
+/// root for [`Pages::ROOT`], below `/account` for `Pages::under("account")`. The paths
+/// are those of [`Pages::path`]; the server side must be given the same `Pages` (in
+/// `KeycardServices`), since its guard, redirects and mailed links use them.
+///
+/// A page whose content waits on data renders in full before any of it is sent
+/// (`SsrMode::Async`): a streamed page would swap its content in by a script, which
+/// never runs with JavaScript off.
+#[component(transparent)]
+pub fn KeycardRoutes(
+    /// Where the pages are mounted.
+    pages: Pages,
+) -> impl MatchNestedRoutes + Clone {
+    view! {
+        <ParentRoute path=StaticSegment(pages.segment()) view=move || {
+            provide_context(pages);
+            view! { <Outlet/> }
+        }>
+            <Route path=path!("login") view=LoginPage/>
+            <Route path=path!("login/two-step") view=TwoStepPage ssr=SsrMode::Async/>
+            <Route path=path!("two-factor") view=TwoFactorPage ssr=SsrMode::Async/>
+            <Route path=path!("passkeys") view=PasskeysPage ssr=SsrMode::Async/>
+            <Route path=path!("register") view=RegisterPage/>
+            <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
+            <Route path=path!("sessions") view=SessionsPage ssr=SsrMode::Async/>
+            <Route path=path!("activity") view=ActivityPage ssr=SsrMode::Async/>
+            <Route path=path!("password") view=ChangePasswordPage/>
+            <Route path=path!("delete-account") view=DeleteAccountPage/>
+            <Route path=path!("email") view=ChangeEmailPage/>
+            <Route path=path!("forgot-password") view=ForgotPasswordPage/>
+            <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+            <Route path=path!("verify-email") view=VerifyEmailPage/>
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// Where the pages are, as [`KeycardRoutes`] provides it to them.
+pub(crate) fn use_pages() -> Pages {
+    use_context::<Pages>().unwrap_or(Pages::ROOT)
+}

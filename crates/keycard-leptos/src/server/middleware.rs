@@ -1,0 +1,172 @@
+//! Layers in front of the pages and server functions: the page guard, caching rules,
+//! and the status of server-function errors raised before a body runs.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use keycard_axum::{
+    ApiError, BrowserSession, KeycardState, internal_error, is_api_path, status_of,
+};
+use tower_cookies::Cookies;
+
+use keycard_core::auth::LinkToken;
+use keycard_core::domain::NextPath;
+use keycard_types::{AuthFnError, Page};
+
+/// How long a reset link's token stays in its cookie: time enough to type a new
+/// password twice; the link's own expiry still applies.
+const RESET_COOKIE_SECONDS: u64 = 15 * 60;
+/// Server functions answer below this prefix.
+const SERVER_FN_PREFIX: &str = "/api/";
+/// The header server_fn puts on every error response it writes.
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+/// Error bodies are a short JSON string; anything larger is not one of ours.
+const MAX_ERROR_BODY: usize = 1024;
+/// Forms are a few short fields; nothing legitimate comes near this.
+const MAX_REQUEST_BODY: usize = 16 * 1024;
+
+/// Redirects a signed-out request for a protected page to the login page before any
+/// of the page is rendered, so its data never leaves the server. It reads the session
+/// `resolve_browser_session` found, which the page then uses too.
+pub async fn guard_protected_pages(
+    State(state): State<KeycardState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let page = state.pages.page_at(request.uri().path());
+    if !page.is_some_and(Page::signed_in_only) {
+        return next.run(request).await;
+    }
+    match request.extensions().get::<BrowserSession>() {
+        Some(BrowserSession::SignedIn(_)) => next.run(request).await,
+        Some(BrowserSession::Failed(error)) => {
+            (status_of(*error), error.to_string()).into_response()
+        }
+        Some(BrowserSession::SignedOut) | None => {
+            let wanted = request
+                .uri()
+                .path_and_query()
+                .map_or(request.uri().path(), |path_and_query| {
+                    path_and_query.as_str()
+                });
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", wanted)
+                .finish();
+            Redirect::to(&state.pages.path_with_query(Page::Login, &query)).into_response()
+        }
+    }
+}
+
+/// Protected pages and every auth response must not be stored by the browser or a
+/// proxy, so Back after logout shows no profile.
+pub async fn no_store_for_private_responses(
+    State(state): State<KeycardState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let private = state.pages.page_at(path).is_some_and(Page::never_stored)
+        || path.starts_with(SERVER_FN_PREFIX);
+    let mut response = next.run(request).await;
+    if private {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Opening a reset link (`GET /reset-password?token=…`) moves its token into a
+/// short-lived HttpOnly cookie and redirects to the bare page, so the token does not
+/// stay in the address bar, the history, or a `Referer` sent from the page (OWASP's
+/// Forgot Password cheat sheet). A token of the wrong shape is dropped.
+pub async fn take_reset_token_from_url(
+    State(state): State<KeycardState>,
+    cookies: Cookies,
+    request: Request,
+    next: Next,
+) -> Response {
+    let uri = request.uri();
+    let reset_page = state.pages.path(Page::ResetPassword);
+    if request.method() != Method::GET || uri.path() != reset_page {
+        return next.run(request).await;
+    }
+    let Some(query) = uri.query() else {
+        return next.run(request).await;
+    };
+    let token = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned());
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    let reset = &state.session_cookies.reset;
+    match LinkToken::parse(&token) {
+        Some(token) => reset.set(&cookies, token.reveal(), RESET_COOKIE_SECONDS),
+        None => reset.clear(&cookies),
+    }
+    Redirect::to(&reset_page).into_response()
+}
+
+/// server_fn answers 500 when it cannot even read a request's arguments; that is the
+/// client's mistake, so it becomes the status our error type maps to (400).
+pub async fn client_errors_are_not_server_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            internal_error("a server function error body was unreadable".to_owned()).to_string(),
+        )
+            .into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AuthFnError>(&bytes) {
+        parts.status = status_of(error);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Reads the whole request body up front, refusing anything over the limit with 413
+/// before a server function (and so argon2) ever sees it, whether or not the client
+/// announced the size in `Content-Length`.
+pub async fn limit_request_body(request: Request, next: Next) -> Response {
+    let for_api = is_api_path(request.uri().path());
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) if for_api => ApiError::TooLarge.into_response(),
+        Err(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request is too large. Forms on this site take at most 16 KiB.",
+        )
+            .into_response(),
+    }
+}
+
+/// Every redirect stays on this site. Keycard's own redirects are local paths already;
+/// this catches the framework's fallback, which sends a plain form post it could not
+/// read back to whatever its `Referer` says.
+pub async fn keep_redirects_on_site(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let off_site = response
+        .headers()
+        .get(header::LOCATION)
+        .is_some_and(|location| location.to_str().ok().and_then(NextPath::parse).is_none());
+    if off_site {
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static("/"));
+    }
+    response
+}
