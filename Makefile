@@ -9,7 +9,7 @@ export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: setup setup-run run test lint unit postgres e2e api-fuzz release bench bench-smoke \
 	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release \
-	bench-build-at-low-priority package package-at-low-priority
+	bench-build-at-low-priority package package-at-low-priority notes
 
 setup:
 	bash .ci/setup
@@ -24,6 +24,13 @@ run: setup-run
 	release/build
 	@echo "Keycard is starting at http://localhost:3000 (also http://127.0.0.1:3000)."
 	target/release/keycard
+
+## The example app that embeds Keycard (examples/notes), built by release/build beside
+## Keycard, on http://127.0.0.1:3100 (data in ./notes-data).
+notes: setup-run
+	release/build
+	NOTES_DATA=notes-data LEPTOS_OUTPUT_NAME=notes LEPTOS_SITE_ROOT=target/notes-site \
+		LEPTOS_SITE_ADDR=127.0.0.1:3100 LEPTOS_ENV=PROD target/release/notes
 
 ## Everything CI runs: formatting, lints for both targets, unit, integration and fault
 ## tests on SQLite and again on PostgreSQL, the browser suite against a release build,
@@ -88,8 +95,8 @@ lint:
 	cargo clippy --workspace --features ssr --all-targets -- -D warnings
 	cargo clippy -p keycard-core --no-default-features --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features ssr
-	cargo clippy -p keycard -p keycard-leptos --lib --features hydrate --target wasm32-unknown-unknown \
-		-- -D warnings
+	cargo clippy -p keycard -p keycard-leptos -p keycard-example-notes --lib --features hydrate \
+		--target wasm32-unknown-unknown -- -D warnings
 
 unit:
 	cargo test --workspace --features ssr -- $(POSTGRES_ONLY)
@@ -108,7 +115,8 @@ postgres:
 # uploaded). `make package` also unpacks each and builds it on its own, from scratch in
 # a directory of its own (about 2 min 30 s here), which `make test` leaves out: the
 # test suites have built the same sources already.
-LIBRARY_CRATES := --workspace --exclude keycard --exclude keycard-testing
+LIBRARY_CRATES := --workspace --exclude keycard --exclude keycard-testing \
+	--exclude keycard-example-notes
 
 package:
 	cargo package $(LIBRARY_CRATES) --allow-dirty

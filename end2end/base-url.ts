@@ -7,3 +7,6 @@ export function atHost(hostname: string): string {
   url.hostname = hostname;
   return url.origin;
 }
+
+/** Where the browser tests reach the example app (examples/notes) that embeds Keycard. */
+export const NOTES_URL = process.env.NOTES_BASE_URL ?? "http://127.0.0.1:3100";

@@ -44,3 +44,25 @@ test("every page arrives complete, signed out and signed in", async ({ page }) =
   await expect(page.getByRole("link", { name: "Profile" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
 });
+
+test("every page's header says who is signed in, and its menu logs out", async ({ page }) => {
+  // What the server sent, not what a script could have moved into place since.
+  const header = async (path: string): Promise<string> => {
+    const sent = (await (await page.goto(path))?.text()) ?? "";
+    return sent.split("<header")[1]?.split("</header>")[0] ?? "";
+  };
+  for (const path of ["/", "/login", "/register", "/forgot-password", "/no-such-page"]) {
+    expect(await header(path), path).toMatch(/>Log in<[\s\S]*>Sign up</);
+  }
+
+  const username = uniqueName("header");
+  await signUp(page, username, plain);
+  for (const path of ["/", "/profile", "/password", "/email", "/delete-account", "/no-such-page"]) {
+    expect(await header(path), path).toContain(`<strong>${username}</strong>`);
+  }
+  const menu = page.getByRole("navigation", { name: "Account" });
+  await menu.getByText(`Signed in as ${username}`).click();
+  await menu.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login\?logged_out=1$/);
+  expect(await header("/profile")).toMatch(/>Log in<[\s\S]*>Sign up</);
+});

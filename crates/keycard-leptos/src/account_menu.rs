@@ -22,6 +22,9 @@ pub fn use_current_user() -> Resource<Result<Option<String>, AuthFnError>> {
 /// For the site's header: the signed-in user's name, opening onto their profile and
 /// Log out; "Log in" and "Sign up" for anyone else. The menu is a `<details>`, so it
 /// opens without JavaScript too.
+///
+/// Without JavaScript, a page shows the menu only if the server renders it whole before
+/// sending it: give the host's routes `ssr=SsrMode::Async`, as Keycard's own have.
 #[component]
 pub fn AccountMenu(
     /// Where the site mounts Keycard's pages.

@@ -3,6 +3,7 @@
 //! works as before.
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 
 use crate::{AuthFnError, begin_passkey_sign_in, finish_passkey_sign_in, use_passkey};
 
@@ -21,7 +22,7 @@ pub fn PasskeySignIn(
     let interactive = RwSignal::new(false);
     Effect::new(move || interactive.set(true));
     let next = (!next.is_empty()).then_some(next);
-    let action = Action::new_local(move |(): &()| sign_in(next.clone()));
+    let action = Action::new(move |(): &()| SendWrapper::new(sign_in(next.clone())));
     let error = move || action.value().get().and_then(Result::err);
     move || {
         interactive.get().then(|| {
@@ -32,7 +33,7 @@ pub fn PasskeySignIn(
                     })}
                     <button type="button" class="button secondary"
                         disabled=move || action.pending().get()
-                        on:click=move |_| { action.dispatch_local(()); }>
+                        on:click=move |_| { action.dispatch(()); }>
                         {move || if action.pending().get() {
                             "Waiting for your passkey…"
                         } else {

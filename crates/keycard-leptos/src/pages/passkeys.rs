@@ -6,6 +6,7 @@
 use keycard_types::Page;
 use leptos::html::Input;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 
 use crate::routes::use_pages;
 use leptos_router::hooks::use_query_map;
@@ -24,8 +25,8 @@ use keycard_types::Field;
 pub fn PasskeysPage() -> impl IntoView {
     let pages = use_pages();
     let remove = ServerAction::<RemovePasskey>::new();
-    let add = Action::new_local(|(name, password, code): &(String, String, String)| {
-        add_passkey(name.clone(), password.clone(), code.clone())
+    let add = Action::new(|(name, password, code): &(String, String, String)| {
+        SendWrapper::new(add_passkey(name.clone(), password.clone(), code.clone()))
     });
     let passkeys = Resource::new_blocking(
         move || (remove.version().get(), add.version().get()),
@@ -118,7 +119,7 @@ fn AddPasskey(
         event.prevent_default();
         let value =
             |input: NodeRef<Input>| input.get().map(|input| input.value()).unwrap_or_default();
-        add.dispatch_local((value(name), value(password), value(code)));
+        add.dispatch((value(name), value(password), value(code)));
     };
     move || {
         if !interactive.get() {
