@@ -21,8 +21,8 @@ use super::secret::{NewSecret, load_or_create_secret};
 use super::state::{AppState, Services};
 use crate::app::{App, PAGES, shell};
 use keycard_axum::{
-    API_PREFIX, ApiError, EdgePolicy, KeycardServices, KeycardState, OwnOrigins, SessionCookies,
-    api_routes, is_api_path,
+    ApiError, ApiPrefix, EdgePolicy, KeycardServices, KeycardState, OwnOrigins, SessionCookies,
+    api_routes,
 };
 use keycard_core::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
 use keycard_leptos::server::{provide_keycard, with_keycard_layers};
@@ -108,6 +108,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
                 strict_transport: config.cookie_secure,
             },
             pages: PAGES,
+            api_prefix: ApiPrefix::DEFAULT,
         }),
         mailer,
     }))
@@ -137,7 +138,10 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route(HEALTH_PATH, get(healthz))
         .route(READY_PATH, get(readyz))
-        .nest(API_PREFIX, api_routes().with_state(keycard.clone()))
+        .nest(
+            keycard.api_prefix.as_str(),
+            api_routes().with_state(keycard.clone()),
+        )
         .leptos_routes_with_context(&state, routes, context, move || {
             shell(shell_options.clone())
         })
@@ -146,7 +150,7 @@ pub fn router(state: AppState) -> Router {
             async move {
                 // What the nested API router leaves unmatched under its prefix
                 // (`/api/v1/` itself among it) is still the API's: JSON, not a page.
-                if is_api_path(uri.path()) {
+                if state.keycard.api_prefix.contains(uri.path()) {
                     ApiError::NotFound.into_response()
                 } else {
                     files_and_pages(uri, state, request).await

@@ -9,7 +9,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tower_cookies::Cookies;
 
-use crate::api::is_api_path;
 use crate::public_error::{internal_error, to_public_error};
 use crate::security::{ClientAddress, client_info};
 use crate::state::{KeycardServices, KeycardState};
@@ -42,7 +41,7 @@ pub async fn resolve_browser_session(
         .rsplit('/')
         .next()
         .is_some_and(|last| last.contains('.'));
-    if is_api_path(path) || is_file {
+    if state.api_prefix.contains(path) || is_file {
         return next.run(request).await;
     }
     let Some(ClientAddress(address)) = request.extensions().get::<ClientAddress>().copied() else {

@@ -10,7 +10,7 @@ mod public_error;
 mod security;
 mod state;
 
-pub use api::{API_PREFIX, ApiDocument, ApiError, api_routes, is_api_path};
+pub use api::{ApiDocument, ApiError, ApiPrefix, api_routes};
 pub use browser_session::{BrowserSession, resolve_browser_session};
 pub use cookie::{AuthCookie, SessionCookies};
 pub use extract::{CurrentUser, OptionalUser, UserRejection};

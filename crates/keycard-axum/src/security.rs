@@ -11,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::KeycardState;
-use crate::api::is_api_path;
 use crate::origin::OwnOrigins;
 use crate::public_error::{accepts_html, status_of};
 use keycard_core::auth::{ClientInfo, UserAgent};
@@ -118,7 +117,7 @@ pub async fn refuse_cross_site_requests(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let bearer_only = is_api_path(request.uri().path());
+    let bearer_only = state.api_prefix.contains(request.uri().path());
     if safe || bearer_only || is_same_origin(request.headers(), &state.edge.own_origins) {
         return next.run(request).await;
     }

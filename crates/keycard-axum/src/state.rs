@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use keycard_core::auth::AuthService;
 use keycard_types::Pages;
 
+use crate::api::ApiPrefix;
 use crate::cookie::SessionCookies;
 use crate::security::EdgePolicy;
 
@@ -28,6 +29,9 @@ pub struct KeycardServices {
     /// Where the site serves Keycard's pages, if it serves them (keycard-leptos): the
     /// page guard, the redirects and the server functions find them here.
     pub pages: Pages,
+    /// Where the site mounts the JSON API (if it does): requests below it take bearer
+    /// tokens only and get JSON errors.
+    pub api_prefix: ApiPrefix,
 }
 
 impl KeycardState {

@@ -1,16 +1,18 @@
 //! `CurrentUser` and `OptionalUser` in a host app's own handlers, behind the layers
-//! that resolve the client and its browser session, over a real store.
+//! that resolve the client and its browser session, over a real store; and the JSON
+//! API mounted where the host chooses.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use keycard_axum::{
-    CurrentUser, EdgePolicy, KeycardServices, KeycardState, OptionalUser, OwnOrigins,
-    SessionCookies, resolve_browser_session, resolve_client_address,
+    ApiPrefix, CurrentUser, EdgePolicy, KeycardServices, KeycardState, OptionalUser, OwnOrigins,
+    SessionCookies, api_routes, refuse_cross_site_requests, resolve_browser_session,
+    resolve_client_address,
 };
 use keycard_testing::{service, signed_up};
 use keycard_types::Pages;
@@ -30,6 +32,7 @@ async fn host_app(directory: &tempfile::TempDir) -> (Router, String) {
             strict_transport: false,
         },
         pages: Pages::ROOT,
+        api_prefix: ApiPrefix::new("/auth/api"),
     });
     let app = Router::new()
         .route(
@@ -42,7 +45,15 @@ async fn host_app(directory: &tempfile::TempDir) -> (Router, String) {
                 session.map_or("stranger".to_owned(), |session| session.user.username)
             }),
         )
+        .nest(
+            keycard.api_prefix.as_str(),
+            api_routes().with_state(keycard.clone()),
+        )
         .layer(from_fn_with_state(keycard.clone(), resolve_browser_session))
+        .layer(from_fn_with_state(
+            keycard.clone(),
+            refuse_cross_site_requests,
+        ))
         .layer(from_fn_with_state(keycard.clone(), resolve_client_address))
         .layer(CookieManagerLayer::new())
         .with_state(keycard);
@@ -54,7 +65,16 @@ async fn get_text(
     path: &str,
     header: Option<(header::HeaderName, String)>,
 ) -> (StatusCode, String) {
-    let mut request = Request::get(path);
+    call(app, Method::GET, path, header).await
+}
+
+async fn call(
+    app: &Router,
+    method: Method,
+    path: &str,
+    header: Option<(header::HeaderName, String)>,
+) -> (StatusCode, String) {
+    let mut request = Request::builder().method(method).uri(path);
     if let Some((name, value)) = header {
         request = request.header(name, value);
     }
@@ -64,7 +84,7 @@ async fn get_text(
         .await
         .unwrap();
     let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 4096)
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap();
     (status, String::from_utf8(body.to_vec()).unwrap())
@@ -121,4 +141,35 @@ async fn a_forged_token_signs_nobody_in() {
             (StatusCode::OK, "stranger".to_owned())
         );
     }
+}
+
+/// The API answers below the host's prefix, and only there; its document names the
+/// paths there; and it stays bearer-only (no Origin check) at the new place too.
+#[tokio::test]
+async fn the_api_answers_where_the_host_mounts_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let (app, token) = host_app(&directory).await;
+    let bearer = || Some((header::AUTHORIZATION, format!("Bearer {token}")));
+    let (status, body) = get_text(&app, "/auth/api/user", bearer()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#""username":"grace""#), "{body}");
+    assert_eq!(
+        get_text(&app, "/api/v1/user", bearer()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = get_text(&app, "/auth/api/nothing-here", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.starts_with('{'), "not JSON: {body}");
+
+    let (_, document) = get_text(&app, "/auth/api/openapi.json", None).await;
+    assert!(document.contains(r#""/auth/api/login""#));
+    assert!(!document.contains(r#""/api/v1/"#));
+
+    // No Origin header, which a page's form post would be refused for.
+    let (status, _) = call(&app, Method::DELETE, "/auth/api/logout", bearer()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        get_text(&app, "/auth/api/user", bearer()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }

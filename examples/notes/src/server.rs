@@ -10,7 +10,7 @@ use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use keycard_axum::{
-    CurrentUser, EdgePolicy, KeycardServices, KeycardState, OwnOrigins, SessionCookies,
+    ApiPrefix, CurrentUser, EdgePolicy, KeycardServices, KeycardState, OwnOrigins, SessionCookies,
 };
 use keycard_core::auth::{
     AuthService, JwtSecret, LinkLifetimes, PasswordHasher, SessionPolicy, ThrottlePolicy,
@@ -84,6 +84,7 @@ pub fn keycard(data: &Path, site_addr: SocketAddr) -> anyhow::Result<KeycardStat
             strict_transport: true,
         },
         pages: PAGES,
+        api_prefix: ApiPrefix::DEFAULT,
     }))
 }
 

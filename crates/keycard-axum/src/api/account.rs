@@ -62,7 +62,7 @@ pub(super) fn asked_again(raw: &str, wrong: ApiError) -> Result<Password, ApiErr
 /// keep working.
 #[utoipa::path(
     post,
-    path = "/api/v1/password",
+    path = "/password",
     tag = "accounts",
     security(("bearer" = [])),
     request_body = PasswordChangeRequest,
@@ -102,7 +102,7 @@ pub async fn change_password(
 /// then on, and its username may be registered again.
 #[utoipa::path(
     delete,
-    path = "/api/v1/user",
+    path = "/user",
     tag = "accounts",
     security(("bearer" = [])),
     request_body = DeleteAccountRequest,
@@ -137,7 +137,7 @@ pub async fn delete_account(
 /// The account's newest security events (at most 50, of the last 90 days), newest first.
 #[utoipa::path(
     get,
-    path = "/api/v1/activity",
+    path = "/activity",
     tag = "accounts",
     security(("bearer" = [])),
     responses(

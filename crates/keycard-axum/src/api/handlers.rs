@@ -138,7 +138,7 @@ pub(super) fn required_field<'a>(
 /// Create an account.
 #[utoipa::path(
     post,
-    path = "/api/v1/register",
+    path = "/register",
     tag = "accounts",
     request_body = RegisterRequest,
     responses(
@@ -177,7 +177,7 @@ pub async fn register(
 /// Exchange a username and password for a bearer token.
 #[utoipa::path(
     post,
-    path = "/api/v1/login",
+    path = "/login",
     tag = "sessions",
     request_body = LoginRequest,
     responses(
@@ -209,7 +209,7 @@ pub async fn login(
 /// working everywhere at once.
 #[utoipa::path(
     delete,
-    path = "/api/v1/logout",
+    path = "/logout",
     tag = "sessions",
     security(("bearer" = [])),
     responses(
@@ -232,7 +232,7 @@ pub async fn logout(
 /// The account the bearer token belongs to.
 #[utoipa::path(
     get,
-    path = "/api/v1/user",
+    path = "/user",
     tag = "accounts",
     security(("bearer" = [])),
     responses(

@@ -24,7 +24,7 @@ fn link_token(raw: &Option<String>) -> Result<LinkToken, ApiError> {
 /// matches; only an account with a verified address is mailed.
 #[utoipa::path(
     post,
-    path = "/api/v1/password/forgot",
+    path = "/password/forgot",
     tag = "accounts",
     request_body = ForgotPasswordRequest,
     responses(
@@ -56,7 +56,7 @@ pub async fn forgot_password(
 /// with a right code.
 #[utoipa::path(
     post,
-    path = "/api/v1/password/reset",
+    path = "/password/reset",
     tag = "accounts",
     request_body = ResetPasswordRequest,
     responses(
@@ -87,7 +87,7 @@ pub async fn reset_password(
 /// Mark an address verified with the token of the link mailed to it.
 #[utoipa::path(
     post,
-    path = "/api/v1/email/verify",
+    path = "/email/verify",
     tag = "accounts",
     request_body = VerifyEmailRequest,
     responses(

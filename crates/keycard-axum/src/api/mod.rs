@@ -12,6 +12,7 @@ mod schema;
 mod sessions;
 mod two_factor;
 
+use axum::extract::State;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,17 +22,60 @@ pub use error::ApiError;
 
 use crate::KeycardState;
 
-/// Where the API is mounted.
-pub const API_PREFIX: &str = "/api/v1";
+/// Where a site mounts the JSON API: `/api/v1` unless it says otherwise. The layers
+/// read it from [`KeycardServices`](crate::KeycardServices) to tell API requests
+/// (bearer tokens only, JSON errors) from the rest, and the OpenAPI document names its
+/// paths below it.
+///
+/// ```
+/// use keycard_axum::ApiPrefix;
+///
+/// let prefix = ApiPrefix::new("/auth/api");
+/// assert!(prefix.contains("/auth/api/login"));
+/// assert!(!prefix.contains("/auth/apis"));
+/// assert_eq!(ApiPrefix::DEFAULT.as_str(), "/api/v1");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiPrefix(&'static str);
 
-/// Whether a request path belongs to the API.
-pub fn is_api_path(path: &str) -> bool {
-    path.strip_prefix(API_PREFIX)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+impl ApiPrefix {
+    /// `/api/v1`, where Keycard's own app serves the API.
+    pub const DEFAULT: ApiPrefix = ApiPrefix("/api/v1");
+
+    /// The API below `prefix`, a path such as `/api/v1`.
+    ///
+    /// # Panics
+    /// When `prefix` does not start with `/`, ends with `/` or is `/` alone (in a
+    /// `const`, this stops the build instead).
+    pub const fn new(prefix: &'static str) -> ApiPrefix {
+        let bytes = prefix.as_bytes();
+        assert!(
+            bytes.len() > 1 && bytes[0] == b'/' && bytes[bytes.len() - 1] != b'/',
+            "an API prefix starts with '/', does not end with one, and is not '/' alone"
+        );
+        ApiPrefix(prefix)
+    }
+
+    /// The prefix, for `Router::nest`.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// Whether a request path belongs to the API.
+    pub fn contains(self, path: &str) -> bool {
+        path.strip_prefix(self.0)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
 }
 
-/// The API's routes, to be nested at [`API_PREFIX`]; anything else under it is a JSON
-/// 404, and a known path with another method a JSON 405.
+impl Default for ApiPrefix {
+    fn default() -> Self {
+        ApiPrefix::DEFAULT
+    }
+}
+
+/// The API's routes, to be nested at the state's [`ApiPrefix`]; anything else under it
+/// is a JSON 404, and a known path with another method a JSON 405.
 pub fn api_routes() -> Router<KeycardState> {
     Router::new()
         .route("/register", post(handlers::register))
@@ -63,7 +107,8 @@ pub fn api_routes() -> Router<KeycardState> {
 }
 
 /// The OpenAPI 3.1 description of exactly these routes, generated from the handlers'
-/// annotations and the types they take and return.
+/// annotations and the types they take and return. Its paths are relative to where the
+/// API is mounted; [`ApiDocument::at`] gives them in full.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -114,6 +159,18 @@ impl Modify for BearerScheme {
     }
 }
 
-async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDocument::openapi())
+impl ApiDocument {
+    /// The document for the API mounted at `prefix`, every path in full.
+    pub fn at(prefix: ApiPrefix) -> utoipa::openapi::OpenApi {
+        let mut document = ApiDocument::openapi();
+        document.paths.paths = std::mem::take(&mut document.paths.paths)
+            .into_iter()
+            .map(|(path, item)| (format!("{}{path}", prefix.as_str()), item))
+            .collect();
+        document
+    }
+}
+
+async fn openapi_document(State(state): State<KeycardState>) -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDocument::at(state.api_prefix))
 }

@@ -42,7 +42,7 @@ impl From<PasskeySummary> for PasskeyView {
 /// The caller's passkeys, newest first: each signs in without the password.
 #[utoipa::path(
     get,
-    path = "/api/v1/passkeys",
+    path = "/passkeys",
     tag = "passkeys",
     security(("bearer" = [])),
     responses(
@@ -64,7 +64,7 @@ pub async fn list(
 /// session it signed in ends (the caller's own too, if it was one).
 #[utoipa::path(
     delete,
-    path = "/api/v1/passkeys/{id}",
+    path = "/passkeys/{id}",
     tag = "passkeys",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "A passkey id from `GET /api/v1/passkeys`", pattern = "^[0-9a-f]{32}$")),

@@ -61,7 +61,7 @@ pub struct EndedSessions {
 /// Renew a session: a new access token and the next refresh token.
 #[utoipa::path(
     post,
-    path = "/api/v1/refresh",
+    path = "/refresh",
     tag = "sessions",
     request_body = RefreshRequest,
     responses(
@@ -91,7 +91,7 @@ pub async fn refresh(
 /// The caller's live sessions, this one first.
 #[utoipa::path(
     get,
-    path = "/api/v1/sessions",
+    path = "/sessions",
     tag = "sessions",
     security(("bearer" = [])),
     responses(
@@ -113,7 +113,7 @@ pub async fn list(
 /// The caller's own session is a logout; any other needs a recent password.
 #[utoipa::path(
     delete,
-    path = "/api/v1/sessions/{id}",
+    path = "/sessions/{id}",
     tag = "sessions",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "A session id from `GET /api/v1/sessions`", pattern = "^[0-9a-f]{32}$")),
@@ -141,7 +141,7 @@ pub async fn end_one(
 /// End every session of the caller but this one. Needs a recent password.
 #[utoipa::path(
     delete,
-    path = "/api/v1/sessions",
+    path = "/sessions",
     tag = "sessions",
     security(("bearer" = [])),
     responses(

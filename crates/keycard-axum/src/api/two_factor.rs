@@ -64,7 +64,7 @@ pub(super) fn login_answer(outcome: LoginOutcome) -> Result<Json<AccessToken>, A
 /// changes for sign-ins until `POST /api/v1/two-factor/confirm`.
 #[utoipa::path(
     post,
-    path = "/api/v1/two-factor",
+    path = "/two-factor",
     tag = "two-step sign-in",
     security(("bearer" = [])),
     request_body = BeginTwoFactorRequest,
@@ -104,7 +104,7 @@ pub async fn begin(
 /// answer holds the recovery codes, shown only this once.
 #[utoipa::path(
     post,
-    path = "/api/v1/two-factor/confirm",
+    path = "/two-factor/confirm",
     tag = "two-step sign-in",
     security(("bearer" = [])),
     request_body = ConfirmTwoFactorRequest,
@@ -145,7 +145,7 @@ pub async fn confirm(
 /// session of the account ends.
 #[utoipa::path(
     delete,
-    path = "/api/v1/two-factor",
+    path = "/two-factor",
     tag = "two-step sign-in",
     security(("bearer" = [])),
     request_body = DisableTwoFactorRequest,
@@ -186,7 +186,7 @@ pub async fn disable(
 /// code, or with one of the recovery codes. The answer is a login's.
 #[utoipa::path(
     post,
-    path = "/api/v1/login/two-factor",
+    path = "/login/two-factor",
     tag = "sessions",
     request_body = TwoStepLoginRequest,
     responses(

@@ -7,9 +7,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use keycard_axum::{
-    ApiError, BrowserSession, KeycardState, internal_error, is_api_path, status_of,
-};
+use keycard_axum::{ApiError, BrowserSession, KeycardState, internal_error, status_of};
 use tower_cookies::Cookies;
 
 use keycard_core::auth::LinkToken;
@@ -137,8 +135,12 @@ pub async fn client_errors_are_not_server_errors(request: Request, next: Next) -
 /// Reads the whole request body up front, refusing anything over the limit with 413
 /// before a server function (and so argon2) ever sees it, whether or not the client
 /// announced the size in `Content-Length`.
-pub async fn limit_request_body(request: Request, next: Next) -> Response {
-    let for_api = is_api_path(request.uri().path());
+pub async fn limit_request_body(
+    State(state): State<KeycardState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let for_api = state.api_prefix.contains(request.uri().path());
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
         Ok(bytes) => {

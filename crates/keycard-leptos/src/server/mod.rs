@@ -59,7 +59,7 @@ where
             keycard.clone(),
             no_store_for_private_responses,
         ))
-        .layer(from_fn(limit_request_body))
+        .layer(from_fn_with_state(keycard.clone(), limit_request_body))
         .layer(from_fn_with_state(
             keycard.clone(),
             refuse_cross_site_requests,
