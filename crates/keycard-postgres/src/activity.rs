@@ -7,7 +7,7 @@ use keycard_core::auth::{
 use time::OffsetDateTime;
 
 use crate::PgStore;
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, column};
 
 /// Records `event` for `user`, from `who`; nothing if the account has just been
 /// deleted (its activity went with it), rather than failing the change it records.
@@ -30,8 +30,7 @@ pub(crate) async fn record_activity(
                 &who.user_agent.as_str(),
             ],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     Ok(())
 }
 
@@ -58,8 +57,7 @@ impl ActivityStore for PgStore {
                  WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
                 &[&user.0, &shown],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let mut entries = Vec::with_capacity(rows.len());
         for row in &rows {
             entries.extend(ActivityEntry::from_stored(
@@ -81,8 +79,7 @@ impl ActivityStore for PgStore {
                  WHERE user_id = $1 AND event IN ('account_created', 'signed_in')",
                 &[&user.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         rows.iter().map(|row| column(row, 0)).collect()
     }
 }

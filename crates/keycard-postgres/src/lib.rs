@@ -17,7 +17,7 @@ use keycard_core::auth::{
 };
 use time::OffsetDateTime;
 
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, column};
 
 pub use crate::pool::{OpenError, PgStore};
 /// A PostgreSQL connection's settings, as parsed from a `postgres://` URL.
@@ -29,8 +29,7 @@ impl Store for PgStore {
         self.client()
             .await?
             .cached_query_one("SELECT 1", &[])
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(())
     }
 
@@ -48,34 +47,29 @@ impl Store for PgStore {
                  WHERE ended_at IS NOT NULL OR last_active_at < $1 OR created_at < $2",
                 &[&cutoffs.last_active_before, &cutoffs.created_before],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         db.cached_execute(
             "DELETE FROM revoked_tokens WHERE expires_at < $1",
             &[&seconds],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
         let links = db
             .cached_execute("DELETE FROM mail_links WHERE expires_at <= $1", &[&seconds])
-            .await
-            .map_err(store_error)?;
+            .await?;
         let retention = i64::try_from(ACTIVITY_RETENTION.as_secs()).unwrap_or(i64::MAX);
         let old = db
             .cached_execute(
                 "DELETE FROM activity WHERE at < $1",
                 &[&seconds.saturating_sub(retention)],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         // Only accounts over the cap are looked at, each through its own index range.
         let crowded = db
             .cached_query(
                 "SELECT user_id FROM activity GROUP BY user_id HAVING COUNT(*) > $1",
                 &[&ACTIVITY_KEPT_PER_ACCOUNT],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let mut surplus = 0;
         for row in &crowded {
             surplus += db
@@ -85,8 +79,7 @@ impl Store for PgStore {
                          ORDER BY at DESC, id DESC LIMIT $2)",
                     &[&column::<i64>(row, 0)?, &ACTIVITY_KEPT_PER_ACCOUNT],
                 )
-                .await
-                .map_err(store_error)?;
+                .await?;
         }
         db.cached_execute(
             concat!(
@@ -96,8 +89,7 @@ impl Store for PgStore {
             ),
             &[&throttle::LONGEST_WINDOW_MS],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
         let pruned = sessions
             .saturating_add(links)
             .saturating_add(old)

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::end_sessions_but;
 use crate::users::{AccountLock, lock_account, lock_for_change};
 
@@ -22,8 +22,7 @@ pub(crate) async fn spend_link(
 ) -> Result<bool, StoreError> {
     Ok(client
         .cached_execute("DELETE FROM mail_links WHERE selector = $1", &[&selector])
-        .await
-        .map_err(store_error)?
+        .await?
         == 1)
 }
 
@@ -50,8 +49,7 @@ impl LinkStore for PgStore {
                     &link.password_version.map(|version| version.0),
                 ],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(inserted == 1)
     }
 
@@ -66,8 +64,7 @@ impl LinkStore for PgStore {
                  WHERE l.selector = $1",
                 &[&selector],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -91,7 +88,7 @@ impl LinkStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         // The account first, as every transaction that changes it takes it.
         if !lock_account(&transaction, user, AccountLock::ChangePassword).await?
             || !spend_link(&transaction, selector).await?
@@ -104,8 +101,7 @@ impl LinkStore for PgStore {
                  WHERE id = $1 AND email = $2 AND status = 'active'",
                 &[&user.0, &email],
             )
-            .await
-            .map_err(store_error)?
+            .await?
             == 1;
         if verified {
             record_activity(
@@ -117,7 +113,7 @@ impl LinkStore for PgStore {
             )
             .await?;
         }
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(verified)
     }
 
@@ -133,7 +129,7 @@ impl LinkStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<Option<PasswordVersion>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if !lock_account(&transaction, user, AccountLock::ChangePassword).await?
             || !spend_link(&transaction, selector).await?
         {
@@ -145,11 +141,10 @@ impl LinkStore for PgStore {
                  WHERE id = $2 AND password_version = $3 AND status = 'active'",
                 &[&password_hash, &user.0, &checked.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if replaced != 1 {
             // The password changed since the link was sent: the link stays spent.
-            transaction.commit().await.map_err(store_error)?;
+            commit(transaction).await?;
             return Ok(None);
         }
         end_sessions_but(
@@ -166,8 +161,7 @@ impl LinkStore for PgStore {
                 "DELETE FROM mail_links WHERE user_id = $1 AND purpose = $2",
                 &[&user.0, &LinkPurpose::ResetPassword.code()],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         record_activity(
             &transaction,
             user,
@@ -179,12 +173,10 @@ impl LinkStore for PgStore {
         if two_step == TwoStepAfterReset::TurnedOff {
             transaction
                 .cached_execute("DELETE FROM two_factor WHERE user_id = $1", &[&user.0])
-                .await
-                .map_err(store_error)?;
+                .await?;
             transaction
                 .cached_execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user.0])
-                .await
-                .map_err(store_error)?;
+                .await?;
             record_activity(
                 &transaction,
                 user,
@@ -194,7 +186,7 @@ impl LinkStore for PgStore {
             )
             .await?;
         }
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(Some(PasswordVersion(checked.0 + 1)))
     }
 
@@ -209,7 +201,7 @@ impl LinkStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<AccountChange<()>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if let Some(refused) = lock_for_change(
             &transaction,
             user,
@@ -233,17 +225,15 @@ impl LinkStore for PgStore {
                     &checked.0,
                 ],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if replaced != 1 {
             return Ok(AccountChange::PasswordNoLongerCurrent);
         }
         transaction
             .cached_execute("DELETE FROM mail_links WHERE user_id = $1", &[&user.0])
-            .await
-            .map_err(store_error)?;
+            .await?;
         record_activity(&transaction, user, ActivityEvent::EmailChanged, client, now).await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(AccountChange::Done(()))
     }
 }

@@ -1,7 +1,6 @@
 //! Passkeys in PostgreSQL: each account's WebAuthn user handle, its credentials, and
 //! the ceremony ids already spent.
 
-use deadpool_postgres::GenericClient;
 use keycard_core::auth::{
     ActivityEvent, ClientInfo, EndReason, NewPasskey, PasskeyStore, StoreError, StoredPasskey,
     UserId, timestamp,
@@ -10,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::record_revocation;
 use crate::users::{AccountLock, lock_account};
 
@@ -42,15 +41,13 @@ impl PasskeyStore for PgStore {
             "UPDATE users SET webauthn_handle = $2 WHERE id = $1 AND webauthn_handle IS NULL",
             &[&user.0, &candidate],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
         let row = db
             .cached_query_opt(
                 "SELECT webauthn_handle FROM users WHERE id = $1",
                 &[&user.0],
             )
-            .await
-            .map_err(store_error)?
+            .await?
             .ok_or_else(|| StoreError::Failed(format!("no account {}", user.0).into()))?;
         column(&row, 0)
     }
@@ -64,8 +61,7 @@ impl PasskeyStore for PgStore {
             ),
             &[&user.0],
         )
-        .await
-        .map_err(store_error)?
+        .await?
         .iter()
         .map(stored_passkey)
         .collect()
@@ -78,7 +74,7 @@ impl PasskeyStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if !lock_account(&transaction, passkey.user, AccountLock::KeepAccount).await? {
             return Ok(false);
         }
@@ -96,8 +92,7 @@ impl PasskeyStore for PgStore {
                     &now.unix_timestamp(),
                 ],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if inserted != 1 {
             return Ok(false);
         }
@@ -109,7 +104,7 @@ impl PasskeyStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(true)
     }
 
@@ -122,8 +117,7 @@ impl PasskeyStore for PgStore {
             ),
             &[&credential_id],
         )
-        .await
-        .map_err(store_error)?
+        .await?
         .as_ref()
         .map(stored_passkey)
         .transpose()
@@ -143,8 +137,7 @@ impl PasskeyStore for PgStore {
                  WHERE id = $1 AND credential = $4",
                 &[&id, &now.unix_timestamp(), &credential, &read],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(written == 1)
     }
 
@@ -156,14 +149,13 @@ impl PasskeyStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<Option<usize>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         let removed = transaction
             .cached_execute(
                 "DELETE FROM passkeys WHERE id = $1 AND user_id = $2",
                 &[&id, &user.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if removed != 1 {
             return Ok(None);
         }
@@ -178,8 +170,7 @@ impl PasskeyStore for PgStore {
                     &EndReason::PasskeyRemoved.as_str(),
                 ],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         record_activity(
             &transaction,
             user,
@@ -188,7 +179,7 @@ impl PasskeyStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(Some(usize::try_from(ended).unwrap_or(usize::MAX)))
     }
 }

@@ -155,44 +155,62 @@ fn pool_error(error: PoolError) -> StoreError {
     }
 }
 
+/// Begins a transaction on `client`.
+pub(crate) async fn begin(
+    client: &mut deadpool_postgres::Client,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    client.transaction().await.map_err(store_error)
+}
+
+/// Commits `transaction`.
+pub(crate) async fn commit(
+    transaction: deadpool_postgres::Transaction<'_>,
+) -> Result<(), StoreError> {
+    transaction.commit().await.map_err(store_error)
+}
+
 /// Statements prepared once per connection and kept, so each query after the first is
-/// one round trip instead of two.
+/// one round trip instead of two; their errors arrive as the core's `StoreError`.
 #[async_trait::async_trait]
 pub(super) trait CachedStatements: GenericClient {
     async fn cached_query_opt(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<Row>, tokio_postgres::Error> {
-        let statement = self.prepare_cached(sql).await?;
-        self.query_opt(&statement, params).await
+    ) -> Result<Option<Row>, StoreError> {
+        let statement = self.prepare_cached(sql).await.map_err(store_error)?;
+        self.query_opt(&statement, params)
+            .await
+            .map_err(store_error)
     }
 
     async fn cached_query_one(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Row, tokio_postgres::Error> {
-        let statement = self.prepare_cached(sql).await?;
-        self.query_one(&statement, params).await
+    ) -> Result<Row, StoreError> {
+        let statement = self.prepare_cached(sql).await.map_err(store_error)?;
+        self.query_one(&statement, params)
+            .await
+            .map_err(store_error)
     }
 
     async fn cached_query(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let statement = self.prepare_cached(sql).await?;
-        self.query(&statement, params).await
+    ) -> Result<Vec<Row>, StoreError> {
+        let statement = self.prepare_cached(sql).await.map_err(store_error)?;
+        self.query(&statement, params).await.map_err(store_error)
     }
 
     async fn cached_execute(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, tokio_postgres::Error> {
-        let statement = self.prepare_cached(sql).await?;
-        self.execute(&statement, params).await
+    ) -> Result<u64, StoreError> {
+        let statement = self.prepare_cached(sql).await.map_err(store_error)?;
+        self.execute(&statement, params).await.map_err(store_error)
     }
 }
 

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::users::{AccountLock, lock_account, lock_for_change};
 
 pub(crate) fn times_at(
@@ -37,8 +37,7 @@ pub(crate) async fn insert_refresh_token(
             "INSERT INTO refresh_tokens (fingerprint, session_id, issued_at) VALUES ($1, $2, $3)",
             &[&token.fingerprint(), &session.as_str(), &now],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     Ok(())
 }
 
@@ -54,8 +53,7 @@ pub(crate) async fn mark_ended(
              WHERE id = ANY($1) AND ended_at IS NULL",
             &[&sessions, &now, &reason.as_str()],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     Ok(())
 }
 
@@ -71,8 +69,7 @@ pub(crate) async fn lock_session(
              WHERE id = $1 AND user_id = $2 FOR UPDATE",
             &[&session.as_str(), &user.0],
         )
-        .await
-        .map_err(store_error)?
+        .await?
         .map(|row| times_at(&row, 0))
         .transpose()
 }
@@ -97,8 +94,7 @@ pub(crate) async fn insert_session_within(
              WHERE id = $1 AND password_version = $2 AND status = 'active'",
             &[&user.0, &session.checked.0],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     if current.is_none() {
         return Ok(false);
     }
@@ -109,8 +105,7 @@ pub(crate) async fn insert_session_within(
             "SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled FOR SHARE",
             &[&user.0],
         )
-        .await
-        .map_err(store_error)?
+        .await?
         .is_some();
     if two_step_on && !session.second_step.satisfies_two_step() {
         return Ok(false);
@@ -130,8 +125,7 @@ pub(crate) async fn insert_session_within(
                 &session.second_step.passkey(),
             ],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     insert_refresh_token(transaction, &session.id, &session.refresh, seconds).await?;
     record_activity(transaction, user, ActivityEvent::SignedIn, client, now).await?;
     Ok(true)
@@ -159,8 +153,7 @@ pub(crate) async fn record_revocation(
                 &now.unix_timestamp(),
             ],
         )
-        .await
-        .map_err(store_error)?
+        .await?
         == 1)
 }
 
@@ -180,8 +173,7 @@ pub(crate) async fn end_sessions_but(
              WHERE user_id = $1 AND ended_at IS NULL AND id IS DISTINCT FROM $2 FOR UPDATE",
             &[&user.0, &keep.map(SessionId::as_str)],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     let mut live = Vec::new();
     for row in &rows {
         if policy.is_live(&times_at(row, 1)?, now) {
@@ -202,10 +194,10 @@ impl SessionStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         let inserted = insert_session_within(&transaction, session, user, client, now).await?;
         if inserted {
-            transaction.commit().await.map_err(store_error)?;
+            commit(transaction).await?;
         }
         Ok(inserted)
     }
@@ -220,15 +212,14 @@ impl SessionStore for PgStore {
     ) -> Result<Redemption, StoreError> {
         let presented_fingerprint = presented.fingerprint();
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         let Some(row) = transaction
             .cached_query_opt(
                 "SELECT s.id, s.user_id FROM refresh_tokens r
                  JOIN sessions s ON s.id = r.session_id WHERE r.fingerprint = $1",
                 &[&presented_fingerprint],
             )
-            .await
-            .map_err(store_error)?
+            .await?
         else {
             return Ok(Redemption::Unknown);
         };
@@ -248,8 +239,7 @@ impl SessionStore for PgStore {
                                 WHERE fingerprint = $3 AND replaced_at IS NULL)",
                 &[&user_id.0, &presented_fingerprint, &successor.fingerprint()],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let found = PresentedRefresh {
             times,
             account_active: locked && column::<Option<bool>>(&row, 0)? == Some(true),
@@ -270,13 +260,11 @@ impl SessionStore for PgStore {
                         "UPDATE refresh_tokens SET replaced_at = $2 WHERE fingerprint = $1",
                         &[&presented_fingerprint, &seconds],
                     )
-                    .await
-                    .map_err(store_error)?;
+                    .await?;
                 insert_refresh_token(&transaction, &session, successor, seconds).await?;
                 transaction
                     .cached_execute(touch, &[&session.as_str(), &seconds])
-                    .await
-                    .map_err(store_error)?;
+                    .await?;
                 Redemption::Rotated {
                     user_id,
                     session,
@@ -286,8 +274,7 @@ impl SessionStore for PgStore {
             RefreshStep::ServeRace => {
                 transaction
                     .cached_execute(touch, &[&session.as_str(), &seconds])
-                    .await
-                    .map_err(store_error)?;
+                    .await?;
                 Redemption::Raced {
                     user_id,
                     session,
@@ -313,7 +300,7 @@ impl SessionStore for PgStore {
                 Redemption::Reused { user_id, session }
             }
         };
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(redemption)
     }
 
@@ -324,7 +311,7 @@ impl SessionStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if !lock_account(&transaction, token.user_id, AccountLock::KeepAccount).await? {
             // Deleted since the guard let the request in: every token of it is refused.
             return Ok(());
@@ -345,7 +332,7 @@ impl SessionStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(())
     }
 
@@ -358,7 +345,7 @@ impl SessionStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         let lock = AccountLock::KeepAccount;
         let refused = lock_for_change::<()>(&transaction, user, session, lock, policy, now).await?;
         if refused.is_some() {
@@ -372,7 +359,7 @@ impl SessionStore for PgStore {
         )
         .await?;
         record_activity(&transaction, user, ActivityEvent::SessionEnded, client, now).await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(true)
     }
 
@@ -385,7 +372,7 @@ impl SessionStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<usize, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if !lock_account(&transaction, user, AccountLock::KeepAccount).await? {
             return Ok(0);
         }
@@ -406,7 +393,7 @@ impl SessionStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(ended)
     }
 
@@ -426,8 +413,7 @@ impl SessionStore for PgStore {
                  ORDER BY last_active_at DESC, created_at DESC",
                 &[&user.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let mut live = Vec::new();
         for row in &rows {
             let times = times_at(row, 0)?;
@@ -454,8 +440,7 @@ impl SessionStore for PgStore {
                 "UPDATE sessions SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2",
                 &[&session.as_str(), &now.unix_timestamp()],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(())
     }
 
@@ -467,7 +452,7 @@ impl SessionStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if !lock_account(&transaction, user, AccountLock::KeepAccount).await? {
             return Ok(());
         }
@@ -476,8 +461,7 @@ impl SessionStore for PgStore {
                 "UPDATE sessions SET password_at = $2 WHERE id = $1",
                 &[&session.as_str(), &now.unix_timestamp()],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         record_activity(
             &transaction,
             user,
@@ -486,7 +470,7 @@ impl SessionStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(())
     }
 
@@ -510,8 +494,7 @@ impl SessionStore for PgStore {
                  LEFT JOIN sessions s ON s.id = $2 AND s.user_id = $1",
                 &[&user.0, &session.as_str(), &token_id],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if column::<bool>(&row, 0)? {
             return Ok(GuardRecord::Revoked);
         }

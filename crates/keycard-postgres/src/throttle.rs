@@ -6,14 +6,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::GenericClient;
 use keycard_core::auth::{
     AuthError, MAX_THROTTLE_WINDOW, RECIPIENT_MAIL_WINDOW, RetryAfter, Throttle, ThrottlePolicy,
     ThrottleStore, client_network,
 };
 
 use crate::PgStore;
-use crate::pool::{CachedStatements as _, store_error};
+use crate::pool::{CachedStatements as _, begin, column, commit};
 
 /// The database's clock in Unix milliseconds, as SQL: every process counts attempts by
 /// the one clock they share.
@@ -55,14 +54,13 @@ impl PgThrottle {
         let limit = limit.max(1);
         let window_ms = millis(window);
         let mut client = self.store.client().await?;
-        let transaction = client.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut client).await?;
         transaction
             .cached_execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[&bucket],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let row = transaction
             .cached_query_one(
                 concat!(
@@ -75,11 +73,10 @@ impl PgThrottle {
                 ),
                 &[&bucket, &window_ms],
             )
-            .await
-            .map_err(store_error)?;
-        let now_ms: i64 = row.try_get(0).map_err(store_error)?;
-        let count: i64 = row.try_get(1).map_err(store_error)?;
-        let oldest: Option<i64> = row.try_get(2).map_err(store_error)?;
+            .await?;
+        let now_ms: i64 = column(&row, 0)?;
+        let count: i64 = column(&row, 1)?;
+        let oldest: Option<i64> = column(&row, 2)?;
         if let Some(oldest) = oldest
             && count >= i64::from(limit)
         {
@@ -93,9 +90,8 @@ impl PgThrottle {
                 "INSERT INTO throttle_events (bucket, at_ms) VALUES ($1, $2)",
                 &[&bucket, &now_ms],
             )
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
+            .await?;
+        commit(transaction).await?;
         let left = i64::from(limit) - count - 1;
         Ok(u32::try_from(left).unwrap_or(0))
     }
@@ -152,8 +148,7 @@ impl Throttle for PgThrottle {
             "DELETE FROM throttle_events WHERE bucket = $1",
             &[&login_bucket(account_key, client)],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
         Ok(())
     }
 
@@ -174,8 +169,7 @@ impl Throttle for PgThrottle {
                  ORDER BY at_ms DESC LIMIT 1)",
             &[&code_bucket(account_key)],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
         Ok(())
     }
 

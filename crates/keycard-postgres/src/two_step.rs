@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::{end_sessions_but, insert_session_within, record_revocation};
 use crate::users::{AccountLock, lock_for_change};
 
@@ -50,8 +50,7 @@ pub(crate) async fn spend_code_step(
              WHERE user_id = $1 AND enabled AND last_step < $2",
             &[&user.0, &step_column(step)],
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     Ok(spent == 1)
 }
 
@@ -70,8 +69,7 @@ impl TwoStepStore for PgStore {
              FROM two_factor t WHERE user_id = $1",
             &[&user.0],
         )
-        .await
-        .map_err(store_error)?
+        .await?
         .map(|row| {
             Ok(StoredTwoFactor {
                 sealed_secret: column(&row, 0)?,
@@ -107,8 +105,7 @@ impl TwoStepStore for PgStore {
                     &session.as_str(),
                 ],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(written == 1)
     }
 
@@ -123,7 +120,7 @@ impl TwoStepStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<AccountChange<bool>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if let Some(refused) = lock_for_change(
             &transaction,
             user,
@@ -142,22 +139,19 @@ impl TwoStepStore for PgStore {
                  WHERE user_id = $1 AND NOT enabled AND staged_in = $3",
                 &[&user.0, &step_column(step), &session.as_str()],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if enabled != 1 {
             return Ok(AccountChange::Done(false));
         }
         transaction
             .cached_execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user.0])
-            .await
-            .map_err(store_error)?;
+            .await?;
         transaction
             .cached_execute(
                 "INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::TEXT[])",
                 &[&user.0, &recovery_hashes],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         changed_two_factor(
             &transaction,
             user,
@@ -168,7 +162,7 @@ impl TwoStepStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(AccountChange::Done(true))
     }
 
@@ -183,7 +177,7 @@ impl TwoStepStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<AccountChange<bool>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if let Some(refused) = lock_for_change(
             &transaction,
             user,
@@ -201,8 +195,7 @@ impl TwoStepStore for PgStore {
                 "SELECT 1 FROM users WHERE id = $1 AND password_version = $2 AND status = 'active'",
                 &[&user.0, &checked.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if current.is_none() {
             return Ok(AccountChange::PasswordNoLongerCurrent);
         }
@@ -211,15 +204,13 @@ impl TwoStepStore for PgStore {
                 "DELETE FROM two_factor WHERE user_id = $1 AND enabled AND last_step < $2",
                 &[&user.0, &step_column(step)],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if deleted != 1 {
             return Ok(AccountChange::Done(false));
         }
         transaction
             .cached_execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user.0])
-            .await
-            .map_err(store_error)?;
+            .await?;
         changed_two_factor(
             &transaction,
             user,
@@ -230,7 +221,7 @@ impl TwoStepStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(AccountChange::Done(true))
     }
 
@@ -249,7 +240,7 @@ impl TwoStepStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<SecondFactorSpend, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         // A racing request with the same challenge waits here for this one to end.
         if !record_revocation(&transaction, challenge_id, challenge_expires_at, now).await? {
             return Ok(SecondFactorSpend::ChallengeSpent);
@@ -266,8 +257,7 @@ impl TwoStepStore for PgStore {
                            AND EXISTS (SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled)",
                         &[&user.0, &current, &now.unix_timestamp(), &legacy],
                     )
-                    .await
-                    .map_err(store_error)?
+                    .await?
                     == 1
             }
         };
@@ -289,7 +279,7 @@ impl TwoStepStore for PgStore {
         {
             return Ok(SecondFactorSpend::SessionRefused);
         }
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(SecondFactorSpend::Spent)
     }
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
-use crate::pool::{CachedStatements as _, column, store_error};
+use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::{end_sessions_but, lock_session};
 
 pub(crate) fn credentials(row: &tokio_postgres::Row) -> Result<StoredCredentials, StoreError> {
@@ -51,11 +51,7 @@ pub(crate) async fn lock_account(
         AccountLock::ChangePassword => "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
         AccountLock::Delete => "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
     };
-    Ok(client
-        .cached_query_opt(sql, &[&user.0])
-        .await
-        .map_err(store_error)?
-        .is_some())
+    Ok(client.cached_query_opt(sql, &[&user.0]).await?.is_some())
 }
 
 /// Locks the account's row with `lock`, then `session`'s row; the refusal a change made
@@ -88,7 +84,7 @@ impl UserStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         // The unique key decides: of sign-ups racing for one name, exactly one inserts.
         let inserted = transaction
             .cached_query_opt(
@@ -105,14 +101,13 @@ impl UserStore for PgStore {
                     &now.unix_timestamp(),
                 ],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         let Some(row) = inserted else {
             return Ok(None);
         };
         let id = UserId(column(&row, 0)?);
         record_activity(&transaction, id, ActivityEvent::AccountCreated, client, now).await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(Some(User {
             id,
             username: username.as_str().to_owned(),
@@ -135,8 +130,7 @@ impl UserStore for PgStore {
                  FROM users WHERE username_key = $1 AND status = 'active'",
                 &[&username.canonical_key()],
             )
-            .await
-            .map_err(store_error)?
+            .await?
             .map(|row| credentials(&row))
             .transpose()
     }
@@ -153,8 +147,7 @@ impl UserStore for PgStore {
                  FROM users WHERE id = $1 AND status = 'active'",
                 &[&user.0],
             )
-            .await
-            .map_err(store_error)?
+            .await?
             .map(|row| credentials(&row))
             .transpose()
     }
@@ -171,8 +164,7 @@ impl UserStore for PgStore {
                 "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_version = $3",
                 &[&password_hash, &user.0, &checked.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         Ok(())
     }
 
@@ -187,7 +179,7 @@ impl UserStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<AccountChange<usize>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if let Some(refused) = lock_for_change(
             &transaction,
             user,
@@ -206,8 +198,7 @@ impl UserStore for PgStore {
                  WHERE id = $2 AND password_version = $3 AND status = 'active'",
                 &[&password_hash, &user.0, &checked.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if replaced != 1 {
             return Ok(AccountChange::PasswordNoLongerCurrent);
         }
@@ -225,8 +216,7 @@ impl UserStore for PgStore {
                 "UPDATE sessions SET password_at = $2 WHERE id = $1",
                 &[&keep.as_str(), &now.unix_timestamp()],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         record_activity(
             &transaction,
             user,
@@ -235,7 +225,7 @@ impl UserStore for PgStore {
             now,
         )
         .await?;
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(AccountChange::Done(ended))
     }
 
@@ -248,7 +238,7 @@ impl UserStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<AccountChange<()>, StoreError> {
         let mut db = self.client().await?;
-        let transaction = db.transaction().await.map_err(store_error)?;
+        let transaction = begin(&mut db).await?;
         if let Some(refused) = lock_for_change(
             &transaction,
             user,
@@ -266,12 +256,11 @@ impl UserStore for PgStore {
                 "DELETE FROM users WHERE id = $1 AND password_version = $2",
                 &[&user.0, &checked.0],
             )
-            .await
-            .map_err(store_error)?;
+            .await?;
         if deleted != 1 {
             return Ok(AccountChange::PasswordNoLongerCurrent);
         }
-        transaction.commit().await.map_err(store_error)?;
+        commit(transaction).await?;
         Ok(AccountChange::Done(()))
     }
 
@@ -290,12 +279,7 @@ impl UserStore for PgStore {
                 key,
             ),
         };
-        let rows = self
-            .client()
-            .await?
-            .cached_query(sql, &[key])
-            .await
-            .map_err(store_error)?;
+        let rows = self.client().await?.cached_query(sql, &[key]).await?;
         rows.iter()
             .map(|row| {
                 Ok(Recipient {
