@@ -24,17 +24,6 @@ pub struct ClientAddress(pub IpAddr);
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub Arc<str>);
 
-/// What the edge needs to know about the deployment.
-#[derive(Debug, Clone)]
-pub struct EdgePolicy {
-    /// The origins a state-changing request may come from.
-    pub own_origins: OwnOrigins,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<[IpAddr]>,
-    /// Send HSTS: only when cookies are Secure, i.e. the site is meant to be https.
-    pub strict_transport: bool,
-}
-
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const NONCE_BYTES: usize = 16;

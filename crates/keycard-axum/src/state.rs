@@ -7,9 +7,9 @@ use axum::extract::FromRef;
 use keycard_core::auth::AuthService;
 use keycard_types::Pages;
 
-use crate::api::ApiPrefix;
+use crate::api_prefix::ApiPrefix;
 use crate::cookie::SessionCookies;
-use crate::security::EdgePolicy;
+use crate::edge::EdgePolicy;
 
 /// Keycard's part of an app's state: the core, the session cookies and the edge
 /// policy. One `Arc`, since every layer and extractor clones it: cloning the services

@@ -3,6 +3,7 @@
 
 mod account_menu;
 mod components;
+mod mounted;
 mod pages;
 mod passkey_browser;
 mod passkey_fns;

@@ -48,8 +48,3 @@ pub fn KeycardRoutes(
     }
     .into_inner()
 }
-
-/// Where the pages are, as [`KeycardRoutes`] provides it to them.
-pub(crate) fn use_pages() -> Pages {
-    use_context::<Pages>().unwrap_or(Pages::ROOT)
-}

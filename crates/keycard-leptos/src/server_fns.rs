@@ -71,6 +71,29 @@ pub struct ActivityRow {
     pub address: String,
 }
 
+/// What the profile page shows, with times written out for people.
+#[cfg(feature = "ssr")]
+fn profile_view(session: &keycard_core::auth::Session) -> ProfileView {
+    let user = &session.user;
+    ProfileView {
+        username: user.username.clone(),
+        email: user.email.clone(),
+        email_verified: user.email_verified,
+        status: user.status.as_str().to_owned(),
+        member_since: format_date(user.created_at),
+        signed_in_since: crate::server::format_time(session.started_at()),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn format_date(moment: time::OffsetDateTime) -> String {
+    moment
+        .format(time::macros::format_description!(
+            "[day padding:none] [month repr:long] [year]"
+        ))
+        .unwrap_or_else(|_| moment.date().to_string())
+}
+
 /// "Create account": a new account, signed in at once.
 #[server(endpoint = "register")]
 pub async fn register(
@@ -184,7 +207,7 @@ pub async fn logout() -> Result<(), AuthFnError> {
 /// The profile page's data, for its signed-in owner.
 #[server(endpoint = "profile")]
 pub async fn get_profile() -> Result<ProfileView, AuthFnError> {
-    use crate::server::{FnRequest, profile_view};
+    use crate::server::FnRequest;
 
     let request = FnRequest::current()?;
     Ok(profile_view(&request.require_session()?))

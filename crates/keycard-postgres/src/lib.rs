@@ -3,6 +3,7 @@
 
 mod activity;
 mod links;
+mod locks;
 mod migrations;
 mod passkeys;
 mod pool;

@@ -11,9 +11,9 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
+use crate::locks::{AccountLock, lock_account, lock_for_change};
 use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::end_sessions_but;
-use crate::users::{AccountLock, lock_account, lock_for_change};
 
 /// Deletes the mailed link `selector`; false if it was not there (spent already).
 pub(crate) async fn spend_link(

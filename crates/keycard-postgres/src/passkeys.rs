@@ -9,9 +9,9 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
+use crate::locks::{AccountLock, lock_account};
 use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::record_revocation;
-use crate::users::{AccountLock, lock_account};
 
 pub(crate) const PASSKEY_COLUMNS: &str = "p.id, p.user_id, u.webauthn_handle, p.name, p.credential,
                                p.created_at, p.last_used_at";

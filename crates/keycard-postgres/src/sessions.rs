@@ -11,20 +11,8 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
+use crate::locks::{AccountLock, lock_account, lock_for_change, lock_session, times_at};
 use crate::pool::{CachedStatements as _, begin, column, commit};
-use crate::users::{AccountLock, lock_account, lock_for_change};
-
-pub(crate) fn times_at(
-    row: &tokio_postgres::Row,
-    first: usize,
-) -> Result<SessionTimes, StoreError> {
-    Ok(SessionTimes {
-        created_at: column(row, first)?,
-        last_active_at: column(row, first + 1)?,
-        password_at: column(row, first + 2)?,
-        ended_at: column(row, first + 3)?,
-    })
-}
 
 pub(crate) async fn insert_refresh_token(
     client: &impl GenericClient,
@@ -55,23 +43,6 @@ pub(crate) async fn mark_ended(
         )
         .await?;
     Ok(())
-}
-
-/// The times of `user`'s session `session`, locked until the transaction ends.
-pub(crate) async fn lock_session(
-    client: &impl GenericClient,
-    user: UserId,
-    session: &SessionId,
-) -> Result<Option<SessionTimes>, StoreError> {
-    client
-        .cached_query_opt(
-            "SELECT created_at, last_active_at, password_at, ended_at FROM sessions
-             WHERE id = $1 AND user_id = $2 FOR UPDATE",
-            &[&session.as_str(), &user.0],
-        )
-        .await?
-        .map(|row| times_at(&row, 0))
-        .transpose()
 }
 
 /// Records a new session inside the caller's transaction (see

@@ -11,9 +11,9 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
+use crate::locks::{AccountLock, lock_for_change};
 use crate::pool::{CachedStatements as _, begin, column, commit};
 use crate::sessions::{end_sessions_but, insert_session_within, record_revocation};
-use crate::users::{AccountLock, lock_for_change};
 
 /// What turning two-step sign-in on or off does besides: every other session ends and
 /// the account's activity says so.

@@ -1,7 +1,6 @@
 //! Accounts in PostgreSQL: creating them, their credentials, and the changes that lock
 //! the account's row before anything else (password, deletion).
 
-use deadpool_postgres::GenericClient;
 use keycard_core::auth::{
     AccountChange, AccountLookup, ActivityEvent, ClientInfo, EndReason, PasswordVersion, Recipient,
     SessionId, SessionPolicy, StoreError, StoredCredentials, User, UserId, UserStatus, UserStore,
@@ -11,8 +10,9 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::activity::record_activity;
+use crate::locks::{AccountLock, lock_for_change};
 use crate::pool::{CachedStatements as _, begin, column, commit};
-use crate::sessions::{end_sessions_but, lock_session};
+use crate::sessions::end_sessions_but;
 
 pub(crate) fn credentials(row: &tokio_postgres::Row) -> Result<StoredCredentials, StoreError> {
     Ok(StoredCredentials {
@@ -23,54 +23,6 @@ pub(crate) fn credentials(row: &tokio_postgres::Row) -> Result<StoredCredentials
         password_hash: column(row, 4)?,
         password_version: PasswordVersion(column(row, 5)?),
     })
-}
-
-/// How a transaction holds its account's row, from the weakest.
-#[derive(Clone, Copy)]
-pub(crate) enum AccountLock {
-    /// The account stays while its sessions change: waits only for a deletion.
-    KeepAccount,
-    /// The password stays as checked: waits for a password change or a deletion.
-    KeepPassword,
-    /// A password change: waits for, and holds off, sign-ins and other changes.
-    ChangePassword,
-    /// A deletion: waits for, and holds off, everything done to the account.
-    Delete,
-}
-
-/// Locks the account's row until the transaction ends, so changes to one account take
-/// turns across processes; false if there is no such account.
-pub(crate) async fn lock_account(
-    client: &impl GenericClient,
-    user: UserId,
-    lock: AccountLock,
-) -> Result<bool, StoreError> {
-    let sql = match lock {
-        AccountLock::KeepAccount => "SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE",
-        AccountLock::KeepPassword => "SELECT 1 FROM users WHERE id = $1 FOR SHARE",
-        AccountLock::ChangePassword => "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
-        AccountLock::Delete => "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
-    };
-    Ok(client.cached_query_opt(sql, &[&user.0]).await?.is_some())
-}
-
-/// Locks the account's row with `lock`, then `session`'s row; the refusal a change made
-/// from that session gets if the account is gone or the session is no longer live.
-pub(crate) async fn lock_for_change<T>(
-    client: &impl GenericClient,
-    user: UserId,
-    session: &SessionId,
-    lock: AccountLock,
-    policy: &SessionPolicy,
-    now: OffsetDateTime,
-) -> Result<Option<AccountChange<T>>, StoreError> {
-    if !lock_account(client, user, lock).await? {
-        return Ok(Some(AccountChange::PasswordNoLongerCurrent));
-    }
-    let live = lock_session(client, user, session)
-        .await?
-        .is_some_and(|times| policy.is_live(&times, now));
-    Ok((!live).then_some(AccountChange::SessionEnded))
 }
 
 #[async_trait::async_trait]

@@ -10,6 +10,7 @@ mod pool;
 mod sessions;
 mod throttle;
 mod two_step;
+mod user_rows;
 mod users;
 
 use keycard_core::auth::{SessionPolicy, Store, StoreError};

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::activity::record_activity;
 use crate::blocklist::{is_token_revoked, record_revocation};
-use crate::users::find_user_by_id;
+use crate::user_rows::find_user_by_id;
 use crate::{SqliteStore, activity};
 
 /// Records a new session, its first refresh token and the sign-in, if the account's

@@ -237,36 +237,6 @@ pub fn find_recipients(
         .collect()
 }
 
-pub fn find_user_by_id(connection: &Connection, id: UserId) -> rusqlite::Result<Option<User>> {
-    connection
-        .prepare_cached(
-            "SELECT id, username, email, status, created_at, email_verified FROM users
-             WHERE id = ?1",
-        )?
-        .query_row([id.0], |row| {
-            let status = match row.get_ref(3)?.as_str()? {
-                "active" => UserStatus::Active,
-                _ => UserStatus::Disabled,
-            };
-            let created_at = OffsetDateTime::from_unix_timestamp(row.get(4)?).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    4,
-                    rusqlite::types::Type::Integer,
-                    e.into(),
-                )
-            })?;
-            Ok(User {
-                id: UserId(row.get(0)?),
-                username: row.get(1)?,
-                email: row.get(2)?,
-                email_verified: row.get(5)?,
-                status,
-                created_at,
-            })
-        })
-        .optional()
-}
-
 #[async_trait::async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(
@@ -419,6 +389,7 @@ impl UserStore for SqliteStore {
 mod tests {
     use super::*;
     use crate::temporary_connection;
+    use crate::user_rows::find_user_by_id;
 
     #[test]
     fn a_username_is_taken_whatever_its_case() {

@@ -7,9 +7,9 @@ use time::OffsetDateTime;
 use super::activity::ActivityEntry;
 use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
-use super::guard::Session;
 use super::notices::Notice;
 use super::service::AuthService;
+use super::sessions::Session;
 use super::store::AccountChange;
 use crate::domain::{CredentialError, Password};
 

@@ -3,50 +3,20 @@
 //! it. Links are single use, expire, and are stored only as keyed hashes
 //! ([`super::link_token`]); who gets mail is decided here, delivery is the mail layer's.
 
-use std::time::Duration;
-
 use time::OffsetDateTime;
 
 use super::device::{ClientInfo, UserAgent, describe_device};
 use super::error::AuthError;
-use super::guard::Session;
 use super::link_token::{LinkPurpose, LinkToken, NewLink, StoredLink};
 use super::notices::{Letter, Notice};
 use super::service::AuthService;
 use super::sessions::SecondStep;
+use super::sessions::Session;
+use super::two_factor::LoginOutcome;
 use super::two_factor::{PendingReset, TwoStepAfterReset};
-use super::two_factor_flows::{LoginOutcome, TwoStepState};
+use super::two_factor_flows::TwoStepState;
 use super::users::{AccountLookup, PasswordVersion, UserId};
 use crate::domain::{CredentialError, Email, Login, Password};
-
-/// How long mailed links work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkLifetimes {
-    /// How long a verification link works.
-    pub verify_email: Duration,
-    /// How long a password reset link works.
-    pub reset_password: Duration,
-}
-
-impl Default for LinkLifetimes {
-    /// A day to confirm an address; an hour to use a reset link, as OWASP suggests for
-    /// a token that stands in for the password.
-    fn default() -> Self {
-        Self {
-            verify_email: Duration::from_secs(24 * 60 * 60),
-            reset_password: Duration::from_secs(60 * 60),
-        }
-    }
-}
-
-impl LinkLifetimes {
-    fn of(&self, purpose: LinkPurpose) -> Duration {
-        match purpose {
-            LinkPurpose::VerifyEmail => self.verify_email,
-            LinkPurpose::ResetPassword => self.reset_password,
-        }
-    }
-}
 
 impl AuthService {
     /// Hands a letter to the mail layer; returns at once.

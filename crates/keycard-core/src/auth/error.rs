@@ -1,9 +1,32 @@
 //! What can go wrong in the core: the expected outcomes a person can act on, and
 //! everything else as `Internal`, whose details are logged and never shown.
 
-use super::store::StoreError;
-use super::throttle::RetryAfter;
+use std::time::Duration;
+
 use crate::domain::CredentialError;
+
+/// How long until the next attempt is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// Rounded up, so a client that waits exactly this long is let in.
+    pub fn whole_seconds(self) -> u64 {
+        self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)
+    }
+}
+
+/// Why storage could not do what was asked. Nothing was committed either way.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not take the request now (locked past its timeout, full,
+    /// read-only, unreachable); the same request may well succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: a bug or a damaged database, not something a retry fixes.
+    #[error("database query failed: {0}")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
 
 #[derive(Debug, thiserror::Error)]
 /// What a flow of the core can end in besides success.

@@ -1,40 +1,13 @@
 //! The one place that decides who is signed in: the token, the blocklist, the session
 //! and the account.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use time::OffsetDateTime;
 
 use super::error::{AuthError, Rejection};
 use super::service::AuthService;
-use super::sessions::{GuardRecord, SessionId, SessionTimes, timestamp};
-use super::token::{TokenError, VerifiedToken};
-use super::users::{User, UserStatus};
-
-/// A request the guard accepted: the user, the token that proved it, and the times of
-/// the session the token belongs to.
-#[derive(Debug, Clone)]
-pub struct Session {
-    /// The signed-in account, as of this request.
-    pub user: User,
-    /// The verified access token.
-    pub token: VerifiedToken,
-    /// When the session started, was last active, and whether it ended.
-    pub times: SessionTimes,
-}
-
-impl Session {
-    /// The session's id.
-    pub fn id(&self) -> &SessionId {
-        &self.token.session_id
-    }
-
-    /// When the session was signed in.
-    pub fn started_at(&self) -> OffsetDateTime {
-        timestamp(self.times.created_at)
-    }
-}
+use super::sessions::{GuardRecord, Session, SessionId};
+use super::token::TokenError;
+use super::users::UserStatus;
 
 impl AuthService {
     /// Accepts a request as signed in only if its token verifies, has not been
@@ -93,37 +66,5 @@ impl AuthService {
             }
             drop(claim);
         });
-    }
-}
-
-/// Sessions whose "last active" is being written right now, so a burst of requests in
-/// one session writes it once.
-#[derive(Clone, Default)]
-pub(super) struct Touching(Arc<Mutex<HashSet<SessionId>>>);
-
-impl Touching {
-    /// Claims the write for `session`, or `None` when another request holds it. The claim
-    /// ends when dropped, however the write ended.
-    fn claim(&self, session: &SessionId) -> Option<TouchClaim> {
-        let claimed = self.lock().insert(session.clone());
-        claimed.then(|| TouchClaim {
-            touching: self.clone(),
-            session: session.clone(),
-        })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<SessionId>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-struct TouchClaim {
-    touching: Touching,
-    session: SessionId,
-}
-
-impl Drop for TouchClaim {
-    fn drop(&mut self) {
-        self.touching.lock().remove(&self.session);
     }
 }

@@ -6,6 +6,8 @@
 //! with the purpose mixed in), compared in constant time: neither a copy of the
 //! database nor the time a lookup takes gives anyone a link that works.
 
+use std::time::Duration;
+
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
 
@@ -200,6 +202,35 @@ impl LinkKey {
         [&self.current, &self.legacy].into_iter().any(|key| {
             Self::mac(key, purpose, token).is_ok_and(|mac| mac.verify_slice(&expected).is_ok())
         })
+    }
+}
+
+/// How long mailed links work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkLifetimes {
+    /// How long a verification link works.
+    pub verify_email: Duration,
+    /// How long a password reset link works.
+    pub reset_password: Duration,
+}
+
+impl Default for LinkLifetimes {
+    /// A day to confirm an address; an hour to use a reset link, as OWASP suggests for
+    /// a token that stands in for the password.
+    fn default() -> Self {
+        Self {
+            verify_email: Duration::from_secs(24 * 60 * 60),
+            reset_password: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+impl LinkLifetimes {
+    pub(super) fn of(&self, purpose: LinkPurpose) -> Duration {
+        match purpose {
+            LinkPurpose::VerifyEmail => self.verify_email,
+            LinkPurpose::ResetPassword => self.reset_password,
+        }
     }
 }
 

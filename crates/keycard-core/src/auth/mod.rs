@@ -11,10 +11,14 @@ mod email_flows;
 mod error;
 mod guard;
 mod hashing_threads;
+mod keyed_hash;
 mod link_token;
 mod notices;
 #[cfg(feature = "passkeys")]
 mod passkey_ceremonies;
+mod passkey_flows;
+#[cfg(feature = "passkeys")]
+mod passkey_party;
 mod passkeys;
 mod password;
 mod random_id;
@@ -23,10 +27,12 @@ mod refresh_token;
 mod sealing;
 mod service;
 mod session_flows;
+mod session_id;
 mod sessions;
 mod store;
 mod throttle;
 mod token;
+mod touch;
 mod two_factor;
 mod two_factor_flows;
 mod users;
@@ -35,15 +41,16 @@ pub use activity::{
     ACTIVITY_KEPT_PER_ACCOUNT, ACTIVITY_RETENTION, ACTIVITY_SHOWN, ActivityEntry, ActivityEvent,
 };
 pub use device::{ClientInfo, UserAgent, describe_device};
-pub use email_flows::LinkLifetimes;
 pub use error::{AuthError, Rejection};
-pub use guard::Session;
 pub use link_token::{
-    LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, LinkPurpose, LinkToken, NewLink, StoredLink,
+    LINK_TOKEN_LENGTH, LINK_TOKEN_PATTERN, LinkLifetimes, LinkPurpose, LinkToken, NewLink,
+    StoredLink,
 };
 pub use notices::{Letter, Notice, Postbox};
 #[cfg(feature = "passkeys")]
-pub use passkey_ceremonies::{CeremonyStart, PasskeyRelyingParty};
+pub use passkey_ceremonies::CeremonyStart;
+#[cfg(feature = "passkeys")]
+pub use passkey_party::PasskeyRelyingParty;
 pub use passkeys::{NewPasskey, PasskeySummary, StoredPasskey};
 pub use password::PasswordHasher;
 pub use redacted::Redacted;
@@ -52,7 +59,7 @@ pub use service::AuthService;
 pub use session_flows::Ended;
 pub use sessions::{
     EndReason, ExpiryCutoffs, GuardRecord, IssuedRefreshToken, NewSession, PresentedRefresh,
-    Redemption, RefreshStep, SESSION_ID_PATTERN, SecondStep, SessionId, SessionPolicy,
+    Redemption, RefreshStep, SESSION_ID_PATTERN, SecondStep, Session, SessionId, SessionPolicy,
     SessionSummary, SessionTimes, SignedIn, StoredSession, timestamp,
 };
 pub use store::{
@@ -65,12 +72,10 @@ pub use throttle::{
 };
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
 pub use two_factor::{
-    PendingReset, RECOVERY_CODES, SecondFactorProof, SecondFactorSpend, StoredTwoFactor,
-    TwoStepAfterReset, TwoStepChallenge, code_for,
+    DEFAULT_TWO_STEP_LIFETIME, LoginOutcome, PendingReset, RECOVERY_CODES, SecondFactorProof,
+    SecondFactorSpend, StoredTwoFactor, TwoStepAfterReset, TwoStepChallenge, code_for,
 };
-pub use two_factor_flows::{
-    DEFAULT_TWO_STEP_LIFETIME, LoginOutcome, SecondFactor, TotpSetup, TwoFactorStatus,
-};
+pub use two_factor_flows::{SecondFactor, TotpSetup, TwoFactorStatus};
 pub use users::{
     AccountLookup, PasswordVersion, Recipient, StoredCredentials, User, UserId, UserStatus,
 };

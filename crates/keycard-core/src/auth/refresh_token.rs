@@ -6,9 +6,9 @@
 //! winner got, without the server ever storing a token it could leak: the "race, not
 //! theft" answer within the reuse grace period.
 
-use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
 
+use super::keyed_hash::hmac_sha256;
 use super::token::JwtSecret;
 
 const TOKEN_BYTES: usize = 32;
@@ -71,13 +71,6 @@ impl std::fmt::Debug for RefreshToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RefreshToken([redacted])")
     }
-}
-
-pub(super) fn hmac_sha256(key: &[u8], message: &[u8]) -> anyhow::Result<[u8; 32]> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key)
-        .map_err(|e| anyhow::anyhow!("unusable HMAC key: {e}"))?;
-    mac.update(message);
-    Ok(mac.finalize().into_bytes().into())
 }
 
 #[cfg(test)]

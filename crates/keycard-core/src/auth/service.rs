@@ -8,23 +8,21 @@ use time::OffsetDateTime;
 use super::activity::ActivityEvent;
 use super::common_passwords::is_common_password;
 use super::device::ClientInfo;
-use super::email_flows::LinkLifetimes;
 use super::error::{AuthError, Rejection};
-use super::guard::{Session, Touching};
-use super::link_token::LinkKey;
+use super::link_token::{LinkKey, LinkLifetimes};
 use super::notices::Postbox;
 #[cfg(feature = "passkeys")]
-use super::passkey_ceremonies::PasskeyRelyingParty;
+use super::passkey_party::PasskeyRelyingParty;
 use super::password::{PasswordHasher, Verification};
 use super::refresh_token::{RefreshToken, SuccessorKey};
 use super::sessions::{
-    IssuedRefreshToken, NewSession, SecondStep, SessionId, SessionPolicy, SignedIn,
+    IssuedRefreshToken, NewSession, SecondStep, Session, SessionId, SessionPolicy, SignedIn,
 };
 use super::store::{SharedStore, StoreError};
 use super::throttle::{Throttle, ThrottlePolicy, reserve_login_try_settling};
 use super::token::{JwtSecret, TokenKeys};
-use super::two_factor::TwoFactorKeys;
-use super::two_factor_flows::{DEFAULT_TWO_STEP_LIFETIME, LoginOutcome};
+use super::touch::Touching;
+use super::two_factor::{DEFAULT_TWO_STEP_LIFETIME, LoginOutcome, TwoFactorKeys};
 use super::users::{PasswordVersion, StoredCredentials, UserId};
 use crate::domain::{CredentialError, Email, Password, Username};
 

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 
 use super::device::ClientInfo;
 use super::error::{AuthError, Rejection};
-use super::guard::Session;
 use super::refresh_token::RefreshToken;
 use super::service::AuthService;
+use super::sessions::Session;
 use super::sessions::{IssuedRefreshToken, Redemption, SessionId, SessionSummary, SignedIn};
 use crate::domain::Password;
 

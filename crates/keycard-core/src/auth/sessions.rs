@@ -8,40 +8,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::device::{UserAgent, describe_device};
-use super::random_id::{is_random_id, random_id};
 use super::refresh_token::RefreshToken;
-use super::token::IssuedToken;
+pub use super::session_id::{SESSION_ID_PATTERN, SessionId};
+use super::token::{IssuedToken, VerifiedToken};
 use super::users::{PasswordVersion, User, UserId};
-
-/// What a session id looks like: what [`SessionId::parse`] takes. utoipa's attributes
-/// take only literals, so the API document repeats it, and a test holds the two equal.
-pub const SESSION_ID_PATTERN: &str = "^[0-9a-f]{32}$";
-
-/// A session's id: 128 random bits, never derived from the user.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SessionId(String);
-
-impl SessionId {
-    /// A new random session id.
-    pub fn generate() -> anyhow::Result<Self> {
-        random_id().map(Self)
-    }
-
-    /// An id as a client wrote it; anything that cannot be one is `None`.
-    pub fn parse(raw: &str) -> Option<Self> {
-        is_random_id(raw).then(|| Self(raw.to_owned()))
-    }
-
-    /// An id read back from storage, which only ever holds generated ones.
-    pub fn from_stored(stored: String) -> Self {
-        Self(stored)
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// How long access tokens and sessions last, and how recent a password must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,6 +371,30 @@ pub enum GuardRecord {
     NoSession,
     /// The account is gone or disabled.
     NoAccount,
+}
+
+/// A request the guard accepted: the user, the token that proved it, and the times of
+/// the session the token belongs to.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The signed-in account, as of this request.
+    pub user: User,
+    /// The verified access token.
+    pub token: VerifiedToken,
+    /// When the session started, was last active, and whether it ended.
+    pub times: SessionTimes,
+}
+
+impl Session {
+    /// The session's id.
+    pub fn id(&self) -> &SessionId {
+        &self.token.session_id
+    }
+
+    /// When the session was signed in.
+    pub fn started_at(&self) -> OffsetDateTime {
+        timestamp(self.times.created_at)
+    }
 }
 
 #[cfg(test)]

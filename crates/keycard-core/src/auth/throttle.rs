@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::error::AuthError;
+pub use super::error::RetryAfter;
 
 /// Above this many tracked keys, stale ones are swept on the next write, so a flood
 /// of distinct names or addresses cannot grow memory without bound.
@@ -60,17 +61,6 @@ impl Default for ThrottlePolicy {
             verification_mails_per_recipient: 5,
             window: Duration::from_secs(15 * 60),
         }
-    }
-}
-
-/// How long until the next attempt is allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryAfter(pub Duration);
-
-impl RetryAfter {
-    /// Rounded up, so a client that waits exactly this long is let in.
-    pub fn whole_seconds(self) -> u64 {
-        self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)
     }
 }
 

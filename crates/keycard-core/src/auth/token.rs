@@ -8,8 +8,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::keyed_hash::hmac_sha256;
 use super::random_id::{is_random_id, random_id};
-use super::sessions::SessionId;
+use super::session_id::SessionId;
 use super::users::UserId;
 
 /// RFC 7518 asks for a key at least as long as the HS256 output.
@@ -57,7 +58,7 @@ impl JwtSecret {
     /// under the secret), kept only to read what was stored with it: two-step secrets,
     /// recovery codes and mailed links made before.
     pub(super) fn legacy_key(&self, label: &[u8]) -> anyhow::Result<[u8; 32]> {
-        super::refresh_token::hmac_sha256(&self.0, label)
+        hmac_sha256(&self.0, label)
     }
 }
 

@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
+use super::keyed_hash::hmac_sha256;
 use super::random_id::{is_random_id, random_id};
 use super::redacted::Redacted;
-use super::refresh_token::hmac_sha256;
 use super::sealing::SealingKey;
+use super::sessions::SignedIn;
 use super::token::JwtSecret;
 use super::users::{PasswordVersion, UserId};
 use crate::domain::{RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS, RecoveryCode, TotpCode};
@@ -416,6 +417,19 @@ pub fn generate_recovery_codes() -> anyhow::Result<Vec<String>> {
             Ok(format!("{}-{}", &letters[..5], &letters[5..]))
         })
         .collect()
+}
+
+/// How long the second step of a login may take, unless configured otherwise.
+pub const DEFAULT_TWO_STEP_LIFETIME: Duration = Duration::from_secs(300);
+
+/// What a login leads to: a session, or the second step for an account with two-step
+/// sign-in on.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Signed in.
+    SignedIn(SignedIn),
+    /// The password was right; a second step is needed.
+    TwoStepRequired(TwoStepChallenge),
 }
 
 #[cfg(test)]

@@ -2,38 +2,24 @@
 //! codes), turning it off, and the second step of a login that needs it. Every change
 //! ends the account's other sessions and is recorded in its activity.
 
-use std::time::Duration;
-
 use time::OffsetDateTime;
 
 use super::activity::ActivityEvent;
 use super::device::ClientInfo;
 use super::error::AuthError;
-use super::guard::Session;
 use super::notices::Notice;
 use super::redacted::Redacted;
 use super::service::{AuthService, new_session};
+use super::sessions::Session;
 use super::sessions::{NewSession, SecondStep, SignedIn};
 use super::throttle::reserve_login_try_settling;
+use super::two_factor::LoginOutcome;
 use super::two_factor::{
     PendingReset, SecondFactorProof, SecondFactorSpend, StoredTwoFactor, TotpSecret,
-    TwoStepAfterReset, TwoStepChallenge, generate_recovery_codes,
+    TwoStepAfterReset, generate_recovery_codes,
 };
 use super::users::{PasswordVersion, StoredCredentials, UserId};
 use crate::domain::{Password, RecoveryCode, TotpCode};
-
-/// How long the second step of a login may take, unless configured otherwise.
-pub const DEFAULT_TWO_STEP_LIFETIME: Duration = Duration::from_secs(300);
-
-/// What a login leads to: a session, or the second step for an account with two-step
-/// sign-in on.
-#[derive(Debug)]
-pub enum LoginOutcome {
-    /// Signed in.
-    SignedIn(SignedIn),
-    /// The password was right; a second step is needed.
-    TwoStepRequired(TwoStepChallenge),
-}
 
 /// What the second step of a sign-in is answered with.
 #[derive(Debug, Clone)]

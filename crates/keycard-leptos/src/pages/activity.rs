@@ -5,7 +5,7 @@
 use keycard_types::Page;
 use leptos::prelude::*;
 
-use crate::routes::use_pages;
+use crate::mounted::use_pages;
 use leptos_meta::Title;
 
 use crate::components::page_data;

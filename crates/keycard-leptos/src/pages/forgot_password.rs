@@ -4,7 +4,7 @@
 use keycard_types::Page;
 use leptos::prelude::*;
 
-use crate::routes::use_pages;
+use crate::mounted::use_pages;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{AuthCard, FormAlert, SubmitButton, TextField, form_error};

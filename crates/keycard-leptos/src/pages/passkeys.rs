@@ -8,7 +8,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
-use crate::routes::use_pages;
+use crate::mounted::use_pages;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{

@@ -7,7 +7,7 @@ use keycard_types::Page;
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use crate::routes::use_pages;
+use crate::mounted::use_pages;
 
 use crate::components::{
     AuthCard, FormAlert, NewPasswordFields, SubmitButton, clear_on_error, form_error,

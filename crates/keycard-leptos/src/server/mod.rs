@@ -17,8 +17,8 @@ use leptos::prelude::{provide_context, use_context};
 use tower_cookies::CookieManagerLayer;
 
 pub(crate) use qr_code::qr_code_svg;
+pub(crate) use request::format_time;
 pub use request::{FnRequest, FormReturn};
-pub(crate) use request::{format_time, profile_view};
 
 use middleware::{
     client_errors_are_not_server_errors, guard_protected_pages, keep_redirects_on_site,

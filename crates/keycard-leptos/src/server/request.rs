@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 use tower_cookies::Cookies;
 
-use crate::ProfileView;
 use keycard_axum::{
     BrowserSession, ClientAddress, KeycardState, accepts_html, client_info, internal_error,
     status_of, to_public_error,
@@ -290,27 +289,6 @@ impl FormReturn {
         let query = query.extend_pairs(&self.kept).finish();
         format!("{}?{query}", self.path)
     }
-}
-
-/// What the profile page shows, with times written out for people.
-pub fn profile_view(session: &Session) -> ProfileView {
-    let user = &session.user;
-    ProfileView {
-        username: user.username.clone(),
-        email: user.email.clone(),
-        email_verified: user.email_verified,
-        status: user.status.as_str().to_owned(),
-        member_since: format_date(user.created_at),
-        signed_in_since: format_time(session.started_at()),
-    }
-}
-
-fn format_date(moment: OffsetDateTime) -> String {
-    moment
-        .format(format_description!(
-            "[day padding:none] [month repr:long] [year]"
-        ))
-        .unwrap_or_else(|_| moment.date().to_string())
 }
 
 /// A moment as the pages show it, e.g. "29 November 2026, 17:24 UTC".

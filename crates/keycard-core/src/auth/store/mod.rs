@@ -20,23 +20,13 @@ pub use throttle::ThrottleStore;
 pub use two_step::TwoStepStore;
 pub use users::UserStore;
 
+pub use super::error::StoreError;
+
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::sessions::SessionPolicy;
-
-/// Why storage could not do what was asked. Nothing was committed either way.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database could not take the request now (locked past its timeout, full,
-    /// read-only, unreachable); the same request may well succeed later.
-    #[error("the database is unavailable: {0}")]
-    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// Anything else: a bug or a damaged database, not something a retry fixes.
-    #[error("database query failed: {0}")]
-    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
 
 /// How a change to an account turned out once its transaction ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
