@@ -39,10 +39,11 @@ notes: setup-run
 ## Stages that do not depend on each other run side by side: the release build (at
 ## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
 ## while the debug suites run, then the browser tests beside the API fuzzer, both on
-## that one build, with the benchmark's binary building beside them at the lowest
-## priority, and the library crates are packed as `cargo publish` would pack them.
-## The benchmark runs alone, since it measures; last, the release binary it leaves
-## behind must serve a site that hydrates (tests/served-site/run).
+## that one build, with the benchmark (crates/keycard-bench, which drives that same
+## release binary) building beside them at the lowest priority, and the library crates
+## are packed as `cargo publish` would pack them. The benchmark runs alone, since it
+## measures; last, the release binary must serve a site that hydrates, as `make run`
+## serves it (tests/served-site/run).
 test: setup lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
 	$(MAKE) --no-print-directory -j4 --output-sync=target e2e-on-release api-fuzz-on-release \
@@ -54,14 +55,6 @@ test: setup lint
 # it, each of the two would be held to one compiler at a time).
 WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
 
-# Leptos compiles the name of the wasm file its pages ask for into the server: without
-# LEPTOS_OUTPUT_NAME they would ask for a keycard_bg.wasm that the site does not have,
-# and nothing would hydrate. Cargo builds a benchmark's package binary too, with the
-# dev-dependencies' features, so `cargo bench` writes target/release/keycard again; with
-# this it is compiled as release/build compiles it, and tests/served-site/run checks the
-# binary left behind.
-AS_RELEASE_BUILDS := LEPTOS_OUTPUT_NAME=keycard
-
 debug-suites:
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory unit
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory postgres
@@ -69,10 +62,12 @@ debug-suites:
 release-at-low-priority:
 	$(WITHOUT_JOBSERVER) nice -n 19 release/build
 
-# The benchmark's binary, built while the browsers and the fuzzer mostly wait on the
-# server, so the benchmark stage only runs it.
+# The benchmark, built while the browsers and the fuzzer mostly wait on the server, so
+# the benchmark stage only runs it.
+BENCH := cargo bench -p keycard-bench --bench load
+
 bench-build-at-low-priority:
-	$(WITHOUT_JOBSERVER) $(AS_RELEASE_BUILDS) nice -n 19 cargo bench --features ssr --bench load --no-run
+	$(WITHOUT_JOBSERVER) nice -n 19 $(BENCH) --no-run
 
 
 # Suites that need PostgreSQL (several processes on one database; the database
@@ -81,14 +76,15 @@ POSTGRES_ONLY := --skip on_postgres:: --skip postgres_outage::
 SQLITE_ONLY := --skip in_the_sqlite_file --skip database_lock:: --skip storage::
 WITH_POSTGRES := tests/postgres/with-server
 
-## The release server under wrk on 127.0.0.1, on SQLite and on PostgreSQL: one table,
-## about 3 minutes (BENCHMARKS.md).
-bench: setup
-	$(AS_RELEASE_BUILDS) $(WITH_POSTGRES) cargo bench --features ssr --bench load
+## The release server (release/build's) under wrk on 127.0.0.1, on SQLite and on
+## PostgreSQL: one table, about 3 minutes (BENCHMARKS.md).
+bench: setup release
+	$(WITH_POSTGRES) $(BENCH)
 
 # One second per measurement, so CI keeps `make bench` working; its figures mean little.
+# It runs the release binary `make test` built before it.
 bench-smoke: setup
-	$(AS_RELEASE_BUILDS) KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) cargo bench --features ssr --bench load
+	KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) $(BENCH)
 
 lint:
 	cargo fmt --all --check
@@ -116,7 +112,7 @@ postgres:
 # a directory of its own (about 2 min 30 s here), which `make test` leaves out: the
 # test suites have built the same sources already.
 LIBRARY_CRATES := --workspace --exclude keycard --exclude keycard-testing \
-	--exclude keycard-example-notes
+	--exclude keycard-example-notes --exclude keycard-bench
 
 package:
 	cargo package $(LIBRARY_CRATES) --allow-dirty

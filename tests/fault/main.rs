@@ -9,8 +9,7 @@ mod load;
 mod on_postgres;
 mod outbox;
 mod postgres_outage;
-mod server;
 mod shutdown;
 mod storage;
 
-use keycard_testing::postgres;
+use keycard_testing::{postgres, server};

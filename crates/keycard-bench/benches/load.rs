@@ -2,12 +2,6 @@
 //! one table of throughput and latency against the bare limit of the same HTTP stack.
 //! KEYCARD_BENCH_SECONDS sets the length of each measurement (default 10).
 
-#[allow(dead_code)] // Shared with the fault tests; the benchmark needs only part of it.
-#[path = "../tests/fault/server.rs"]
-mod server;
-
-use keycard_testing::postgres;
-
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -16,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use keycard_core::auth::PasswordHasher;
 use keycard_core::domain::Password;
+use keycard_testing::postgres;
+use keycard_testing::server::{Client, DataDir, PASSWORD, Server};
 use serde::Deserialize;
-use server::{Client, DataDir, PASSWORD, Server};
 
 const DEFAULT_SECONDS: u64 = 10;
 const MAX_SECONDS: u64 = 30;

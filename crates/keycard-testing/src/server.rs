@@ -1,8 +1,9 @@
 //! The real `keycard` binary as a child process on a free loopback port, and an HTTP
-//! client that speaks to it the way API clients and browsers do.
+//! client that speaks to it the way API clients and browsers do: for the fault tests
+//! (the debug binary cargo builds for them) and the benchmark (release/build's).
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::postgres;
+use crate::postgres;
 
 pub const PASSWORD: &str = "a long and uncommon passphrase";
 /// Every test client comes from 127.0.0.1, so the per-address limit would soon refuse
@@ -35,6 +36,10 @@ pub struct DataDir {
 impl DataDir {
     /// On the database the run is for: PostgreSQL under `tests/postgres/with-server`,
     /// else SQLite.
+    #[expect(
+        clippy::new_without_default,
+        reason = "it makes a directory, and on PostgreSQL a database: not a default value"
+    )]
     pub fn new() -> Self {
         Self::with_postgres(
             postgres::server().map(|server| postgres::fresh_database(&server, "fault")),
@@ -76,16 +81,39 @@ impl DataDir {
     }
 }
 
+/// The `keycard` binary cargo built beside the running test or benchmark, in the same
+/// target directory and profile: `target/debug/keycard` for the fault tests, the
+/// release build's `target/release/keycard` for the benchmark.
+fn keycard_binary() -> PathBuf {
+    let running = std::env::current_exe().expect("the running test's own path");
+    let profile = running
+        .parent()
+        .and_then(Path::parent)
+        .expect("cargo runs tests and benchmarks from target/<profile>/deps");
+    let binary = profile.join("keycard");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first (make test and make bench do)",
+        binary.display()
+    );
+    binary
+}
+
+/// The workspace's root, where Keycard finds `public/` as `make run` does.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 /// The command that starts Keycard on `data`, on a port the system picks.
 pub fn keycard_command(data: &DataDir) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keycard"));
+    let mut command = Command::new(keycard_binary());
     if let Some(url) = &data.postgres {
         command
             .env("KEYCARD_DATABASE_URL", url)
             .env("KEYCARD_JWT_SECRET", SHARED_SECRET);
     }
     command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(workspace_root())
         .env("KEYCARD_DATABASE", data.path.join("keycard.db"))
         .env("KEYCARD_ADDRESS_ATTEMPT_LIMIT", UNTHROTTLED)
         .env("LEPTOS_OUTPUT_NAME", "keycard")
@@ -109,7 +137,7 @@ pub fn keycard_in_namespace(data: &DataDir, setup: &str) -> Command {
         .args(["--user", "--map-root-user", "--mount", "--", "sh", "-c"])
         .arg(format!("{setup} && exec \"$0\""))
         .arg(plain.get_program())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(workspace_root())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
