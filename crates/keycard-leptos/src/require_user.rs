@@ -1,11 +1,12 @@
 //! A guard for the host app's own pages.
 
-use keycard_types::{Page, Pages};
+use keycard_types::Pages;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::account_menu::use_current_user;
+use crate::mounted::login_returning_to;
 
 /// Shows its children to a signed-in user only; anyone else is sent to Keycard's login
 /// page, which brings them back here once they are signed in.
@@ -35,10 +36,7 @@ pub fn RequireUser(
                             location.pathname.get_untracked(),
                             location.search.get_untracked(),
                         );
-                        let query = form_urlencoded::Serializer::new(String::new())
-                            .append_pair("next", &here)
-                            .finish();
-                        let path = pages.path_with_query(Page::Login, &query);
+                        let path = login_returning_to(pages, &here);
                         view! { <Redirect path/> }.into_any()
                     }
                     Err(error) => {

@@ -5,6 +5,8 @@ use leptos_router::components::Redirect;
 
 use keycard_types::{AuthFnError, Page, Pages};
 
+use crate::mounted::login_returning_to;
+
 /// The page's content from its data; the login page (returning to `here`) when
 /// the session ended, which a client-side navigation can reach after the server's page
 /// guard let the first load in; or the error in words.
@@ -17,10 +19,7 @@ pub fn page_data<T>(
     match loaded {
         Ok(data) => content(data),
         Err(AuthFnError::NotSignedIn) => {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", &pages.path(here))
-                .finish();
-            let path = pages.path_with_query(Page::Login, &query);
+            let path = login_returning_to(pages, &pages.path(here));
             view! { <Redirect path/> }.into_any()
         }
         Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),

@@ -14,6 +14,8 @@ use keycard_core::auth::LinkToken;
 use keycard_core::domain::NextPath;
 use keycard_types::{AuthFnError, Page};
 
+use crate::mounted::login_returning_to;
+
 /// How long a reset link's token stays in its cookie: time enough to type a new
 /// password twice; the link's own expiry still applies.
 const RESET_COOKIE_SECONDS: u64 = 15 * 60;
@@ -50,10 +52,7 @@ pub async fn guard_protected_pages(
                 .map_or(request.uri().path(), |path_and_query| {
                     path_and_query.as_str()
                 });
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", wanted)
-                .finish();
-            Redirect::to(&state.pages.path_with_query(Page::Login, &query)).into_response()
+            Redirect::to(&login_returning_to(state.pages, wanted)).into_response()
         }
     }
 }
