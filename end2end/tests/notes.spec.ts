@@ -25,6 +25,8 @@ for (const javaScript of [true, false]) {
       await page.getByRole("button", { name: "Create account" }).click();
       await expect(page).toHaveURL(/\/account\/profile$/);
       await expect(page.getByRole("heading", { level: 1, name: username })).toBeVisible();
+      // The header's menu learns of the sign-in too, after a navigation in the page.
+      await expect(page.getByRole("navigation", { name: "Account" }).getByText(username)).toBeVisible();
 
       await page.goto("/notes");
       if (javaScript) await hydrated(page);

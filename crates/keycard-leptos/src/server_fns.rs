@@ -218,6 +218,9 @@ pub async fn get_profile() -> Result<ProfileView, AuthFnError> {
 pub async fn current_username() -> Result<Option<String>, AuthFnError> {
     use crate::server::FnRequest;
 
+    if let Some(known) = FnRequest::known_username() {
+        return Ok(known);
+    }
     let request = FnRequest::current()?;
     match request.session() {
         Ok(session) => Ok(Some(session.user.username)),

@@ -4,7 +4,7 @@
 
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use leptos::prelude::use_context;
+use leptos::prelude::{use_context, with_context};
 use leptos_axum::ResponseOptions;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -104,6 +104,19 @@ impl FnRequest {
                 "the request's session was never resolved".to_owned(),
             )),
         }
+    }
+
+    /// The signed-in user's name, or `None` when nobody is signed in, read straight from
+    /// the request without the rest of [`FnRequest`]: the account menu needs it for every
+    /// page. `None` (not known) when the session could not be worked out, for
+    /// [`FnRequest::session`] to report.
+    pub fn known_username() -> Option<Option<String>> {
+        with_context::<Parts, _>(|parts| match parts.extensions.get::<BrowserSession>()? {
+            BrowserSession::SignedIn(session) => Some(Some(session.user.username.clone())),
+            BrowserSession::SignedOut => Some(None),
+            BrowserSession::Failed(_) => None,
+        })
+        .flatten()
     }
 
     /// [`FnRequest::session`] for a function only the signed-in may call: without a
