@@ -9,7 +9,7 @@ export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: setup setup-run run test lint unit postgres e2e api-fuzz release bench bench-smoke \
 	debug-suites release-at-low-priority e2e-on-release api-fuzz-on-release \
-	bench-build-at-low-priority package package-at-low-priority notes
+	package package-at-low-priority notes
 
 setup:
 	bash .ci/setup
@@ -38,16 +38,15 @@ notes: setup-run
 ##
 ## Stages that do not depend on each other run side by side: the release build (at
 ## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
-## while the debug suites run, then the browser tests beside the API fuzzer, both on
-## that one build, with the benchmark (crates/keycard-bench, which drives that same
-## release binary) building beside them at the lowest priority, and the library crates
-## are packed as `cargo publish` would pack them. The benchmark runs alone, since it
-## measures; last, the release binary must serve a site that hydrates, as `make run`
-## serves it (tests/served-site/run).
-test: setup lint
+## while the lints and the debug suites run, then the browser tests beside the API
+## fuzzer, both on that one build, while the library crates are packed as `cargo
+## publish` would pack them. The benchmark (crates/keycard-bench, built with the release
+## build and driving its binary) runs alone, since it measures; last, the release binary
+## must serve a site that hydrates, as `make run` serves it (tests/served-site/run).
+test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
-	$(MAKE) --no-print-directory -j4 --output-sync=target e2e-on-release api-fuzz-on-release \
-		bench-build-at-low-priority package-at-low-priority
+	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \
+		package-at-low-priority
 	$(MAKE) --no-print-directory bench-smoke
 	tests/served-site/run
 
@@ -56,19 +55,15 @@ test: setup lint
 WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
 
 debug-suites:
+	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory lint
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory unit
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory postgres
 
 release-at-low-priority:
 	$(WITHOUT_JOBSERVER) nice -n 19 release/build
 
-# The benchmark, built while the browsers and the fuzzer mostly wait on the server, so
-# the benchmark stage only runs it.
-BENCH := cargo bench -p keycard-bench --bench load
-
-bench-build-at-low-priority:
-	$(WITHOUT_JOBSERVER) nice -n 19 $(BENCH) --no-run
-
+# The benchmark, which release/build builds beside the server it drives.
+BENCH := target/release/keycard-bench
 
 # Suites that need PostgreSQL (several processes on one database; the database
 # stopped under load), and those that look inside the SQLite file.
@@ -89,7 +84,7 @@ bench-smoke: setup
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --features ssr --all-targets -- -D warnings
-	cargo clippy -p keycard-core --no-default-features --all-targets -- -D warnings
+	cargo clippy -p keycard-core --no-default-features -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features ssr
 	cargo clippy -p keycard -p keycard-leptos -p keycard-example-notes --lib --features hydrate \
 		--target wasm32-unknown-unknown -- -D warnings

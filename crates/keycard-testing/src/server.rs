@@ -81,15 +81,20 @@ impl DataDir {
     }
 }
 
-/// The `keycard` binary cargo built beside the running test or benchmark, in the same
-/// target directory and profile: `target/debug/keycard` for the fault tests, the
-/// release build's `target/release/keycard` for the benchmark.
+/// The `keycard` binary cargo built beside the running program, in the same target
+/// directory and profile: `target/debug/keycard` for the fault tests (run from
+/// `target/debug/deps`), the release build's `target/release/keycard` for the benchmark
+/// (`target/release/keycard-bench`).
 fn keycard_binary() -> PathBuf {
-    let running = std::env::current_exe().expect("the running test's own path");
-    let profile = running
+    let running = std::env::current_exe().expect("the running program's own path");
+    let directory = running
         .parent()
-        .and_then(Path::parent)
-        .expect("cargo runs tests and benchmarks from target/<profile>/deps");
+        .expect("cargo builds programs into target/<profile>");
+    let profile = if directory.ends_with("deps") {
+        directory.parent().expect("deps sits in target/<profile>")
+    } else {
+        directory
+    };
     let binary = profile.join("keycard");
     assert!(
         binary.exists(),
