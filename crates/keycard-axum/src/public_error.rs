@@ -37,6 +37,7 @@ pub fn to_public_error(error: AuthError) -> AuthFnError {
         AuthError::PasskeyRefused => AuthFnError::PasskeyRefused,
         AuthError::PasskeyNotFound => AuthFnError::PasskeyNotFound,
         AuthError::PasskeysUnavailable => AuthFnError::PasskeysUnavailable,
+        AuthError::TwoFactorUnavailable => AuthFnError::TwoFactorUnavailable,
         AuthError::Unavailable(unavailable) => {
             log_unavailable(&unavailable);
             AuthFnError::Unavailable
@@ -90,7 +91,9 @@ pub fn status_of(error: AuthFnError) -> StatusCode {
         | AuthFnError::PasskeyCancelled
         | AuthFnError::NotSignedIn => StatusCode::UNAUTHORIZED,
         AuthFnError::PasskeyNotFound => StatusCode::NOT_FOUND,
-        AuthFnError::PasskeysUnavailable => StatusCode::NOT_IMPLEMENTED,
+        AuthFnError::PasskeysUnavailable | AuthFnError::TwoFactorUnavailable => {
+            StatusCode::NOT_IMPLEMENTED
+        }
         AuthFnError::TwoFactorAlreadyOn
         | AuthFnError::TwoFactorNotOn
         | AuthFnError::TwoFactorNotStarted => StatusCode::CONFLICT,

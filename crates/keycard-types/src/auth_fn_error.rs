@@ -77,6 +77,13 @@ pub enum AuthFnError {
     #[error("Passkeys are not available on this site.")]
     /// Answered with "Passkeys are not available on this site.".
     PasskeysUnavailable,
+    #[error(
+        "Two-step sign-in with an authenticator app is not available on this site. An account that has it on signs in with a recovery code."
+    )]
+    /// Answered with "Two-step sign-in with an authenticator app is not available on
+    /// this site. An account that has it on signs in with a recovery code.": the site
+    /// was built without the `two-factor` feature.
+    TwoFactorUnavailable,
     /// The browser's own passkey dialog failed or was dismissed.
     #[error("No passkey was used. Try again, or log in with your password.")]
     PasskeyCancelled,
@@ -167,6 +174,7 @@ impl AuthFnError {
             Self::PasskeyRefused => "passkey_refused",
             Self::PasskeyNotFound => "passkey_not_found",
             Self::PasskeysUnavailable => "passkeys_unavailable",
+            Self::TwoFactorUnavailable => "two_factor_unavailable",
             Self::PasskeyCancelled => "passkey_cancelled",
             Self::CrossSite => "cross_site",
             Self::BadRequest => "bad_request",
@@ -224,6 +232,7 @@ impl AuthFnError {
                 Self::PasskeyRefused,
                 Self::PasskeyNotFound,
                 Self::PasskeysUnavailable,
+                Self::TwoFactorUnavailable,
                 Self::PasskeyCancelled,
                 Self::CrossSite,
                 Self::BadRequest,
@@ -299,6 +308,7 @@ mod tests {
             AuthFnError::PasskeyRefused,
             AuthFnError::PasskeyNotFound,
             AuthFnError::PasskeysUnavailable,
+            AuthFnError::TwoFactorUnavailable,
             AuthFnError::PasskeyCancelled,
             AuthFnError::CrossSite,
             AuthFnError::BadRequest,

@@ -72,6 +72,9 @@ pub enum ApiError {
     #[error("{}", AuthFnError::PasskeysUnavailable)]
     /// The site has no domain name, which passkeys need.
     PasskeysUnavailable,
+    #[error("{}", AuthFnError::TwoFactorUnavailable)]
+    /// This build does not check codes from an authenticator app.
+    TwoFactorUnavailable,
     #[error("Send either code or recovery_code, not both")]
     /// Answered with "Send either code or recovery_code, not both".
     BothAnswers,
@@ -149,6 +152,7 @@ impl From<AuthError> for ApiError {
             AuthError::PasskeyRefused => Self::PasskeyRefused,
             AuthError::PasskeyNotFound => Self::PasskeyNotFound,
             AuthError::PasskeysUnavailable => Self::PasskeysUnavailable,
+            AuthError::TwoFactorUnavailable => Self::TwoFactorUnavailable,
             AuthError::TwoStepExpired => Self::TwoStepExpired,
             AuthError::TwoFactorAlreadyOn => Self::TwoFactorAlreadyOn,
             AuthError::TwoFactorNotOn => Self::TwoFactorNotOn,
@@ -206,7 +210,7 @@ impl ApiError {
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound | Self::SessionNotFound | Self::PasskeyNotFound => StatusCode::NOT_FOUND,
-            Self::PasskeysUnavailable => StatusCode::NOT_IMPLEMENTED,
+            Self::PasskeysUnavailable | Self::TwoFactorUnavailable => StatusCode::NOT_IMPLEMENTED,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -78,6 +78,11 @@ pub enum AuthError {
     /// The public origin has no domain name, which WebAuthn needs.
     #[error("passkeys are not available on this site")]
     PasskeysUnavailable,
+    /// Codes from an authenticator app, which this build does not check (it was built
+    /// without the `two-factor` feature): nothing is set up, and a second step is
+    /// passed only with a recovery code.
+    #[error("two-step codes are not checked by this build")]
+    TwoFactorUnavailable,
     /// A code to confirm two-step sign-in, with no secret made for it.
     #[error("two-step sign-in is not being set up")]
     TwoFactorNotStarted,

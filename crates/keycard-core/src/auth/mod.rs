@@ -71,9 +71,11 @@ pub use throttle::{
     ThrottlePolicy, client_network,
 };
 pub use token::{IssuedToken, JwtSecret, SecretError, TokenKeys, VerifiedToken};
+#[cfg(feature = "two-factor")]
+pub use two_factor::code_for;
 pub use two_factor::{
     DEFAULT_TWO_STEP_LIFETIME, LoginOutcome, PendingReset, RECOVERY_CODES, SecondFactorProof,
-    SecondFactorSpend, StoredTwoFactor, TwoStepAfterReset, TwoStepChallenge, code_for,
+    SecondFactorSpend, StoredTwoFactor, TwoStepAfterReset, TwoStepChallenge,
 };
 pub use two_factor_flows::{SecondFactor, TotpSetup, TwoFactorStatus};
 pub use users::{

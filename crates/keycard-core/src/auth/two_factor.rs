@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+#[cfg(feature = "two-factor")]
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 use super::keyed_hash::hmac_sha256;
@@ -26,9 +27,13 @@ use super::users::{PasswordVersion, UserId};
 use crate::domain::{RECOVERY_CODE_ALPHABET, RECOVERY_CODE_CHARS, RecoveryCode, TotpCode};
 
 const SECRET_BYTES: usize = 20;
+#[cfg(feature = "two-factor")]
 const DIGITS: u8 = 6;
+#[cfg(feature = "two-factor")]
 const STEP_SECONDS: u64 = 30;
+#[cfg(feature = "two-factor")]
 const SKEW_STEPS: u16 = 1;
+#[cfg(feature = "two-factor")]
 const ISSUER: &str = "Keycard";
 /// How many recovery codes an account gets, each usable once.
 pub const RECOVERY_CODES: usize = 10;
@@ -126,6 +131,7 @@ impl TotpSecret {
         Ok(Self(bytes))
     }
 
+    #[cfg(feature = "two-factor")]
     fn totp(&self, account: &str) -> anyhow::Result<Totp> {
         Builder::new()
             .with_algorithm(Algorithm::SHA1)
@@ -140,11 +146,13 @@ impl TotpSecret {
     }
 
     /// The secret as people type it into an app: base32.
+    #[cfg(feature = "two-factor")]
     pub fn to_base32(&self) -> String {
         Secret::from(self.0.clone()).to_base32()
     }
 
     /// The `otpauth://` URL a QR code carries, naming the issuer and `account`.
+    #[cfg(feature = "two-factor")]
     pub fn otpauth_url(&self, account: &str) -> anyhow::Result<String> {
         self.totp(account)?
             .to_url()
@@ -152,10 +160,18 @@ impl TotpSecret {
     }
 
     /// The step `code` is right for at `unix_seconds`, within one step either side.
+    #[cfg(feature = "two-factor")]
     pub fn matching_step(&self, code: &TotpCode, unix_seconds: u64) -> Option<u64> {
         self.totp("").ok()?.check(code.as_str(), unix_seconds)
     }
 
+    /// Without the `two-factor` feature no code is ever right.
+    #[cfg(not(feature = "two-factor"))]
+    pub fn matching_step(&self, _code: &TotpCode, _unix_seconds: u64) -> Option<u64> {
+        None
+    }
+
+    #[cfg(feature = "two-factor")]
     fn code_at(&self, unix_seconds: u64) -> Option<String> {
         Some(self.totp("").ok()?.generate(unix_seconds).to_string())
     }
@@ -166,6 +182,7 @@ impl TotpSecret {
 /// `None` for a secret that is not base32.
 ///
 /// [`TotpSetup`]: super::TotpSetup
+#[cfg(feature = "two-factor")]
 pub fn code_for(secret: &str, unix_seconds: u64) -> Option<TotpCode> {
     let bytes = Secret::try_from_base32(secret).ok()?.as_bytes().to_vec();
     TotpCode::parse(&TotpSecret(bytes).code_at(unix_seconds)?).ok()
@@ -476,6 +493,7 @@ mod tests {
 
     /// RFC 6238 appendix B: the SHA-1 secret "12345678901234567890" and its 8-digit
     /// codes; totp-rs computes them, and six digits are their last six.
+    #[cfg(feature = "two-factor")]
     #[test]
     fn codes_follow_the_rfc_6238_test_vectors() {
         let secret = TotpSecret(b"12345678901234567890".to_vec());
@@ -494,6 +512,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "two-factor")]
     #[test]
     fn a_code_is_good_one_step_either_side_and_says_which_step() {
         let secret = TotpSecret::generate().unwrap();
@@ -605,6 +624,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "two-factor")]
     #[test]
     fn the_otpauth_url_names_keycard_and_the_account_never_the_raw_bytes() {
         let secret = TotpSecret::generate().unwrap();

@@ -84,11 +84,28 @@ impl std::fmt::Debug for TotpSetup {
 
 impl TotpSetup {
     /// What an app needs of `secret` for the account called `account`.
-    fn new(secret: &TotpSecret, account: &str) -> anyhow::Result<Self> {
+    #[cfg(feature = "two-factor")]
+    fn new(secret: &TotpSecret, account: &str) -> Result<Self, AuthError> {
         Ok(Self {
             otpauth_url: secret.otpauth_url(account)?,
             secret: secret.to_base32(),
         })
+    }
+
+    #[cfg(not(feature = "two-factor"))]
+    fn new(_secret: &TotpSecret, _account: &str) -> Result<Self, AuthError> {
+        Err(AuthError::TwoFactorUnavailable)
+    }
+}
+
+/// Whether this build checks codes from an authenticator app (the `two-factor`
+/// feature). Asked before anything is counted or changed, so a build without it
+/// answers plainly instead of calling every code wrong.
+fn app_codes_checked() -> Result<(), AuthError> {
+    if cfg!(feature = "two-factor") {
+        Ok(())
+    } else {
+        Err(AuthError::TwoFactorUnavailable)
     }
 }
 
@@ -115,8 +132,11 @@ impl AuthService {
                 recovery_codes_left: stored.recovery_codes_left,
             });
         }
-        // A secret staged in another session is that session's to show.
-        if stored.staged_in.as_deref() != Some(session.id().as_str()) {
+        // A secret staged in another session is that session's to show, and a build
+        // without app codes shows none.
+        if app_codes_checked().is_err()
+            || stored.staged_in.as_deref() != Some(session.id().as_str())
+        {
             return Ok(TwoFactorStatus::Off);
         }
         // A staged secret that no longer opens is one to start over with.
@@ -131,12 +151,15 @@ impl AuthService {
 
     /// Starts turning two-step sign-in on, after checking the password: a new secret
     /// (replacing one an earlier, unfinished attempt made) for the app to scan.
+    /// [`AuthError::TwoFactorUnavailable`] without the `two-factor` feature, as are
+    /// confirming, turning off, and a second step answered with an app's code.
     pub async fn begin_two_factor(
         &self,
         session: &Session,
         password: Password,
         client: &ClientInfo,
     ) -> Result<TotpSetup, AuthError> {
+        app_codes_checked()?;
         self.check_own_password(session, password, client).await?;
         let user = &session.user;
         let secret = TotpSecret::generate()?;
@@ -148,7 +171,7 @@ impl AuthService {
         {
             return Err(AuthError::TwoFactorAlreadyOn);
         }
-        Ok(TotpSetup::new(&secret, &user.username)?)
+        TotpSetup::new(&secret, &user.username)
     }
 
     /// Finishes turning two-step sign-in on, in the session that started it, with the
@@ -161,6 +184,7 @@ impl AuthService {
         code: TotpCode,
         client: &ClientInfo,
     ) -> Result<Vec<String>, AuthError> {
+        app_codes_checked()?;
         self.check_own_password(session, password, client).await?;
         let user = session.user.id;
         let stored = self
@@ -215,6 +239,7 @@ impl AuthService {
         code: TotpCode,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
+        app_codes_checked()?;
         let checked = self.check_own_password(session, password, client).await?;
         let user = session.user.id;
         let stored = self
@@ -255,6 +280,9 @@ impl AuthService {
         answer: SecondFactor,
         client: &ClientInfo,
     ) -> Result<SignedIn, AuthError> {
+        if matches!(answer, SecondFactor::Code(_)) {
+            app_codes_checked()?;
+        }
         self.throttle.admit_attempt(client.address).await?;
         let challenge = self
             .two_factor
@@ -405,6 +433,7 @@ impl AuthService {
         code: &TotpCode,
         client: &ClientInfo,
     ) -> Result<u64, AuthError> {
+        app_codes_checked()?;
         let tries_left = self.reserve_code_try(user, client).await?;
         let now = unix_seconds(OffsetDateTime::now_utc());
         match self
