@@ -36,14 +36,14 @@ notes: setup-run
 ## tests on SQLite and again on PostgreSQL, the browser suite against a release build,
 ## the API fuzzer against the same build, and a one-second-per-row benchmark.
 ##
-## Stages that do not depend on each other run side by side: the release build (at
-## the lowest CPU priority, so the timing-sensitive tests beside it keep the processor)
-## while the lints and the debug suites run, then the browser tests beside the API
-## fuzzer, both on that one build, while the library crates are packed as `cargo
-## publish` would pack them. The benchmark (crates/keycard-bench, built with the release
+## The lints come first, so a slip in formatting or a lint fails in minutes. Stages that
+## do not depend on each other then run side by side: the release build (at the lowest
+## CPU priority, so the timing-sensitive tests beside it keep the processor) while the
+## debug suites run, then the browser tests beside the API fuzzer, both on that one
+## build, while the library crates are packed as `cargo publish` would pack them. The benchmark (crates/keycard-bench, built with the release
 ## build and driving its binary) runs alone, since it measures; last, the release binary
 ## must serve a site that hydrates, as `make run` serves it (tests/served-site/run).
-test: setup
+test: setup lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
 	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \
 		package-at-low-priority
@@ -55,7 +55,6 @@ test: setup
 WITHOUT_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS
 
 debug-suites:
-	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory lint
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory unit
 	$(WITHOUT_JOBSERVER) $(MAKE) --no-print-directory postgres
 
