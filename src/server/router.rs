@@ -151,7 +151,7 @@ pub fn router(state: AppState) -> Router {
                 // What the nested API router leaves unmatched under its prefix
                 // (`/api/v1/` itself among it) is still the API's: JSON, not a page.
                 if state.keycard.api_prefix.contains(uri.path()) {
-                    ApiError::NotFound.into_response()
+                    ApiError::NotFound(state.keycard.api_prefix).into_response()
                 } else {
                     files_and_pages(uri, state, request).await
                 }

@@ -160,6 +160,8 @@ async fn the_api_answers_where_the_host_mounts_it() {
     let (status, body) = get_text(&app, "/auth/api/nothing-here", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.starts_with('{'), "not JSON: {body}");
+    // The answer points at the document where this site serves it.
+    assert!(body.contains("/auth/api/openapi.json"), "{body}");
 
     let (_, document) = get_text(&app, "/auth/api/openapi.json", None).await;
     assert!(document.contains(r#""/auth/api/login""#));

@@ -6,6 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::api_prefix::ApiPrefix;
 use crate::public_error::{log_unavailable, log_unexpected};
 use keycard_core::auth::{AuthError, Rejection};
 use keycard_core::domain::CredentialError;
@@ -90,8 +91,11 @@ pub enum ApiError {
     #[error("{}", AuthFnError::TwoFactorNotOn)]
     /// Two-step sign-in is not on.
     TwoFactorNotOn,
-    #[error("Two-step sign-in is not being set up; POST /api/v1/two-factor first")]
-    /// Answered with "Two-step sign-in is not being set up; POST /api/v1/two-factor first".
+    #[error(
+        "Two-step sign-in is not being set up; begin with a POST to two-factor and your password"
+    )]
+    /// Answered with "Two-step sign-in is not being set up; begin with a POST to
+    /// two-factor and your password".
     TwoFactorNotStarted,
     #[error("The request body is not valid JSON")]
     /// Answered with "The request body is not valid JSON".
@@ -106,13 +110,14 @@ pub enum ApiError {
     #[error("The request body is larger than 16 KiB")]
     /// Answered with "The request body is larger than 16 KiB".
     TooLarge,
-    #[error("There is no such endpoint; the API is described at /api/v1/openapi.json")]
+    #[error("There is no such endpoint; the API is described at {}/openapi.json", .0.as_str())]
     /// Answered with "There is no such endpoint; the API is described at
-    /// /api/v1/openapi.json".
-    NotFound,
-    #[error("This endpoint does not take that method; see /api/v1/openapi.json")]
-    /// Answered with "This endpoint does not take that method; see /api/v1/openapi.json".
-    MethodNotAllowed,
+    /// /api/v1/openapi.json", for the API mounted at the prefix it carries.
+    NotFound(ApiPrefix),
+    #[error("This endpoint does not take that method; see {}/openapi.json", .0.as_str())]
+    /// Answered with "This endpoint does not take that method; see
+    /// /api/v1/openapi.json", for the API mounted at the prefix it carries.
+    MethodNotAllowed(ApiPrefix),
     #[error("{}", AuthFnError::Unavailable)]
     /// The database cannot serve the request now; nothing changed.
     Unavailable,
@@ -209,9 +214,11 @@ impl ApiError {
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::SessionNotFound | Self::PasskeyNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::SessionNotFound | Self::PasskeyNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::PasskeysUnavailable | Self::TwoFactorUnavailable => StatusCode::NOT_IMPLEMENTED,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -51,8 +51,12 @@ pub fn api_routes() -> Router<KeycardState> {
         .route("/passkeys", get(passkeys::list))
         .route("/passkeys/{id}", delete(passkeys::remove))
         .route("/openapi.json", get(openapi_document))
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .fallback(|State(keycard): State<KeycardState>| async move {
+            ApiError::NotFound(keycard.api_prefix)
+        })
+        .method_not_allowed_fallback(|State(keycard): State<KeycardState>| async move {
+            ApiError::MethodNotAllowed(keycard.api_prefix)
+        })
 }
 
 /// The OpenAPI 3.1 description of exactly these routes, generated from the handlers'
