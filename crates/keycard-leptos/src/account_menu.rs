@@ -2,10 +2,9 @@
 
 use keycard_types::{Page, Pages};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
-
-use leptos::server_fn::ServerFn;
 
 use crate::server_fns::current_username;
 use crate::{AuthFnError, Logout};
