@@ -7,12 +7,12 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use keycard_axum::{ApiError, BrowserSession, KeycardState, internal_error, status_of};
+use keycard_axum::{ApiError, ApiPrefix, BrowserSession, KeycardState, internal_error, status_of};
 use tower_cookies::Cookies;
 
 use keycard_core::auth::LinkToken;
 use keycard_core::domain::NextPath;
-use keycard_types::{AuthFnError, Page};
+use keycard_types::{AuthFnError, Page, Pages};
 
 use crate::mounted::login_returning_to;
 
@@ -32,11 +32,11 @@ const MAX_REQUEST_BODY: usize = 16 * 1024;
 /// of the page is rendered, so its data never leaves the server. It reads the session
 /// `resolve_browser_session` found, which the page then uses too.
 pub async fn guard_protected_pages(
-    State(state): State<KeycardState>,
+    State(pages): State<Pages>,
     request: Request,
     next: Next,
 ) -> Response {
-    let page = state.pages.page_at(request.uri().path());
+    let page = pages.page_at(request.uri().path());
     if !page.is_some_and(Page::signed_in_only) {
         return next.run(request).await;
     }
@@ -52,7 +52,7 @@ pub async fn guard_protected_pages(
                 .map_or(request.uri().path(), |path_and_query| {
                     path_and_query.as_str()
                 });
-            Redirect::to(&login_returning_to(state.pages, wanted)).into_response()
+            Redirect::to(&login_returning_to(pages, wanted)).into_response()
         }
     }
 }
@@ -60,13 +60,13 @@ pub async fn guard_protected_pages(
 /// Protected pages and every auth response must not be stored by the browser or a
 /// proxy, so Back after logout shows no profile.
 pub async fn no_store_for_private_responses(
-    State(state): State<KeycardState>,
+    State(pages): State<Pages>,
     request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let private = state.pages.page_at(path).is_some_and(Page::never_stored)
-        || path.starts_with(SERVER_FN_PREFIX);
+    let private =
+        pages.page_at(path).is_some_and(Page::never_stored) || path.starts_with(SERVER_FN_PREFIX);
     let mut response = next.run(request).await;
     if private {
         response
@@ -135,11 +135,11 @@ pub async fn client_errors_are_not_server_errors(request: Request, next: Next) -
 /// before a server function (and so argon2) ever sees it, whether or not the client
 /// announced the size in `Content-Length`.
 pub async fn limit_request_body(
-    State(state): State<KeycardState>,
+    State(api_prefix): State<ApiPrefix>,
     request: Request,
     next: Next,
 ) -> Response {
-    let for_api = state.api_prefix.contains(request.uri().path());
+    let for_api = api_prefix.contains(request.uri().path());
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
         Ok(bytes) => {

@@ -46,20 +46,23 @@ pub fn with_keycard_layers<S>(router: Router<S>, keycard: &KeycardState) -> Rout
 where
     S: Clone + Send + Sync + 'static,
 {
+    // axum clones each layer's state for every request: a layer that reads only the
+    // route table or the API prefix holds that (a copy) rather than the shared `Arc`,
+    // whose count both cores would otherwise update (BENCHMARKS.md).
     router
         .layer(from_fn(client_errors_are_not_server_errors))
         .layer(from_fn(keep_redirects_on_site))
-        .layer(from_fn_with_state(keycard.clone(), guard_protected_pages))
+        .layer(from_fn_with_state(keycard.pages, guard_protected_pages))
         .layer(from_fn_with_state(
             keycard.clone(),
             take_reset_token_from_url,
         ))
         .layer(from_fn_with_state(keycard.clone(), resolve_browser_session))
         .layer(from_fn_with_state(
-            keycard.clone(),
+            keycard.pages,
             no_store_for_private_responses,
         ))
-        .layer(from_fn_with_state(keycard.clone(), limit_request_body))
+        .layer(from_fn_with_state(keycard.api_prefix, limit_request_body))
         .layer(from_fn_with_state(
             keycard.clone(),
             refuse_cross_site_requests,
