@@ -40,9 +40,10 @@ notes: setup-run
 ## do not depend on each other then run side by side: the release build (at the lowest
 ## CPU priority, so the timing-sensitive tests beside it keep the processor) while the
 ## debug suites run, then the browser tests beside the API fuzzer, both on that one
-## build, while the library crates are packed as `cargo publish` would pack them. The benchmark (crates/keycard-bench, built with the release
-## build and driving its binary) runs alone, since it measures; last, the release binary
-## must serve a site that hydrates, as `make run` serves it (tests/served-site/run).
+## build, while the library crates are packed as `cargo publish` would pack them. The
+## benchmark (crates/keycard-bench, built with the release build and driving its
+## binary) runs alone, since it measures; last, the release binary must serve a site
+## that hydrates, as `make run` serves it (tests/served-site/run).
 test: setup lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target debug-suites release-at-low-priority
 	$(MAKE) --no-print-directory -j3 --output-sync=target e2e-on-release api-fuzz-on-release \

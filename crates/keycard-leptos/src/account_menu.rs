@@ -68,11 +68,7 @@ fn menu_user() -> ReadSignal<MenuUser> {
 
 #[cfg(feature = "ssr")]
 fn user_on_server() -> MenuUser {
-    match crate::server::FnRequest::known_username() {
-        Some(Some(name)) => MenuUser::SignedIn(name),
-        Some(None) => MenuUser::SignedOut,
-        None => MenuUser::Unknown,
-    }
+    crate::server::FnRequest::known_username().map_or(MenuUser::Unknown, MenuUser::from_answer)
 }
 
 /// Only called outside hydration, which never happens to the header in the browser.

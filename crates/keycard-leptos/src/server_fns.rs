@@ -218,7 +218,8 @@ pub async fn get_profile() -> Result<ProfileView, AuthFnError> {
 pub async fn current_username() -> Result<Option<String>, AuthFnError> {
     use crate::server::FnRequest;
 
-    if let Some(known) = FnRequest::known_username() {
+    // A failed session goes the long way, which gives the client its status.
+    if let Some(Ok(known)) = FnRequest::known_username() {
         return Ok(known);
     }
     let request = FnRequest::current()?;

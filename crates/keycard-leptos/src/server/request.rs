@@ -106,15 +106,15 @@ impl FnRequest {
         }
     }
 
-    /// The signed-in user's name, or `None` when nobody is signed in, read straight from
-    /// the request without the rest of [`FnRequest`]: the account menu needs it for every
-    /// page. `None` (not known) when the session could not be worked out, for
-    /// [`FnRequest::session`] to report.
-    pub fn known_username() -> Option<Option<String>> {
+    /// The signed-in user's name (`None` when nobody is signed in, the error when the
+    /// session could not be worked out), read straight from the request without the rest
+    /// of [`FnRequest`]: the account menu needs it for every page. `None` when the
+    /// request's session was never resolved.
+    pub fn known_username() -> Option<Result<Option<String>, AuthFnError>> {
         with_context::<Parts, _>(|parts| match parts.extensions.get::<BrowserSession>()? {
-            BrowserSession::SignedIn(session) => Some(Some(session.user.username.clone())),
-            BrowserSession::SignedOut => Some(None),
-            BrowserSession::Failed(_) => None,
+            BrowserSession::SignedIn(session) => Some(Ok(Some(session.user.username.clone()))),
+            BrowserSession::SignedOut => Some(Ok(None)),
+            BrowserSession::Failed(error) => Some(Err(*error)),
         })
         .flatten()
     }
