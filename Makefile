@@ -81,12 +81,17 @@ bench: setup release
 bench-smoke: setup
 	KEYCARD_BENCH_SECONDS=1 $(WITH_POSTGRES) $(BENCH)
 
+# The second clippy builds Keycard and the library crates with every feature off (no
+# mail, passkeys, PostgreSQL or two-step codes), the last the browser side likewise.
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --features ssr --all-targets -- -D warnings
-	cargo clippy -p keycard-core --no-default-features -- -D warnings
+	cargo clippy -p keycard -p keycard-leptos -p keycard-axum -p keycard-core --lib --bins \
+		--no-default-features --features keycard/ssr -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features ssr
 	cargo clippy -p keycard -p keycard-leptos -p keycard-example-notes --lib --features hydrate \
+		--target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p keycard-leptos --lib --no-default-features --features hydrate \
 		--target wasm32-unknown-unknown -- -D warnings
 
 unit:

@@ -7,14 +7,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use keycard_axum::PublicOrigin;
+#[cfg(feature = "mail")]
 use keycard_mail::Mailbox;
 
 use keycard_core::auth::{
     DEFAULT_TWO_STEP_LIFETIME, JwtSecret, LinkLifetimes, MAX_THROTTLE_WINDOW, SecretError,
     SessionPolicy, ThrottlePolicy,
 };
+#[cfg(feature = "mail")]
 use keycard_mail::{DEFAULT_SENDER, SmtpSecurity, SmtpUrl};
 use keycard_sqlite::DEFAULT_BUSY_TIMEOUT;
+
+#[cfg(feature = "postgres")]
+use super::postgres_url::PostgresUrl;
 
 const DEFAULT_DATABASE: &str = "data/keycard.db";
 /// Session settings go down to one second, so tests (ours and anyone's) can see expiry
@@ -38,9 +43,11 @@ pub struct Config {
     pub database_path: PathBuf,
     /// `KEYCARD_DATABASE_URL`: a PostgreSQL connection URL, which selects PostgreSQL
     /// instead of the SQLite file, so several processes can serve one site.
+    #[cfg(feature = "postgres")]
     pub postgres_url: Option<PostgresUrl>,
     /// `KEYCARD_DATABASE_CA`: a PEM file of certificate authorities to verify the
     /// PostgreSQL server with, besides the system's (needs `sslmode=require`).
+    #[cfg(feature = "postgres")]
     pub database_ca: Option<PathBuf>,
     /// `KEYCARD_DB_BUSY_TIMEOUT_MS`: how long a write waits for another writer before
     /// the request is answered 503.
@@ -69,11 +76,14 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// `KEYCARD_SMTP_URL`: the SMTP server mail goes through; when unset, letters are
     /// written to the outbox folder beside the database.
+    #[cfg(feature = "mail")]
     pub smtp_url: Option<SmtpUrl>,
     /// `KEYCARD_SMTP_CA`: a PEM file of certificate authorities to verify the SMTP
     /// server with, besides the system's (needs TLS in `KEYCARD_SMTP_URL`).
+    #[cfg(feature = "mail")]
     pub smtp_ca: Option<PathBuf>,
     /// `KEYCARD_MAIL_FROM`: the sender, e.g. `Keycard <no-reply@example.com>`.
+    #[cfg(feature = "mail")]
     pub mail_from: Mailbox,
     /// `KEYCARD_VERIFY_LINK_TTL` and `KEYCARD_RESET_LINK_TTL` (seconds).
     pub links: LinkLifetimes,
@@ -129,6 +139,11 @@ pub enum ConfigError {
         "KEYCARD_MAIL_FROM must be set when KEYCARD_SMTP_URL is: a mail server rejects or junks mail from a made-up sender"
     )]
     SenderRequired,
+    #[error("{setting} needs a Keycard built with its `{feature}` feature, which this one lacks")]
+    NotBuilt {
+        setting: &'static str,
+        feature: &'static str,
+    },
     #[error(
         "KEYCARD_SMTP_CA is only used for TLS to the mail server: use smtps:// or add ?tls=required to KEYCARD_SMTP_URL"
     )]
@@ -228,32 +243,60 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
-        let postgres_url = set("KEYCARD_DATABASE_URL")
-            .map(PostgresUrl::parse)
-            .transpose()?;
         let jwt_secret = set("KEYCARD_JWT_SECRET")
             .map(|secret| JwtSecret::new(secret.into_bytes()))
             .transpose()?;
-        if postgres_url.is_some() && jwt_secret.is_none() {
-            return Err(ConfigError::SharedSecretRequired);
-        }
-        let smtp_url = set("KEYCARD_SMTP_URL")
-            .map(|value| SmtpUrl::parse(value).map_err(|reason| ConfigError::SmtpUrl { reason }))
-            .transpose()?;
-        let smtp_ca = set("KEYCARD_SMTP_CA").map(PathBuf::from);
-        let smtp_tls = smtp_url
-            .as_ref()
-            .is_some_and(|url| url.security() != SmtpSecurity::Plain);
-        if smtp_ca.is_some() && !smtp_tls {
-            return Err(ConfigError::SmtpCaWithoutTls);
-        }
-        let mail_from = match set("KEYCARD_MAIL_FROM") {
-            Some(value) => value.parse().map_err(|_| ConfigError::MailFrom { value })?,
-            None if smtp_url.is_some() => return Err(ConfigError::SenderRequired),
-            None => DEFAULT_SENDER.parse().map_err(|_| ConfigError::MailFrom {
-                value: DEFAULT_SENDER.to_owned(),
-            })?,
+        #[cfg(feature = "postgres")]
+        let (postgres_url, database_ca) = {
+            let postgres_url = set("KEYCARD_DATABASE_URL")
+                .map(PostgresUrl::parse)
+                .transpose()?;
+            if postgres_url.is_some() && jwt_secret.is_none() {
+                return Err(ConfigError::SharedSecretRequired);
+            }
+            let database_ca = set("KEYCARD_DATABASE_CA").map(PathBuf::from);
+            if database_ca.is_some()
+                && !postgres_url.as_ref().is_some_and(PostgresUrl::requires_tls)
+            {
+                return Err(ConfigError::CaWithoutTls);
+            }
+            (postgres_url, database_ca)
         };
+        #[cfg(not(feature = "postgres"))]
+        refuse_unbuilt(
+            &set,
+            &["KEYCARD_DATABASE_URL", "KEYCARD_DATABASE_CA"],
+            "postgres",
+        )?;
+        #[cfg(feature = "mail")]
+        let (smtp_url, smtp_ca, mail_from) = {
+            let smtp_url = set("KEYCARD_SMTP_URL")
+                .map(|value| {
+                    SmtpUrl::parse(value).map_err(|reason| ConfigError::SmtpUrl { reason })
+                })
+                .transpose()?;
+            let smtp_ca = set("KEYCARD_SMTP_CA").map(PathBuf::from);
+            let smtp_tls = smtp_url
+                .as_ref()
+                .is_some_and(|url| url.security() != SmtpSecurity::Plain);
+            if smtp_ca.is_some() && !smtp_tls {
+                return Err(ConfigError::SmtpCaWithoutTls);
+            }
+            let mail_from = match set("KEYCARD_MAIL_FROM") {
+                Some(value) => value.parse().map_err(|_| ConfigError::MailFrom { value })?,
+                None if smtp_url.is_some() => return Err(ConfigError::SenderRequired),
+                None => DEFAULT_SENDER.parse().map_err(|_| ConfigError::MailFrom {
+                    value: DEFAULT_SENDER.to_owned(),
+                })?,
+            };
+            (smtp_url, smtp_ca, mail_from)
+        };
+        #[cfg(not(feature = "mail"))]
+        refuse_unbuilt(
+            &set,
+            &["KEYCARD_SMTP_URL", "KEYCARD_SMTP_CA", "KEYCARD_MAIL_FROM"],
+            "mail",
+        )?;
         let link_defaults = LinkLifetimes::default();
         let links = LinkLifetimes {
             verify_email: seconds(
@@ -267,12 +310,10 @@ impl Config {
                 link_defaults.reset_password,
             )?,
         };
-        let database_ca = set("KEYCARD_DATABASE_CA").map(PathBuf::from);
-        if database_ca.is_some() && !postgres_url.as_ref().is_some_and(PostgresUrl::requires_tls) {
-            return Err(ConfigError::CaWithoutTls);
-        }
         Ok(Self {
+            #[cfg(feature = "postgres")]
             postgres_url,
+            #[cfg(feature = "postgres")]
             database_ca,
             database_path: set("KEYCARD_DATABASE")
                 .map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from),
@@ -288,8 +329,11 @@ impl Config {
             public_origin,
             throttle,
             trusted_proxies,
+            #[cfg(feature = "mail")]
             smtp_url,
+            #[cfg(feature = "mail")]
             smtp_ca,
+            #[cfg(feature = "mail")]
             mail_from,
             links,
             two_step_lifetime: seconds(
@@ -301,52 +345,16 @@ impl Config {
     }
 }
 
-/// A PostgreSQL connection URL, parsed once; shown only without its password.
-pub struct PostgresUrl(tokio_postgres::Config);
-
-impl PostgresUrl {
-    fn parse(value: String) -> Result<Self, ConfigError> {
-        value
-            .parse()
-            .map(Self)
-            .map_err(|error: tokio_postgres::Error| ConfigError::DatabaseUrl {
-                reason: error.to_string(),
-            })
-    }
-
-    /// The connection settings it names, password included.
-    pub fn connection(&self) -> &tokio_postgres::Config {
-        &self.0
-    }
-
-    /// Whether it asks for TLS (`sslmode=require`), which Keycard then verifies.
-    fn requires_tls(&self) -> bool {
-        self.0.get_ssl_mode() == tokio_postgres::config::SslMode::Require
-    }
-
-    /// Where it points, for the log: database, hosts and user, never the password.
-    pub fn describe(&self) -> String {
-        let config = &self.0;
-        let hosts: Vec<String> = config
-            .get_hosts()
-            .iter()
-            .map(|host| match host {
-                tokio_postgres::config::Host::Tcp(name) => name.clone(),
-                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-            })
-            .collect();
-        format!(
-            "PostgreSQL database {} on {} as {}",
-            config.get_dbname().unwrap_or("(default)"),
-            hosts.join(","),
-            config.get_user().unwrap_or("(default)")
-        )
-    }
-}
-
-impl std::fmt::Debug for PostgresUrl {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(&self.describe())
+/// A setting of a feature this build lacks is an error, not silently ignored.
+#[cfg(not(all(feature = "mail", feature = "postgres")))]
+fn refuse_unbuilt(
+    set: &impl Fn(&'static str) -> Option<String>,
+    settings: &[&'static str],
+    feature: &'static str,
+) -> Result<(), ConfigError> {
+    match settings.iter().find(|setting| set(setting).is_some()) {
+        Some(setting) => Err(ConfigError::NotBuilt { setting, feature }),
+        None => Ok(()),
     }
 }
 
@@ -397,6 +405,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn a_postgres_url_needs_the_shared_secret_and_never_shows_its_password() {
         let url = "postgres://keycard:hunter2-secret@db.internal:5432/keycard";
         assert!(matches!(
@@ -425,6 +434,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn a_database_ca_needs_a_url_that_asks_for_tls() {
         let secret = ("KEYCARD_JWT_SECRET", "thirty-two bytes of shared secret!");
         let ca = ("KEYCARD_DATABASE_CA", "/etc/keycard/db-ca.pem");
@@ -445,6 +455,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn a_malformed_postgres_url_is_refused_without_repeating_it() {
         let error = config(&[
             (
@@ -555,6 +566,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "mail")]
     fn mail_goes_to_the_outbox_unless_an_smtp_server_and_a_sender_are_set() {
         let config = config(&[]).unwrap();
         assert!(config.smtp_url.is_none());

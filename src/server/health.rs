@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
+use super::mail::MailHealth;
 use super::state::AppState;
 use keycard_axum::log_unavailable;
-use keycard_mail::MailHealth;
 
 pub const HEALTH_PATH: &str = "/healthz";
 pub const READY_PATH: &str = "/readyz";

@@ -3,6 +3,9 @@
 
 mod config;
 mod health;
+mod mail;
+#[cfg(feature = "postgres")]
+mod postgres_url;
 mod router;
 mod secret;
 mod state;

@@ -17,6 +17,7 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 
 use super::config::Config;
 use super::health::{HEALTH_PATH, READY_PATH, healthz, readyz};
+use super::mail::start_mail;
 use super::secret::{NewSecret, load_or_create_secret};
 use super::state::{AppState, Services};
 use crate::app::{App, PAGES, shell};
@@ -24,61 +25,62 @@ use keycard_axum::{
     ApiError, ApiPrefix, EdgePolicy, KeycardServices, KeycardState, OwnOrigins, SessionCookies,
     api_routes,
 };
-use keycard_core::auth::{AuthService, PasskeyRelyingParty, PasswordHasher, SharedStore};
+#[cfg(feature = "passkeys")]
+use keycard_core::auth::PasskeyRelyingParty;
+use keycard_core::auth::{AuthService, JwtSecret, PasswordHasher, SharedStore};
 use keycard_leptos::server::{provide_keycard, with_keycard_layers};
-use keycard_mail::{MailSettings, Mailer, Transport};
+#[cfg(feature = "postgres")]
 use keycard_postgres::PgStore;
 use keycard_sqlite::{Db, SqliteStore};
 
 /// How often sessions and revoked token ids that can no longer be used are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
-/// A failed delivery is tried again after 5 s, then 10 s, then 20 s.
-const MAIL_FIRST_RETRY: Duration = Duration::from_secs(5);
 
 /// Opens the database, loads the secret and sets up the services the router shares.
-pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
-    let (store, secret): (SharedStore, _) = match (&config.postgres_url, config.jwt_secret) {
-        (Some(url), Some(secret)) => (
-            Arc::new(PgStore::connect(
-                url.connection().clone(),
-                config.busy_timeout,
-                config.database_ca.as_deref(),
-            )?),
-            secret,
-        ),
-        (Some(_), None) => anyhow::bail!("PostgreSQL needs KEYCARD_JWT_SECRET"),
-        (None, given) => {
-            let db = Db::open(&config.database_path, config.busy_timeout)?;
-            let secret = match given {
-                Some(secret) => secret,
-                None => load_or_create_secret(
-                    data_directory(&config.database_path),
-                    NewSecret {
-                        accounts_exist: db.holds_accounts()?,
-                        allowed_anyway: config.allow_new_secret,
-                    },
-                )?,
-            };
-            (Arc::new(SqliteStore::new(db)), secret)
-        }
-    };
-    let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let own_origins = OwnOrigins::new(config.public_origin, leptos_options.site_addr)
-        .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?;
-    let mailer = Mailer::start(MailSettings {
-        transport: match config.smtp_url {
-            Some(url) => Transport::Smtp {
-                url,
-                extra_ca: config.smtp_ca,
+pub fn build_state(mut config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = config.postgres_url.take() {
+        let secret = config
+            .jwt_secret
+            .take()
+            .context("PostgreSQL needs KEYCARD_JWT_SECRET")?;
+        let store = PgStore::connect(
+            url.connection().clone(),
+            config.busy_timeout,
+            config.database_ca.as_deref(),
+        )?;
+        return finish_state(config, leptos_options, Arc::new(store), secret);
+    }
+    let db = Db::open(&config.database_path, config.busy_timeout)?;
+    let secret = match config.jwt_secret.take() {
+        Some(secret) => secret,
+        None => load_or_create_secret(
+            data_directory(&config.database_path),
+            NewSecret {
+                accounts_exist: db.holds_accounts()?,
+                allowed_anyway: config.allow_new_secret,
             },
-            None => Transport::Outbox(data_directory(&config.database_path).join("outbox")),
-        },
-        sender: config.mail_from,
-        link_origin: own_origins.preferred().as_str().to_owned(),
-        pages: PAGES,
-        links: config.links,
-        first_retry: MAIL_FIRST_RETRY,
-    })?;
+        )?,
+    };
+    finish_state(
+        config,
+        leptos_options,
+        Arc::new(SqliteStore::new(db)),
+        secret,
+    )
+}
+
+/// The services over `store`, which signs with `secret`.
+fn finish_state(
+    mut config: Config,
+    leptos_options: LeptosOptions,
+    store: SharedStore,
+    secret: JwtSecret,
+) -> anyhow::Result<AppState> {
+    let hashing_threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let own_origins = OwnOrigins::new(config.public_origin.take(), leptos_options.site_addr)
+        .context("the listen address does not make an origin; set KEYCARD_PUBLIC_ORIGIN")?;
+    let mailer = start_mail(&config, &own_origins, data_directory(&config.database_path))?;
     let auth = AuthService::new(
         store,
         &secret,
@@ -90,6 +92,7 @@ pub fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Res
     )?
     .with_two_step_lifetime(config.two_step_lifetime);
     // WebAuthn needs a domain name: at an IP address, passkeys are simply not offered.
+    #[cfg(feature = "passkeys")]
     let auth = match PasskeyRelyingParty::new(own_origins.preferred().as_str(), &secret) {
         Ok(party) => auth.with_passkeys(party),
         Err(error) => {
@@ -172,10 +175,12 @@ pub async fn run() -> anyhow::Result<()> {
         .context("could not read the Leptos settings")?
         .leptos_options;
     let wanted = leptos_options.site_addr;
-    let database = match &config.postgres_url {
-        Some(url) => url.describe(),
-        None => format!("SQLite file {}", config.database_path.display()),
-    };
+    let database = format!("SQLite file {}", config.database_path.display());
+    #[cfg(feature = "postgres")]
+    let database = config
+        .postgres_url
+        .as_ref()
+        .map_or(database, |url| url.describe());
     let listener = tokio::net::TcpListener::bind(wanted)
         .await
         .with_context(|| format!("could not listen on {wanted}"))?;

@@ -3,9 +3,9 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use super::mail::Mailer;
 use axum::extract::FromRef;
 use keycard_axum::KeycardState;
-use keycard_mail::Mailer;
 use leptos::prelude::LeptosOptions;
 
 /// Shared by every request, as one `Arc` (every layer and extractor clones it).

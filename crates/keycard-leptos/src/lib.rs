@@ -5,7 +5,10 @@ mod account_menu;
 mod components;
 mod mounted;
 mod pages;
+#[cfg(feature = "passkeys")]
 mod passkey_browser;
+#[cfg(feature = "passkeys")]
+mod passkey_ceremony_fns;
 mod passkey_fns;
 mod require_user;
 mod routes;
@@ -18,12 +21,16 @@ pub mod server;
 pub use account_menu::{AccountMenu, use_current_user};
 pub use components::LogoutButton;
 pub use keycard_types::{AuthFnError, ErrorReference, Page, Pages, RESET_REQUESTED};
+#[cfg(feature = "passkeys")]
 pub use passkey_browser::{create_passkey, use_passkey};
-pub use passkey_fns::{
+#[cfg(feature = "passkeys")]
+pub use passkey_ceremony_fns::{
     BeginPasskeyRegistration, BeginPasskeySignIn, FinishPasskeyRegistration, FinishPasskeySignIn,
-    ListPasskeys, PasskeyCeremony, PasskeyRow, PasskeysView, RemovePasskey,
-    begin_passkey_registration, begin_passkey_sign_in, finish_passkey_registration,
-    finish_passkey_sign_in, list_passkeys, remove_passkey,
+    PasskeyCeremony, begin_passkey_registration, begin_passkey_sign_in,
+    finish_passkey_registration, finish_passkey_sign_in,
+};
+pub use passkey_fns::{
+    ListPasskeys, PasskeyRow, PasskeysView, RemovePasskey, list_passkeys, remove_passkey,
 };
 pub use require_user::RequireUser;
 pub use routes::KeycardRoutes;

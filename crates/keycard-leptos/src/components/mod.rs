@@ -5,6 +5,7 @@ mod form_alert;
 mod logout_button;
 mod new_password_fields;
 mod page_data;
+#[cfg(feature = "passkeys")]
 mod passkey_sign_in;
 mod submit_button;
 mod text_field;
@@ -14,6 +15,7 @@ pub use form_alert::{FormAlert, form_error, redirected_error};
 pub use logout_button::LogoutButton;
 pub use new_password_fields::NewPasswordFields;
 pub use page_data::page_data;
+#[cfg(feature = "passkeys")]
 pub use passkey_sign_in::PasskeySignIn;
 pub use submit_button::SubmitButton;
 pub use text_field::{TextField, clear_on_error, clear_on_success};

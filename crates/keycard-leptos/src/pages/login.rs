@@ -8,9 +8,7 @@ use crate::mounted::use_pages;
 use leptos_router::hooks::use_query_map;
 
 use crate::Login;
-use crate::components::{
-    AuthCard, FormAlert, PasskeySignIn, SubmitButton, TextField, clear_on_error, form_error,
-};
+use crate::components::{AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error};
 use keycard_types::{Field, NextPath};
 
 #[component]
@@ -26,7 +24,10 @@ pub fn LoginPage() -> impl IntoView {
         .map(|next| next.as_str().to_owned())
         .unwrap_or_default();
     let logged_out = query.get("logged_out").is_some();
-    let passkey_next = next.clone();
+    #[cfg(feature = "passkeys")]
+    let passkey_sign_in = view! { <crate::components::PasskeySignIn next=next.clone()/> };
+    #[cfg(not(feature = "passkeys"))]
+    let passkey_sign_in = ();
     let password = NodeRef::<Input>::new();
     clear_on_error(error, [password]);
     view! {
@@ -44,7 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                     error node_ref=password/>
                 <SubmitButton label="Log in" pending_label="Logging in…" pending=login.pending()/>
             </ActionForm>
-            <PasskeySignIn next=passkey_next/>
+            {passkey_sign_in}
             <p class="switch"><a href=pages.path(Page::ForgotPassword)>"Forgot your password?"</a></p>
             <p class="switch">"New to Keycard? " <a href=pages.path(Page::Register)>"Create an account"</a></p>
         </AuthCard>

@@ -1,6 +1,8 @@
 //! One component per Keycard page.
 
 mod activity;
+#[cfg(feature = "passkeys")]
+mod add_passkey;
 mod change_email;
 mod change_password;
 mod delete_account;

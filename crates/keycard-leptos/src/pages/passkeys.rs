@@ -1,35 +1,29 @@
-//! `/passkeys`: the account's passkeys, with "Add a passkey" (the password confirmed,
-//! then the browser's own dialog) and "Remove" for each. Adding one needs the browser's
-//! WebAuthn, so without JavaScript the page lists and removes only. The server's page
-//! guard has already turned signed-out visitors away.
+//! `/passkeys`: the account's passkeys, with "Remove" for each and, with the `passkeys`
+//! feature, "Add a passkey". Adding one needs the browser's WebAuthn, so without
+//! JavaScript the page lists and removes only. The server's page guard has already
+//! turned signed-out visitors away.
 
 use keycard_types::Page;
-use leptos::html::Input;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 
 use crate::mounted::use_pages;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{
-    AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, clear_on_success, form_error,
-    page_data,
-};
-use crate::{
-    AuthFnError, PasskeyRow, RemovePasskey, begin_passkey_registration, create_passkey,
-    finish_passkey_registration, list_passkeys,
-};
-use keycard_types::Field;
+use crate::components::{AuthCard, FormAlert, SubmitButton, form_error, page_data};
+use crate::{PasskeyRow, RemovePasskey, list_passkeys};
 
 #[component]
 pub fn PasskeysPage() -> impl IntoView {
     let pages = use_pages();
     let remove = ServerAction::<RemovePasskey>::new();
-    let add = Action::new(|(name, password, code): &(String, String, String)| {
-        SendWrapper::new(add_passkey(name.clone(), password.clone(), code.clone()))
-    });
+    #[cfg(feature = "passkeys")]
+    let add = super::add_passkey::add_action();
+    #[cfg(feature = "passkeys")]
+    let added = move || add.version().get();
+    #[cfg(not(feature = "passkeys"))]
+    let added = || 0;
     let passkeys = Resource::new_blocking(
-        move || (remove.version().get(), add.version().get()),
+        move || (remove.version().get(), added()),
         |_| list_passkeys(),
     );
     let query = use_query_map();
@@ -51,7 +45,6 @@ pub fn PasskeysPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading your passkeys…"</p> }>
                 {move || Suspend::new(async move {
                     page_data(passkeys.await, pages, Page::Passkeys, move |view| {
-                        let two_step_on = view.two_step_on;
                         let list = if view.passkeys.is_empty() {
                             view! { <p>"You have no passkeys yet."</p> }.into_any()
                         } else {
@@ -62,7 +55,15 @@ pub fn PasskeysPage() -> impl IntoView {
                                 .collect_view();
                             view! { <ul class="passkey-list">{rows}</ul> }.into_any()
                         };
-                        view! { {list} <AddPasskey add two_step_on/> }.into_any()
+                        #[cfg(feature = "passkeys")]
+                        let add_form = view! {
+                            <super::add_passkey::AddPasskey add two_step_on=view.two_step_on/>
+                        };
+                        #[cfg(not(feature = "passkeys"))]
+                        let add_form = view! {
+                            <p class="muted">"This site does not add new passkeys."</p>
+                        };
+                        view! { {list} {add_form} }.into_any()
                     })
                 })}
             </Suspense>
@@ -87,69 +88,5 @@ fn PasskeyItem(row: PasskeyRow, remove: ServerAction<RemovePasskey>) -> impl Int
                     secondary=true/>
             </ActionForm>
         </li>
-    }
-}
-
-/// The browser's half of adding a passkey, between the server's two.
-async fn add_passkey(name: String, password: String, code: String) -> Result<(), AuthFnError> {
-    let ceremony = begin_passkey_registration(password, code).await?;
-    let credential = create_passkey(&ceremony.options).await?;
-    finish_passkey_registration(name, ceremony.state, credential).await
-}
-
-#[component]
-fn AddPasskey(
-    add: Action<(String, String, String), Result<(), AuthFnError>>,
-    two_step_on: bool,
-) -> impl IntoView {
-    // The form needs the browser's WebAuthn: shown once the page runs its code.
-    let interactive = RwSignal::new(false);
-    Effect::new(move || interactive.set(true));
-    let error = form_error(add.value());
-    let inputs = [
-        NodeRef::<Input>::new(),
-        NodeRef::<Input>::new(),
-        NodeRef::<Input>::new(),
-    ];
-    let [name, password, code] = inputs;
-    clear_on_error(error, [password, code]);
-    clear_on_success(add.value(), inputs);
-    let added = move || matches!(add.value().get(), Some(Ok(())));
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let value =
-            |input: NodeRef<Input>| input.get().map(|input| input.value()).unwrap_or_default();
-        add.dispatch((value(name), value(password), value(code)));
-    };
-    move || {
-        if !interactive.get() {
-            return view! { <p class="muted">"Adding a passkey needs JavaScript."</p> }.into_any();
-        }
-        view! {
-            <section class="add-passkey" aria-labelledby="add-passkey-heading">
-                <h2 id="add-passkey-heading">"Add a passkey"</h2>
-                {move || added().then(|| view! {
-                    <p class="notice" role="status">"Passkey added."</p>
-                })}
-                <form on:submit=submit>
-                    <FormAlert error/>
-                    <TextField label="Name" name="name" field=Field::PasskeyName
-                        autocomplete="off" required=true hint="To tell it from others, e.g. \"Laptop\"."
-                        error node_ref=name/>
-                    <TextField label="Password" name="password" field=Field::Password
-                        input_type="password" autocomplete="current-password" required=true
-                        error node_ref=password/>
-                    {two_step_on.then(|| view! {
-                        <TextField label="Code" name="code" field=Field::Code
-                            autocomplete="one-time-code" inputmode="numeric" required=true
-                            hint="From your authenticator app: two-step sign-in is on."
-                            error node_ref=code/>
-                    })}
-                    <SubmitButton label="Add a passkey" pending_label="Waiting for your passkey…"
-                        pending=add.pending()/>
-                </form>
-            </section>
-        }
-        .into_any()
     }
 }
