@@ -36,28 +36,37 @@ pub async fn resolve_browser_session(
     mut request: Request,
     next: Next,
 ) -> Response {
+    insert_browser_session(&state, &cookies, &mut request).await;
+    next.run(request).await
+}
+
+/// [`resolve_browser_session`]'s work, for layers that do several steps in one.
+pub(crate) async fn insert_browser_session(
+    state: &KeycardServices,
+    cookies: &Cookies,
+    request: &mut Request,
+) {
     let path = request.uri().path();
     let is_file = path
         .rsplit('/')
         .next()
         .is_some_and(|last| last.contains('.'));
     if state.api_prefix.contains(path) || is_file {
-        return next.run(request).await;
+        return;
     }
     let Some(ClientAddress(address)) = request.extensions().get::<ClientAddress>().copied() else {
         let error = internal_error("the client address was not resolved".to_owned());
         request
             .extensions_mut()
             .insert(BrowserSession::Failed(error));
-        return next.run(request).await;
+        return;
     };
     // Described only if the session is renewed: most requests need no device.
     let headers = request.headers();
     let session = state
-        .browser_session(&cookies, || client_info(address, headers))
+        .browser_session(cookies, || client_info(address, headers))
         .await;
     request.extensions_mut().insert(session);
-    next.run(request).await
 }
 
 impl KeycardServices {

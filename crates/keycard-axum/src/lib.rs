@@ -6,6 +6,7 @@ mod api_prefix;
 mod browser_session;
 mod cookie;
 mod edge;
+mod edge_layer;
 mod extract;
 mod origin;
 mod public_error;
@@ -17,6 +18,7 @@ pub use api_prefix::ApiPrefix;
 pub use browser_session::{BrowserSession, resolve_browser_session};
 pub use cookie::{AuthCookie, SessionCookies};
 pub use edge::EdgePolicy;
+pub use edge_layer::keycard_edge;
 pub use extract::{CurrentUser, OptionalUser, UserRejection};
 pub use origin::{OwnOrigins, PublicOrigin};
 pub use public_error::{

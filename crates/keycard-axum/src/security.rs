@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::KeycardState;
 use crate::origin::OwnOrigins;
 use crate::public_error::{accepts_html, status_of};
+use crate::state::{KeycardServices, KeycardState};
 use keycard_core::auth::{ClientInfo, UserAgent};
 use keycard_types::AuthFnError;
 
@@ -35,13 +35,18 @@ pub async fn resolve_client_address(
     mut request: Request,
     next: Next,
 ) -> Response {
+    insert_client_address(&state, &mut request);
+    next.run(request).await
+}
+
+/// [`resolve_client_address`]'s work, for layers that do several steps in one.
+pub(crate) fn insert_client_address(state: &KeycardServices, request: &mut Request) {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
     let client = client_address(peer, request.headers(), &state.edge.trusted_proxies);
     request.extensions_mut().insert(ClientAddress(client));
-    next.run(request).await
 }
 
 /// Where a sign-in comes from, as a session records it: the resolved client address and
@@ -102,13 +107,21 @@ pub async fn refuse_cross_site_requests(
     request: Request,
     next: Next,
 ) -> Response {
+    match cross_site_refusal(&state, &request) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
+}
+
+/// [`refuse_cross_site_requests`]'s answer to `request`, if it is refused.
+pub(crate) fn cross_site_refusal(state: &KeycardServices, request: &Request) -> Option<Response> {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let bearer_only = state.api_prefix.contains(request.uri().path());
     if safe || bearer_only || is_same_origin(request.headers(), &state.edge.own_origins) {
-        return next.run(request).await;
+        return None;
     }
     tracing::warn!(
         method = %request.method(),
@@ -118,12 +131,12 @@ pub async fn refuse_cross_site_requests(
     );
     let error = AuthFnError::CrossSite;
     let status = status_of(error);
-    if accepts_html(request.headers()) {
+    Some(if accepts_html(request.headers()) {
         (status, error.to_string()).into_response()
     } else {
         let body = serde_json::to_string(&error).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-    }
+    })
 }
 
 fn is_same_origin(headers: &HeaderMap, own_origins: &OwnOrigins) -> bool {
@@ -146,22 +159,33 @@ pub async fn security_headers(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let nonce = match random_nonce() {
-        Ok(nonce) => nonce,
-        Err(error) => {
-            tracing::error!(%error, "no randomness for a CSP nonce");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+    let Ok(nonce) = give_nonce(&mut request) else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
+    add_security_headers(&state, &nonce, &mut response);
+    response
+}
+
+/// A fresh CSP nonce, put into `request` for the page's scripts. Without randomness
+/// there is none, and the request is to be answered 503.
+pub(crate) fn give_nonce(request: &mut Request) -> Result<Arc<str>, getrandom::Error> {
+    let nonce = random_nonce().inspect_err(|error| {
+        tracing::error!(%error, "no randomness for a CSP nonce");
+    })?;
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    Ok(nonce)
+}
+
+/// [`security_headers`]' headers on `response`, its CSP allowing `nonce`'s scripts.
+pub(crate) fn add_security_headers(state: &KeycardServices, nonce: &str, response: &mut Response) {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
     let policy = if is_html {
-        HeaderValue::from_str(&page_policy(&nonce))
+        HeaderValue::from_str(&page_policy(nonce))
             .unwrap_or(HeaderValue::from_static(NOTHING_RUNS_POLICY))
     } else {
         HeaderValue::from_static(NOTHING_RUNS_POLICY)
@@ -182,7 +206,6 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
     }
-    response
 }
 
 /// For everything that is not a page (assets, server-function answers): if a browser
