@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::middleware::from_fn_with_state;
 use keycard_axum::{CspNonce, KeycardState, keycard_edge};
 use leptos::nonce::Nonce;
-use leptos::prelude::{provide_context, use_context};
+use leptos::prelude::{provide_context, with_context};
 use tower_cookies::CookieManagerLayer;
 
 pub(crate) use qr_code::qr_code_svg;
@@ -24,9 +24,8 @@ use middleware::page_rules;
 /// fallback. It also hands the page's scripts the nonce the CSP header allows.
 pub fn provide_keycard(keycard: &KeycardState) {
     provide_context(keycard.clone());
-    let nonce =
-        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
-    if let Some(CspNonce(nonce)) = nonce {
+    let nonce = with_context::<Parts, _>(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(Some(CspNonce(nonce))) = nonce {
         provide_context(Nonce::from_value(nonce));
     }
 }

@@ -50,26 +50,31 @@ impl FnRequest {
                 "{what} is missing from the server function context"
             ))
         };
-        let parts = use_context::<Parts>().ok_or_else(|| missing("the request"))?;
+        // Read in place: the request's parts (every header and extension) are never
+        // cloned for one server function.
+        let from_request = with_context::<Parts, _>(|parts| {
+            let cookies = parts.extensions.get::<Cookies>().cloned();
+            let address = parts
+                .extensions
+                .get::<ClientAddress>()
+                .map(|address| address.0);
+            (
+                cookies,
+                accepts_html(&parts.headers),
+                parts.extensions.get::<BrowserSession>().cloned(),
+                address.map(|address| client_info(address, &parts.headers)),
+            )
+        });
+        let (cookies, plain_form_post, browser_session, client) =
+            from_request.ok_or_else(|| missing("the request"))?;
         Ok(Self {
             keycard: use_context::<KeycardState>().ok_or_else(|| missing("Keycard's state"))?,
-            cookies: parts
-                .extensions
-                .get::<Cookies>()
-                .cloned()
-                .ok_or_else(|| missing("the cookie jar"))?,
+            cookies: cookies.ok_or_else(|| missing("the cookie jar"))?,
             response: use_context::<ResponseOptions>()
                 .ok_or_else(|| missing("the response options"))?,
-            plain_form_post: accepts_html(&parts.headers),
-            browser_session: parts.extensions.get::<BrowserSession>().cloned(),
-            client: client_info(
-                parts
-                    .extensions
-                    .get::<ClientAddress>()
-                    .ok_or_else(|| missing("the client address"))?
-                    .0,
-                &parts.headers,
-            ),
+            plain_form_post,
+            browser_session,
+            client: client.ok_or_else(|| missing("the client address"))?,
         })
     }
 
