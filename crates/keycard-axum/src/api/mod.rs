@@ -113,7 +113,9 @@ impl Modify for BearerScheme {
 }
 
 impl ApiDocument {
-    /// The document for the API mounted at `prefix`, every path in full.
+    /// The document for the API mounted at `prefix`, every path in full. The prose of
+    /// its descriptions names endpoints under [`ApiPrefix::DEFAULT`];
+    /// [`ApiDocument::served_at`] names them where they are.
     pub fn at(prefix: ApiPrefix) -> utoipa::openapi::OpenApi {
         let mut document = ApiDocument::openapi();
         document.paths.paths = std::mem::take(&mut document.paths.paths)
@@ -122,8 +124,44 @@ impl ApiDocument {
             .collect();
         document
     }
+
+    /// The document as the API serves it at `{prefix}/openapi.json`: [`ApiDocument::at`]
+    /// as JSON, its descriptions naming endpoints under `prefix` too.
+    pub fn served_at(prefix: ApiPrefix) -> serde_json::Value {
+        let mut document = serde_json::to_value(Self::at(prefix)).unwrap_or_default();
+        if prefix != ApiPrefix::DEFAULT {
+            let default = format!("{}/", ApiPrefix::DEFAULT.as_str());
+            rewrite_descriptions(&mut document, &default, &format!("{}/", prefix.as_str()));
+        }
+        document
+    }
 }
 
-async fn openapi_document(State(state): State<KeycardState>) -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDocument::at(state.api_prefix))
+/// Replaces `from` by `to` in every `summary` and `description` of an OpenAPI document
+/// as JSON.
+fn rewrite_descriptions(value: &mut serde_json::Value, from: &str, to: &str) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                match field {
+                    serde_json::Value::String(text)
+                        if name == "description" || name == "summary" =>
+                    {
+                        *text = text.replace(from, to);
+                    }
+                    _ => rewrite_descriptions(field, from, to),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                rewrite_descriptions(item, from, to);
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn openapi_document(State(state): State<KeycardState>) -> Json<serde_json::Value> {
+    Json(ApiDocument::served_at(state.api_prefix))
 }
