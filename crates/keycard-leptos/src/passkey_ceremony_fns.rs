@@ -18,6 +18,21 @@ pub struct PasskeyCeremony {
     pub state: String,
 }
 
+#[cfg(feature = "ssr")]
+impl PasskeyCeremony {
+    /// The core's ceremony start as the page takes it, its options written as JSON.
+    fn for_page<T: Serialize>(
+        request: &crate::server::FnRequest,
+        start: keycard_core::auth::CeremonyStart<T>,
+    ) -> Result<Self, AuthFnError> {
+        Ok(Self {
+            options: serde_json::to_string(&start.options)
+                .map_err(|error| request.reject(anyhow::Error::from(error).into()))?,
+            state: start.sealed_state,
+        })
+    }
+}
+
 /// "Add a passkey", first half: the password (and on a two-step account a current
 /// code; empty otherwise), then options for the authenticator.
 #[server(endpoint = "passkey_register_begin")]
@@ -45,11 +60,7 @@ pub async fn begin_passkey_registration(
             .await
     };
     match begun.await {
-        Ok(start) => Ok(PasskeyCeremony {
-            options: serde_json::to_string(&start.options)
-                .map_err(|error| request.reject(anyhow::Error::from(error).into()))?,
-            state: start.sealed_state,
-        }),
+        Ok(start) => PasskeyCeremony::for_page(&request, start),
         Err(AuthError::InvalidCredentials) => {
             Err(request.reject_public(AuthFnError::IncorrectPassword))
         }
@@ -94,11 +105,7 @@ pub async fn begin_passkey_sign_in() -> Result<PasskeyCeremony, AuthFnError> {
         .auth()
         .begin_passkey_sign_in()
         .map_err(|error| request.reject(error))?;
-    Ok(PasskeyCeremony {
-        options: serde_json::to_string(&start.options)
-            .map_err(|error| request.reject(anyhow::Error::from(error).into()))?,
-        state: start.sealed_state,
-    })
+    PasskeyCeremony::for_page(&request, start)
 }
 
 /// "Sign in with a passkey", second half: the authenticator's answer; signs in.

@@ -22,6 +22,7 @@ pub use error::ApiError;
 
 use crate::KeycardState;
 use crate::api_prefix::ApiPrefix;
+use crate::public_error::log_unexpected;
 
 /// The API's routes, to be nested at the state's [`ApiPrefix`]; anything else under it
 /// is a JSON 404, and a known path with another method a JSON 405.
@@ -126,14 +127,15 @@ impl ApiDocument {
     }
 
     /// The document as the API serves it at `{prefix}/openapi.json`: [`ApiDocument::at`]
-    /// as JSON, its descriptions naming endpoints under `prefix` too.
-    pub fn served_at(prefix: ApiPrefix) -> serde_json::Value {
-        let mut document = serde_json::to_value(Self::at(prefix)).unwrap_or_default();
+    /// as JSON, its descriptions naming endpoints under `prefix` too; the error if it
+    /// cannot be written as JSON.
+    pub fn served_at(prefix: ApiPrefix) -> Result<serde_json::Value, serde_json::Error> {
+        let mut document = serde_json::to_value(Self::at(prefix))?;
         if prefix != ApiPrefix::DEFAULT {
             let default = format!("{}/", ApiPrefix::DEFAULT.as_str());
             rewrite_descriptions(&mut document, &default, &format!("{}/", prefix.as_str()));
         }
-        document
+        Ok(document)
     }
 }
 
@@ -162,6 +164,12 @@ fn rewrite_descriptions(value: &mut serde_json::Value, from: &str, to: &str) {
     }
 }
 
-async fn openapi_document(State(state): State<KeycardState>) -> Json<serde_json::Value> {
-    Json(ApiDocument::served_at(state.api_prefix))
+async fn openapi_document(
+    State(state): State<KeycardState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiDocument::served_at(state.api_prefix)
+        .map(Json)
+        .map_err(|error| {
+            ApiError::Internal(log_unexpected(format!("the OpenAPI document: {error}")))
+        })
 }
