@@ -1,5 +1,5 @@
 //! Keycard: sign-up, login, a guarded profile page and logout, server-rendered with
-//! Leptos on axum and hydrated in the browser.
+//! Leptos on axum; the browser hydrates the forms (Leptos's islands).
 //!
 //! `app` compiles for both targets; `server` is the server side and exists only with
 //! the `ssr` feature. The auth core, its stores and its mail are the crates under
@@ -10,14 +10,10 @@ pub mod app;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry point: attaches the app to the server-rendered page.
+/// The browser entry point: brings the page's islands (Keycard's forms) to life.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Marks the page as interactive, for styles and for tests that must not race it.
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    keycard_leptos::hydrate_islands();
 }

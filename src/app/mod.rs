@@ -1,10 +1,10 @@
 //! The user interface: the HTML shell, the header with the account menu, the home page,
-//! and Keycard's pages (keycard-leptos) at the site's root. Compiled for the server
-//! (rendering) and the browser (hydration).
+//! and Keycard's pages (keycard-leptos) at the site's root. The server renders all of
+//! it; the browser runs only the islands in it (Keycard's forms).
 
 mod pages;
 
-use keycard_leptos::{AccountMenu, KeycardRoutes, Pages};
+use keycard_leptos::{AccountMenu, KeycardRoutes, Pages, ReplaceOnNavigation};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::SsrMode;
@@ -26,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true islands_router=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -43,25 +43,27 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/keycard.css"/>
         <Title formatter=|page: String| format!("{page} · Keycard")/>
         <Router>
-            <header class="topbar">
-                <a class="brand" href="/">
-                    <span class="brand-mark" aria-hidden="true">"K"</span>
-                    "Keycard"
-                </a>
-                <AccountMenu pages=PAGES/>
-            </header>
-            <main class="page">
-                // A route whose content waits on data renders in full before any of it is
-                // sent (`SsrMode::Async`): a streamed page would swap its content in by a
-                // script, which never runs with JavaScript off.
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <KeycardRoutes pages=PAGES/>
-                </Routes>
-            </main>
-            <footer class="footer">
-                "Keycard · sign-up and login done right, in Rust"
-            </footer>
+            <ReplaceOnNavigation>
+                <header class="topbar">
+                    <a class="brand" href="/">
+                        <span class="brand-mark" aria-hidden="true">"K"</span>
+                        "Keycard"
+                    </a>
+                    <AccountMenu pages=PAGES/>
+                </header>
+                <main class="page">
+                    // A route whose content waits on data renders in full before any of it is
+                    // sent (`SsrMode::Async`): a streamed page would swap its content in by a
+                    // script, which never runs with JavaScript off.
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                        <KeycardRoutes pages=PAGES/>
+                    </Routes>
+                </main>
+                <footer class="footer">
+                    "Keycard · sign-up and login done right, in Rust"
+                </footer>
+            </ReplaceOnNavigation>
         </Router>
     }
 }

@@ -3,25 +3,24 @@
 use keycard_types::{Page, Pages};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_location;
-use serde::{Deserialize, Serialize};
 
 use crate::server_fns::current_username;
 use crate::{AuthFnError, Logout};
 
-/// The signed-in user's name, or `None` when nobody is signed in; read again on every
-/// navigation, so a sign-in or sign-out shows at once. `Err` when the session could not
-/// be checked (the database is down, say).
+/// The signed-in user's name, or `None` when nobody is signed in; `Err` when the
+/// session could not be checked (the database is down, say).
 ///
 /// It is a blocking resource: the server waits for it before sending the page, so the
-/// page arrives with the answer in it and works without JavaScript.
+/// page arrives with the answer in it, with or without JavaScript. Every page comes
+/// from the server, so it is read again for each.
 pub fn use_current_user() -> Resource<Result<Option<String>, AuthFnError>> {
-    let location = use_location();
-    Resource::new_blocking(move || location.pathname.get(), |_| current_username())
+    Resource::new_blocking(|| (), |()| current_username())
 }
 
-/// What the account menu knows of who is signed in.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// What the account menu knows of who is signed in. Only the server renders the menu,
+/// so the browser's build never makes one.
+#[derive(Clone, PartialEq)]
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 enum MenuUser {
     SignedIn(String),
     SignedOut,
@@ -30,6 +29,7 @@ enum MenuUser {
     Unknown,
 }
 
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 impl MenuUser {
     fn from_answer(answer: Result<Option<String>, AuthFnError>) -> Self {
         match answer {
@@ -40,38 +40,17 @@ impl MenuUser {
     }
 }
 
-/// Who the menu shows. The server reads it from the request and writes it into the page,
-/// which the browser then takes as it is: no server function runs and nothing waits for
-/// one, since the menu is on every page (as a resource it cost a fifth of a page's
-/// throughput). After each navigation in the browser, where a sign-in or sign-out may have
-/// changed it, it is asked again; an answer overtaken by a later navigation is dropped.
-fn menu_user() -> ReadSignal<MenuUser> {
-    let (user, set_user) = signal(SharedValue::new(user_on_server).into_inner());
-    let location = use_location();
-    let asked = StoredValue::new(0_u64);
-    Effect::new(move |previous: Option<String>| {
-        let path = location.pathname.get();
-        if previous.is_some_and(|previous| previous != path) {
-            asked.update_value(|count| *count += 1);
-            let this_ask = asked.get_value();
-            leptos::task::spawn_local(async move {
-                let answer = MenuUser::from_answer(current_username().await);
-                if asked.get_value() == this_ask {
-                    set_user.set(answer);
-                }
-            });
-        }
-        path
-    });
-    user
-}
-
+/// Who the menu shows. The server reads it from the request and writes it into the
+/// page: no server function runs and nothing waits for one, since the menu is on every
+/// page (as a resource it cost a fifth of a page's throughput). The menu is not an
+/// island: each page the browser moves to, in the page or not, comes from the server with
+/// its menu as it is then.
 #[cfg(feature = "ssr")]
 fn user_on_server() -> MenuUser {
     crate::server::FnRequest::known_username().map_or(MenuUser::Unknown, MenuUser::from_answer)
 }
 
-/// Only called outside hydration, which never happens to the header in the browser.
+/// The browser never renders the menu.
 #[cfg(not(feature = "ssr"))]
 fn user_on_server() -> MenuUser {
     MenuUser::Unknown
@@ -86,10 +65,9 @@ pub fn AccountMenu(
     /// Where the site mounts Keycard's pages.
     pages: Pages,
 ) -> impl IntoView {
-    let user = menu_user();
     view! {
         <nav class="account-menu" aria-label="Account">
-            {move || match user.get() {
+            {match user_on_server() {
                 MenuUser::SignedIn(name) => view! {
                     <details class="account-menu-details">
                         <summary>"Signed in as " <strong>{name}</strong></summary>

@@ -3,6 +3,8 @@
 
 mod account_menu;
 mod components;
+#[cfg(feature = "hydrate")]
+mod islands;
 mod mounted;
 mod pages;
 #[cfg(feature = "passkeys")]
@@ -10,6 +12,7 @@ mod passkey_browser;
 #[cfg(feature = "passkeys")]
 mod passkey_ceremony_fns;
 mod passkey_fns;
+mod replace_on_navigation;
 mod require_user;
 mod routes;
 mod server_fns;
@@ -20,6 +23,8 @@ pub mod server;
 
 pub use account_menu::{AccountMenu, use_current_user};
 pub use components::LogoutButton;
+#[cfg(feature = "hydrate")]
+pub use islands::hydrate_islands;
 pub use keycard_types::{AuthFnError, ErrorReference, Page, Pages, RESET_REQUESTED};
 #[cfg(feature = "passkeys")]
 pub use passkey_browser::{create_passkey, use_passkey};
@@ -32,6 +37,7 @@ pub use passkey_ceremony_fns::{
 pub use passkey_fns::{
     ListPasskeys, PasskeyRow, PasskeysView, RemovePasskey, list_passkeys, remove_passkey,
 };
+pub use replace_on_navigation::ReplaceOnNavigation;
 pub use require_user::RequireUser;
 pub use routes::KeycardRoutes;
 pub use server_fns::{

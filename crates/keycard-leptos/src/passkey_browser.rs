@@ -7,12 +7,9 @@ use super::AuthFnError;
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use wasm_bindgen::JsCast as _;
+    use js_sys::{Function, JSON, Object, Reflect};
+    use wasm_bindgen::{JsCast as _, JsValue};
     use wasm_bindgen_futures::JsFuture;
-    use webauthn_rs_proto::{
-        CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
-        RequestChallengeResponse,
-    };
 
     use super::AuthFnError;
 
@@ -22,36 +19,61 @@ mod browser {
             .ok_or(AuthFnError::PasskeysUnavailable)
     }
 
-    /// The authenticator's answer to `promise`, or why there is none: the person
-    /// dismissed the browser's dialog, or no authenticator could answer.
-    async fn answer(
-        promise: Result<js_sys::Promise, wasm_bindgen::JsValue>,
-    ) -> Result<web_sys::PublicKeyCredential, AuthFnError> {
-        let promise = promise.map_err(|_| AuthFnError::PasskeyCancelled)?;
-        JsFuture::from(promise)
-            .await
+    /// The server's options (`{"publicKey": {...}, ...}` as JSON, binary fields in
+    /// base64url) as the browser takes them: the `publicKey` part turned into binary by
+    /// the browser's own `PublicKeyCredential.<parse>`, which every browser with
+    /// WebAuthn Level 3 has; one without it cannot use passkeys here.
+    fn browser_options(options: &str, parse: &str) -> Result<Object, AuthFnError> {
+        let options = JSON::parse(options)
             .ok()
-            .and_then(|credential| credential.dyn_into().ok())
+            .and_then(|options| options.dyn_into::<Object>().ok())
+            .ok_or(AuthFnError::BadRequest)?;
+        let public_key =
+            Reflect::get(&options, &"publicKey".into()).map_err(|_| AuthFnError::BadRequest)?;
+        let class = Reflect::get(&js_sys::global(), &"PublicKeyCredential".into())
+            .map_err(|_| AuthFnError::PasskeysUnavailable)?;
+        let parsed = Reflect::get(&class, &parse.into())
+            .ok()
+            .and_then(|parse| parse.dyn_into::<Function>().ok())
+            .ok_or(AuthFnError::PasskeysUnavailable)?
+            .call1(&class, &public_key)
+            .map_err(|_| AuthFnError::BadRequest)?;
+        Reflect::set(&options, &"publicKey".into(), &parsed)
+            .map_err(|_| AuthFnError::BadRequest)?;
+        Ok(options)
+    }
+
+    /// The authenticator's answer to `promise` as JSON (the browser's own
+    /// `PublicKeyCredential.toJSON`), or why there is none: the person dismissed the
+    /// browser's dialog, or no authenticator could answer.
+    async fn answer(promise: Result<js_sys::Promise, JsValue>) -> Result<String, AuthFnError> {
+        let promise = promise.map_err(|_| AuthFnError::PasskeyCancelled)?;
+        let credential = JsFuture::from(promise)
+            .await
+            .map_err(|_| AuthFnError::PasskeyCancelled)?;
+        let to_json = Reflect::get(&credential, &"toJSON".into())
+            .ok()
+            .and_then(|to_json| to_json.dyn_into::<Function>().ok())
+            .ok_or(AuthFnError::PasskeysUnavailable)?;
+        to_json
+            .call0(&credential)
+            .and_then(|answer| JSON::stringify(&answer))
+            .ok()
+            .and_then(|answer| answer.as_string())
             .ok_or(AuthFnError::PasskeyCancelled)
     }
 
     /// Creates a passkey with `options` (a `CreationChallengeResponse` as JSON).
     pub async fn create_passkey(options: &str) -> Result<String, AuthFnError> {
-        let options: CreationChallengeResponse =
-            serde_json::from_str(options).map_err(|_| AuthFnError::BadRequest)?;
-        let created = answer(credentials()?.create_with_options(&options.into())).await?;
-        serde_json::to_string(&RegisterPublicKeyCredential::from(created))
-            .map_err(|_| AuthFnError::PasskeyCancelled)
+        let options = browser_options(options, "parseCreationOptionsFromJSON")?;
+        answer(credentials()?.create_with_options(options.unchecked_ref())).await
     }
 
     /// Signs `options`' challenge (a `RequestChallengeResponse` as JSON) with a passkey
     /// the person picks.
     pub async fn use_passkey(options: &str) -> Result<String, AuthFnError> {
-        let options: RequestChallengeResponse =
-            serde_json::from_str(options).map_err(|_| AuthFnError::BadRequest)?;
-        let used = answer(credentials()?.get_with_options(&options.into())).await?;
-        serde_json::to_string(&PublicKeyCredential::from(used))
-            .map_err(|_| AuthFnError::PasskeyCancelled)
+        let options = browser_options(options, "parseRequestOptionsFromJSON")?;
+        answer(credentials()?.get_with_options(options.unchecked_ref())).await
     }
 }
 

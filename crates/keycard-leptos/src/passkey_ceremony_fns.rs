@@ -68,7 +68,8 @@ pub async fn begin_passkey_registration(
     }
 }
 
-/// "Add a passkey", second half: the authenticator's answer and the passkey's name.
+/// "Add a passkey", second half: the authenticator's answer and the passkey's name;
+/// then back to the list, which says the passkey was added.
 #[server(endpoint = "passkey_register_finish")]
 pub async fn finish_passkey_registration(
     /// What to call the passkey in the list.
@@ -81,6 +82,7 @@ pub async fn finish_passkey_registration(
     use crate::server::FnRequest;
     use keycard_core::auth::AuthError;
     use keycard_core::domain::PasskeyName;
+    use keycard_types::Page;
 
     let request = FnRequest::current()?;
     let session = request.require_session()?;
@@ -92,7 +94,9 @@ pub async fn finish_passkey_registration(
             .finish_passkey_registration(&session, name, &state, &answer, request.client())
             .await
     };
-    finished.await.map_err(|error| request.reject(error))
+    finished.await.map_err(|error| request.reject(error))?;
+    request.redirect(&request.page_with_query(Page::Passkeys, "added=1"));
+    Ok(())
 }
 
 /// "Sign in with a passkey", first half: options for any passkey of this site.

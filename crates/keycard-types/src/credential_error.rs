@@ -28,7 +28,7 @@ pub fn password_rule() -> String {
 }
 
 /// Which form field an error belongs to, so the page can show it next to that input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Field {
     /// The username.
     Username,

@@ -1,6 +1,6 @@
 //! The pages: the app's own, Keycard's under `/account`, and the header over them.
 
-use keycard_leptos::{AccountMenu, KeycardRoutes, Pages, RequireUser};
+use keycard_leptos::{AccountMenu, KeycardRoutes, Pages, ReplaceOnNavigation, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -19,7 +19,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true islands_router=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -37,19 +37,21 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/notes.css"/>
         <Title formatter=|page: String| format!("{page} · Notes")/>
         <Router>
-            <header class="topbar">
-                <a class="brand" href="/">"Notes"</a>
-                <AccountMenu pages=PAGES/>
-            </header>
-            <main class="page">
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=Home ssr=SsrMode::Async/>
-                    <Route path=path!("notes") ssr=SsrMode::Async view=|| view! {
-                        <RequireUser pages=PAGES><NotesPage/></RequireUser>
-                    }/>
-                    <KeycardRoutes pages=PAGES/>
-                </Routes>
-            </main>
+            <ReplaceOnNavigation>
+                <header class="topbar">
+                    <a class="brand" href="/">"Notes"</a>
+                    <AccountMenu pages=PAGES/>
+                </header>
+                <main class="page">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=Home ssr=SsrMode::Async/>
+                        <Route path=path!("notes") ssr=SsrMode::Async view=|| view! {
+                            <RequireUser pages=PAGES><NotesPage/></RequireUser>
+                        }/>
+                        <KeycardRoutes pages=PAGES/>
+                    </Routes>
+                </main>
+            </ReplaceOnNavigation>
         </Router>
     }
 }

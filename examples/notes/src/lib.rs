@@ -10,14 +10,10 @@ pub mod server;
 pub use app::{App, PAGES, shell};
 pub use notes::{AddNote, ListNotes, MAX_NOTE_CHARS, add_note, list_notes};
 
-/// The browser entry point: attaches the app to the server-rendered page.
+/// The browser entry point: brings the page's islands (Keycard's forms) to life.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Marks the page as interactive, for tests that must not race it.
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    keycard_leptos::hydrate_islands();
 }

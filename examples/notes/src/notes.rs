@@ -2,6 +2,7 @@
 
 use keycard_leptos::AuthFnError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 /// The longest note kept, in characters.
@@ -74,11 +75,11 @@ pub async fn add_note(
     Ok(())
 }
 
-/// `/notes`: the list and a form for a new one.
+/// `/notes`: the list and a form for a new one. The form is a plain one: the islands
+/// router sends it without leaving the page, and a browser without JavaScript posts it.
 #[component]
 pub fn NotesPage() -> impl IntoView {
-    let add = ServerAction::<AddNote>::new();
-    let notes = Resource::new_blocking(move || add.version().get(), |_| list_notes());
+    let notes = Resource::new_blocking(|| (), |()| list_notes());
     view! {
         <Title text="Your notes"/>
         <section class="card">
@@ -100,13 +101,13 @@ pub fn NotesPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <ActionForm action=add>
+            <form action=AddNote::url() method="post">
                 <div class="field">
                     <label for="note-text">"New note"</label>
                     <textarea id="note-text" name="text" required maxlength=MAX_NOTE_CHARS></textarea>
                 </div>
                 <button class="button" type="submit">"Save note"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

@@ -5,36 +5,18 @@ use leptos_router::hooks::use_query_map;
 
 use crate::AuthFnError;
 
-/// The error to show: the action's own result when the hydrated page submitted the
-/// form, otherwise the `error` code a no-JavaScript redirect put in the URL.
-pub fn form_error<T: 'static>(
-    result: impl With<Value = Option<Result<T, AuthFnError>>> + Send + Sync + 'static,
-) -> Signal<Option<AuthFnError>> {
-    let redirected = redirected_error();
-    Signal::derive(move || {
-        result.with(|result| match result {
-            Some(Err(error)) => Some(*error),
-            Some(Ok(_)) => None,
-            None => redirected.get(),
-        })
-    })
-}
-
 /// The error a no-JavaScript form post was redirected back with, from the URL's `error`
-/// and `detail`.
-pub fn redirected_error() -> Signal<Option<AuthFnError>> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        let query = query.read();
-        let detail = query.get("detail");
-        query
-            .get("error")
-            .and_then(|code| AuthFnError::from_code(&code, detail.as_deref()))
-    })
+/// and `detail`. Read by the page as the server renders it, and handed to its form.
+pub fn redirected_error() -> Option<AuthFnError> {
+    let query = use_query_map().get_untracked();
+    let detail = query.get("detail");
+    query
+        .get("error")
+        .and_then(|code| AuthFnError::from_code(&code, detail.as_deref()))
 }
 
 #[component]
-pub fn FormAlert(error: Signal<Option<AuthFnError>>) -> impl IntoView {
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AuthFnError>>) -> impl IntoView {
     move || {
         error.get().map(|error| {
             view! {

@@ -1,19 +1,14 @@
 //! The "Log out" button, a form of its own so it works without JavaScript.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
-use super::{FormAlert, SubmitButton, form_error};
+use super::{Form, KeycardForm};
 use crate::Logout;
 
 /// "Log out", a form of its own: ends the session and goes to the login page.
 #[component]
 pub fn LogoutButton() -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
-    let error = form_error(logout.value());
-    view! {
-        <ActionForm action=logout>
-            <FormAlert error/>
-            <SubmitButton label="Log out" pending_label="Logging out…" pending=logout.pending() secondary=true/>
-        </ActionForm>
-    }
+    let logout = Form::new(Logout::url(), "Log out", "Logging out…").secondary();
+    view! { <KeycardForm form=logout/> }
 }

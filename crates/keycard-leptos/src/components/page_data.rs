@@ -8,8 +8,8 @@ use keycard_types::{AuthFnError, Page, Pages};
 use crate::mounted::login_returning_to;
 
 /// The page's content from its data; the login page (returning to `here`) when
-/// the session ended, which a client-side navigation can reach after the server's page
-/// guard let the first load in; or the error in words.
+/// the session ended between the server's page guard letting the request in and the
+/// page loading its data; or the error in words.
 pub fn page_data<T>(
     loaded: Result<T, AuthFnError>,
     pages: Pages,

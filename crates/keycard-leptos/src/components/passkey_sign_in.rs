@@ -14,7 +14,8 @@ async fn sign_in(next: Option<String>) -> Result<(), AuthFnError> {
     finish_passkey_sign_in(ceremony.state, credential, next).await
 }
 
-#[component]
+/// An island.
+#[island]
 pub fn PasskeySignIn(
     /// Where to go once signed in, as the password form would.
     next: String,

@@ -4,10 +4,11 @@ use leptos::prelude::*;
 
 #[component]
 pub fn SubmitButton(
-    label: &'static str,
+    #[prop(into)] label: String,
     /// Shown instead of `label` while the request is pending.
-    pending_label: &'static str,
-    pending: Memo<bool>,
+    #[prop(into)]
+    pending_label: String,
+    #[prop(into)] pending: Signal<bool>,
     #[prop(optional)] secondary: bool,
     /// For an action that destroys something.
     #[prop(optional)]
@@ -22,7 +23,7 @@ pub fn SubmitButton(
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
         >
-            {move || if pending.get() { pending_label } else { label }}
+            {move || if pending.get() { pending_label.clone() } else { label.clone() }}
         </button>
     }
 }

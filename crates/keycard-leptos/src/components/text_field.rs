@@ -8,23 +8,27 @@ use keycard_types::Field;
 
 #[component]
 pub fn TextField(
-    label: &'static str,
+    #[prop(into)] label: String,
     /// The form field name, which is also the server function argument.
-    name: &'static str,
+    #[prop(into)]
+    name: String,
     /// Which field this is, to highlight it when the error is about it.
     field: Field,
-    #[prop(default = "text")] input_type: &'static str,
-    autocomplete: &'static str,
+    #[prop(into, default = "text".to_owned())] input_type: String,
+    #[prop(into)] autocomplete: String,
     /// The keyboard a phone shows, e.g. "numeric" for a code.
-    #[prop(optional)]
-    inputmode: Option<&'static str>,
+    #[prop(optional_no_strip)]
+    inputmode: Option<String>,
     /// What to fill in at first, e.g. what was typed before a failed no-JS post.
     #[prop(optional, into)]
     value: String,
     #[prop(optional)] required: bool,
     /// A hint under the input, e.g. the rules for a new password.
-    #[prop(optional, into)]
+    #[prop(optional_no_strip)]
     hint: Option<String>,
+    /// A password or a code, which the page empties when the form is refused.
+    #[prop(optional)]
+    secret: bool,
     error: Signal<Option<AuthFnError>>,
     #[prop(optional)] node_ref: NodeRef<Input>,
 ) -> impl IntoView {
@@ -42,42 +46,12 @@ pub fn TextField(
                 inputmode=inputmode
                 value=value
                 required=required
+                data-secret=secret.then_some("")
                 aria-invalid=move || invalid().to_string()
                 aria-describedby=hint.as_ref().map(|_| hint_id.clone())
                 node_ref=node_ref
             />
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
         </div>
-    }
-}
-
-/// Empties the given password inputs whenever the form reports an error, as the
-/// no-JavaScript path does by never sending passwords back.
-pub fn clear_on_error<const N: usize>(
-    error: Signal<Option<AuthFnError>>,
-    inputs: [NodeRef<Input>; N],
-) {
-    Effect::new(move || {
-        if error.get().is_some() {
-            clear(&inputs);
-        }
-    });
-}
-
-/// Empties the given inputs once the form's action succeeds, when the page stays.
-pub fn clear_on_success<T: 'static, E: 'static, const N: usize>(
-    result: impl With<Value = Option<Result<T, E>>> + Send + Sync + 'static,
-    inputs: [NodeRef<Input>; N],
-) {
-    Effect::new(move || {
-        if result.with(|result| matches!(result, Some(Ok(_)))) {
-            clear(&inputs);
-        }
-    });
-}
-
-fn clear(inputs: &[NodeRef<Input>]) {
-    for input in inputs.iter().filter_map(NodeRef::get_untracked) {
-        input.set_value("");
     }
 }

@@ -5,43 +5,31 @@
 
 use keycard_types::Page;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 use crate::mounted::use_pages;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{AuthCard, FormAlert, SubmitButton, form_error, page_data};
+use crate::components::{AuthCard, Form, FormAlert, KeycardForm, page_data, redirected_error};
 use crate::{PasskeyRow, RemovePasskey, list_passkeys};
 
 #[component]
 pub fn PasskeysPage() -> impl IntoView {
     let pages = use_pages();
-    let remove = ServerAction::<RemovePasskey>::new();
-    #[cfg(feature = "passkeys")]
-    let add = super::add_passkey::add_action();
-    #[cfg(feature = "passkeys")]
-    let added = move || add.version().get();
-    #[cfg(not(feature = "passkeys"))]
-    let added = || 0;
-    let passkeys = Resource::new_blocking(
-        move || (remove.version().get(), added()),
-        |_| list_passkeys(),
-    );
-    let query = use_query_map();
-    // A plain form post comes back with `?removed=1`; the hydrated page has the result.
-    let removed = move || match remove.value().get() {
-        Some(result) => result.is_ok(),
-        None => query.read().get("removed").is_some(),
+    let passkeys = Resource::new_blocking(|| (), |()| list_passkeys());
+    let query = use_query_map().get_untracked();
+    let notice = if query.get("removed").is_some() {
+        Some("The passkey was removed, and every session it signed in was signed out.")
+    } else if query.get("added").is_some() {
+        Some("Passkey added.")
+    } else {
+        None
     };
-    let remove_error = form_error(remove.value());
     view! {
         <AuthCard title="Passkeys"
             intro="A passkey signs you in with your fingerprint, face or screen lock instead of a password. It works only on this site, so a look-alike site cannot use it.">
-            {move || removed().then(|| view! {
-                <p class="notice" role="status">
-                    "The passkey was removed, and every session it signed in was signed out."
-                </p>
-            })}
-            <FormAlert error=remove_error/>
+            {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+            <FormAlert error=redirected_error()/>
             <Suspense fallback=|| view! { <p class="muted">"Loading your passkeys…"</p> }>
                 {move || Suspend::new(async move {
                     page_data(passkeys.await, pages, Page::Passkeys, move |view| {
@@ -51,13 +39,13 @@ pub fn PasskeysPage() -> impl IntoView {
                             let rows = view
                                 .passkeys
                                 .into_iter()
-                                .map(|row| view! { <PasskeyItem row remove/> })
+                                .map(|row| view! { <PasskeyItem row/> })
                                 .collect_view();
                             view! { <ul class="passkey-list">{rows}</ul> }.into_any()
                         };
                         #[cfg(feature = "passkeys")]
                         let add_form = view! {
-                            <super::add_passkey::AddPasskey add two_step_on=view.two_step_on/>
+                            <super::add_passkey::AddPasskey two_step_on=view.two_step_on/>
                         };
                         #[cfg(not(feature = "passkeys"))]
                         let add_form = view! {
@@ -73,8 +61,11 @@ pub fn PasskeysPage() -> impl IntoView {
 }
 
 #[component]
-fn PasskeyItem(row: PasskeyRow, remove: ServerAction<RemovePasskey>) -> impl IntoView {
+fn PasskeyItem(row: PasskeyRow) -> impl IntoView {
     let last_used = row.last_used.unwrap_or_else(|| "Never".to_owned());
+    let remove = Form::new(RemovePasskey::url(), "Remove", "Removing…")
+        .hidden("id", &row.id)
+        .secondary();
     view! {
         <li class="passkey">
             <h2 class="passkey-name">{row.name}</h2>
@@ -82,11 +73,7 @@ fn PasskeyItem(row: PasskeyRow, remove: ServerAction<RemovePasskey>) -> impl Int
                 <div><dt>"Added"</dt><dd>{row.added}</dd></div>
                 <div><dt>"Last used"</dt><dd>{last_used}</dd></div>
             </dl>
-            <ActionForm action=remove>
-                <input type="hidden" name="id" value=row.id/>
-                <SubmitButton label="Remove" pending_label="Removing…" pending=remove.pending()
-                    secondary=true/>
-            </ActionForm>
+            <KeycardForm form=remove/>
         </li>
     }
 }

@@ -3,13 +3,14 @@
 
 use keycard_types::Page;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 use crate::mounted::use_pages;
 use leptos_meta::Title;
 
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{FormAlert, LogoutButton, SubmitButton, form_error, page_data};
+use crate::components::{Form, KeycardForm, LogoutButton, page_data, redirected_error};
 use crate::{ProfileView, ResendVerification, get_profile};
 
 #[component]
@@ -78,22 +79,13 @@ fn ProfileCard(profile: ProfileView) -> impl IntoView {
                 <a href=pages.path(Page::Passkeys)>"Passkeys"</a>
                 <a href=pages.path(Page::DeleteAccount)>"Delete account"</a>
             </nav>
-            {unverified.then(|| view! { <ResendLink/> })}
+            {unverified.then(|| {
+                let resend = Form::new(ResendVerification::url(), "Send the link again", "Sending the link…")
+                    .secondary()
+                    .error(redirected_error());
+                view! { <KeycardForm form=resend/> }
+            })}
             <LogoutButton/>
         </section>
-    }
-}
-
-/// "Send the link again", for an address not verified yet.
-#[component]
-fn ResendLink() -> impl IntoView {
-    let resend = ServerAction::<ResendVerification>::new();
-    let error = form_error(resend.value());
-    view! {
-        <ActionForm action=resend>
-            <FormAlert error/>
-            <SubmitButton label="Send the link again" pending_label="Sending the link…"
-                pending=resend.pending() secondary=true/>
-        </ActionForm>
     }
 }

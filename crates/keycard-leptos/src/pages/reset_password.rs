@@ -4,14 +4,12 @@
 //! the link cannot be used.
 
 use keycard_types::Page;
-use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 use crate::mounted::use_pages;
 
-use crate::components::{
-    AuthCard, FormAlert, NewPasswordFields, SubmitButton, clear_on_error, form_error,
-};
+use crate::components::{AuthCard, Form, KeycardForm, new_password, redirected_error};
 use crate::{AuthFnError, ResetPassword, reset_link_account};
 
 const TITLE: &str = "Set a new password";
@@ -35,11 +33,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[component]
 fn ResetForm(username: String) -> impl IntoView {
     let pages = use_pages();
-    let reset = ServerAction::<ResetPassword>::new();
-    let error = form_error(reset.value());
-    let inputs = [NodeRef::<Input>::new(), NodeRef::<Input>::new()];
-    clear_on_error(error, inputs);
-    let [new, confirmation] = inputs;
+    let reset_form = new_password(Form::new(
+        ResetPassword::url(),
+        "Set new password",
+        "Setting new password…",
+    ))
+    .error(redirected_error());
     view! {
         <AuthCard title=TITLE
             intro="Every device signed in to your account will be signed out, and you will be signed in here.">
@@ -47,12 +46,7 @@ fn ResetForm(username: String) -> impl IntoView {
                 "You are setting a new password for " <strong>{username}</strong>
                 ". If that is not your account, do not go on."
             </p>
-            <ActionForm action=reset>
-                <FormAlert error/>
-                <NewPasswordFields error new confirmation/>
-                <SubmitButton label="Set new password" pending_label="Setting new password…"
-                    pending=reset.pending()/>
-            </ActionForm>
+            <KeycardForm form=reset_form/>
             <p class="switch"><a href=pages.path(Page::ForgotPassword)>"Ask for a new link"</a></p>
         </AuthCard>
     }

@@ -3,35 +3,21 @@
 
 use keycard_types::Page;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 use crate::mounted::use_pages;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{FormAlert, SubmitButton, TextField, page_data, redirected_error};
+use crate::components::{Form, FormAlert, Input, KeycardForm, page_data, redirected_error};
 use crate::{
-    AuthFnError, ConfirmPassword, EndOtherSessions, EndSession, SessionRow, SessionsView,
-    list_sessions,
+    ConfirmPassword, EndOtherSessions, EndSession, SessionRow, SessionsView, list_sessions,
 };
-use keycard_types::Field;
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let pages = use_pages();
-    let end_one = ServerAction::<EndSession>::new();
-    let end_others = ServerAction::<EndOtherSessions>::new();
-    let confirm = ServerAction::<ConfirmPassword>::new();
-    let sessions = Resource::new_blocking(
-        move || {
-            (
-                end_one.version().get(),
-                end_others.version().get(),
-                confirm.version().get(),
-            )
-        },
-        |_| list_sessions(),
-    );
-    let error = page_error(end_one, end_others, confirm);
+    let sessions = Resource::new_blocking(|| (), |()| list_sessions());
     view! {
         <Title text="Sessions"/>
         <section class="card sessions">
@@ -39,12 +25,11 @@ pub fn SessionsPage() -> impl IntoView {
             <p class="intro">
                 "Everywhere you are signed in. Sign out any device you do not recognise."
             </p>
-            <Outcome/>
-            <FormAlert error/>
+            {outcome()}
             <Suspense fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
                 {move || Suspend::new(async move {
                     page_data(sessions.await, pages, Page::Sessions, |view| view! {
-                        <SessionList view end_one end_others confirm error/>
+                        <SessionList view/>
                     }.into_any())
                 })}
             </Suspense>
@@ -53,86 +38,58 @@ pub fn SessionsPage() -> impl IntoView {
     }
 }
 
-/// The error of whichever form was used last, or, before any was used on this page, the
-/// one a no-JavaScript redirect put in the URL.
-fn page_error(
-    end_one: ServerAction<EndSession>,
-    end_others: ServerAction<EndOtherSessions>,
-    confirm: ServerAction<ConfirmPassword>,
-) -> Signal<Option<AuthFnError>> {
-    let last_used = RwSignal::new(None::<Option<AuthFnError>>);
-    let follow = move |result: Option<Option<AuthFnError>>| {
-        if let Some(error) = result {
-            last_used.set(Some(error));
-        }
-    };
-    Effect::new(move || follow(end_one.value().get().map(Result::err)));
-    Effect::new(move || follow(end_others.value().get().map(Result::err)));
-    Effect::new(move || follow(confirm.value().get().map(Result::err)));
-    let redirected = redirected_error();
-    Signal::derive(move || last_used.get().unwrap_or_else(|| redirected.get()))
-}
-
 /// What the last form did, from the address it sent the browser to.
-#[component]
-fn Outcome() -> impl IntoView {
-    let query = use_query_map();
-    move || {
-        let query = query.read();
-        let ended = query
-            .get("ended")
-            .and_then(|count| count.parse::<usize>().ok());
-        let text = match ended {
-            Some(0) => Some("There were no other sessions to sign out.".to_owned()),
-            Some(1) => Some("Signed out 1 session.".to_owned()),
-            Some(count) => Some(format!("Signed out {count} sessions.")),
-            None => query
-                .get("confirmed")
-                .map(|_| "Password confirmed. You can sign out other sessions now.".to_owned()),
-        };
-        text.map(|text| view! { <p class="notice" role="status">{text}</p> })
-    }
+fn outcome() -> Option<impl IntoView> {
+    let query = use_query_map().get_untracked();
+    let ended = query
+        .get("ended")
+        .and_then(|count| count.parse::<usize>().ok());
+    let text = match ended {
+        Some(0) => Some("There were no other sessions to sign out.".to_owned()),
+        Some(1) => Some("Signed out 1 session.".to_owned()),
+        Some(count) => Some(format!("Signed out {count} sessions.")),
+        None => query
+            .get("confirmed")
+            .map(|_| "Password confirmed. You can sign out other sessions now.".to_owned()),
+    };
+    text.map(|text| view! { <p class="notice" role="status">{text}</p> })
 }
 
 #[component]
-fn SessionList(
-    view: SessionsView,
-    end_one: ServerAction<EndSession>,
-    end_others: ServerAction<EndOtherSessions>,
-    confirm: ServerAction<ConfirmPassword>,
-    error: Signal<Option<AuthFnError>>,
-) -> impl IntoView {
+fn SessionList(view: SessionsView) -> impl IntoView {
     let can_end = !view.needs_password;
     let has_others = view.sessions.iter().any(|row| !row.current);
     let rows = view
         .sessions
         .into_iter()
-        .map(|row| view! { <SessionItem row end_one can_end/> })
+        .map(|row| view! { <SessionItem row can_end/> })
         .collect_view();
     view! {
-        {view.needs_password.then(|| view! { <ConfirmPasswordForm confirm error/> })}
+        {if view.needs_password {
+            view! { <ConfirmPasswordSection/> }.into_any()
+        } else {
+            view! { <FormAlert error=redirected_error()/> }.into_any()
+        }}
         <ul class="session-list">{rows}</ul>
-        {(can_end && has_others).then(|| view! {
-            <ActionForm action=end_others>
-                <SubmitButton label="Sign out all other sessions"
-                    pending_label="Signing out other sessions…" pending=end_others.pending()
-                    secondary=true/>
-            </ActionForm>
+        {(can_end && has_others).then(|| {
+            let end_others = Form::new(
+                EndOtherSessions::url(),
+                "Sign out all other sessions",
+                "Signing out other sessions…",
+            )
+            .secondary();
+            view! { <KeycardForm form=end_others/> }
         })}
     }
 }
 
 #[component]
-fn SessionItem(row: SessionRow, end_one: ServerAction<EndSession>, can_end: bool) -> impl IntoView {
+fn SessionItem(row: SessionRow, can_end: bool) -> impl IntoView {
     let sign_out = (can_end && !row.current).then(|| {
-        let id = row.id.clone();
-        view! {
-            <ActionForm action=end_one>
-                <input type="hidden" name="id" value=id/>
-                <SubmitButton label="Sign out" pending_label="Signing out…"
-                    pending=end_one.pending() secondary=true/>
-            </ActionForm>
-        }
+        let end_one = Form::new(EndSession::url(), "Sign out", "Signing out…")
+            .hidden("id", &row.id)
+            .secondary();
+        view! { <KeycardForm form=end_one/> }
     });
     view! {
         <li class="session">
@@ -150,11 +107,13 @@ fn SessionItem(row: SessionRow, end_one: ServerAction<EndSession>, can_end: bool
     }
 }
 
+/// The password again, before other sessions can be signed out; a refused
+/// no-JavaScript post's error shows in its form.
 #[component]
-fn ConfirmPasswordForm(
-    confirm: ServerAction<ConfirmPassword>,
-    error: Signal<Option<AuthFnError>>,
-) -> impl IntoView {
+fn ConfirmPasswordSection() -> impl IntoView {
+    let confirm = Form::new(ConfirmPassword::url(), "Confirm", "Confirming…")
+        .input(Input::current_password())
+        .error(redirected_error());
     view! {
         <section class="confirm" aria-labelledby="confirm-heading">
             <h2 id="confirm-heading">"Confirm your password"</h2>
@@ -162,11 +121,7 @@ fn ConfirmPasswordForm(
                 "You last entered your password here a while ago. Enter it again to sign out "
                 "other sessions."
             </p>
-            <ActionForm action=confirm>
-                <TextField label="Password" name="password" field=Field::Password
-                    input_type="password" autocomplete="current-password" required=true error/>
-                <SubmitButton label="Confirm" pending_label="Confirming…" pending=confirm.pending()/>
-            </ActionForm>
+            <KeycardForm form=confirm/>
         </section>
     }
 }

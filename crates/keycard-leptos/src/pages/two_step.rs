@@ -3,15 +3,15 @@
 //! app's code, or (`?recovery=1`) for a recovery code, then goes on to `next`.
 
 use keycard_types::Page;
-use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
-use crate::mounted::use_pages;
+use crate::mounted::{next_in, use_pages};
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{AuthCard, FormAlert, SubmitButton, TextField, clear_on_error, form_error};
+use crate::components::{AuthCard, Form, Input, KeycardForm, redirected_error};
 use crate::{AuthFnError, CompleteTwoStep, two_step_pending};
-use keycard_types::{Field, NextPath};
+use keycard_types::Field;
 
 const TITLE: &str = "Two-step sign-in";
 
@@ -22,7 +22,7 @@ pub fn TwoStepPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Checking your sign-in…"</p> }>
             {move || Suspend::new(async move {
                 match pending.await {
-                    Ok(true) => view! { <SecondStepForm/> }.into_any(),
+                    Ok(true) => view! { <SecondStep/> }.into_any(),
                     Ok(false) => view! { <Expired error=AuthFnError::TwoStepExpired/> }.into_any(),
                     Err(error) => view! { <Expired error/> }.into_any(),
                 }
@@ -32,67 +32,31 @@ pub fn TwoStepPage() -> impl IntoView {
 }
 
 #[component]
-fn SecondStepForm() -> impl IntoView {
+fn SecondStep() -> impl IntoView {
     let pages = use_pages();
-    let complete = ServerAction::<CompleteTwoStep>::new();
-    let error = form_error(complete.value());
-    let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .and_then(|next| NextPath::parse(&next))
-            .map(|next| next.as_str().to_owned())
-            .unwrap_or_default()
+    let query = use_query_map().get_untracked();
+    let next = next_in(&query);
+    let recovery = query.get("recovery").is_some();
+    let mut switch_to = form_urlencoded::Serializer::new(String::new());
+    if !next.is_empty() {
+        switch_to.append_pair("next", &next);
+    }
+    if !recovery {
+        switch_to.append_pair("recovery", "1");
+    }
+    let switch_to = match switch_to.finish() {
+        query if query.is_empty() => pages.path(Page::TwoStep),
+        query => pages.path_with_query(Page::TwoStep, &query),
     };
-    let recovery = move || query.read().get("recovery").is_some();
-    let switch_to = move |recovery: bool| {
-        let mut pairs = form_urlencoded::Serializer::new(String::new());
-        let next = next();
-        if !next.is_empty() {
-            pairs.append_pair("next", &next);
-        }
-        if recovery {
-            pairs.append_pair("recovery", "1");
-        }
-        let query = pairs.finish();
-        if query.is_empty() {
-            pages.path(Page::TwoStep)
-        } else {
-            pages.path_with_query(Page::TwoStep, &query)
-        }
+    let switch_text = if recovery {
+        "Use a code from your app"
+    } else {
+        "Use a recovery code"
     };
-    let input = NodeRef::<Input>::new();
-    clear_on_error(error, [input]);
     view! {
         <AuthCard title=TITLE intro="Your password was right. One more step to sign in.">
-            <ActionForm action=complete>
-                <FormAlert error/>
-                <input type="hidden" name="next" value=next/>
-                {move || if recovery() {
-                    view! {
-                        <TextField label="Recovery code" name="recovery_code"
-                            field=Field::RecoveryCode autocomplete="off" required=true
-                            hint="One of the codes you saved when you turned two-step sign-in on. Each works once."
-                            error node_ref=input/>
-                    }.into_any()
-                } else {
-                    view! {
-                        <TextField label="Code" name="code" field=Field::Code
-                            autocomplete="one-time-code" inputmode="numeric" required=true
-                            hint="The 6-digit code your authenticator app shows now."
-                            error node_ref=input/>
-                    }.into_any()
-                }}
-                <SubmitButton label="Sign in" pending_label="Checking…" pending=complete.pending()/>
-            </ActionForm>
-            <p class="switch">
-                {move || if recovery() {
-                    view! { <a href=switch_to(false)>"Use a code from your app"</a> }.into_any()
-                } else {
-                    view! { <a href=switch_to(true)>"Use a recovery code"</a> }.into_any()
-                }}
-            </p>
+            <KeycardForm form=second_step_form(&next, recovery)/>
+            <p class="switch"><a href=switch_to>{switch_text}</a></p>
         </AuthCard>
     }
 }
@@ -106,4 +70,25 @@ fn Expired(error: AuthFnError) -> impl IntoView {
             <p class="switch"><a href=pages.path(Page::Login)>"Log in again"</a></p>
         </AuthCard>
     }
+}
+
+/// The app's code, or with `recovery` a recovery code.
+fn second_step_form(next: &str, recovery: bool) -> Form {
+    let input = if recovery {
+        Input::code(
+            "Recovery code",
+            "recovery_code",
+            Field::RecoveryCode,
+            "off",
+            false,
+        )
+        .hint("One of the codes you saved when you turned two-step sign-in on. Each works once.")
+    } else {
+        Input::code("Code", "code", Field::Code, "one-time-code", true)
+            .hint("The 6-digit code your authenticator app shows now.")
+    };
+    Form::new(CompleteTwoStep::url(), "Sign in", "Checking…")
+        .hidden("next", next)
+        .input(input)
+        .error(redirected_error())
 }

@@ -175,16 +175,15 @@ impl FnRequest {
         self.keycard.session_cookies.two_step.clear(&self.cookies);
     }
 
-    /// Recovery codes for the next view of the two-step page, for a browser posting
-    /// the form itself: the codes reach only this browser, HttpOnly, for minutes.
+    /// Recovery codes for the next view of the two-step page, which the browser is sent
+    /// to next (after a plain form post or from the island that called): the codes reach
+    /// only this browser, HttpOnly, for minutes.
     pub fn hand_over_recovery_codes(&self, codes: &[String]) {
-        if self.plain_form_post {
-            self.keycard.session_cookies.recovery_codes.set(
-                &self.cookies,
-                codes.join("."),
-                RECOVERY_CODES_COOKIE_SECONDS,
-            );
-        }
+        self.keycard.session_cookies.recovery_codes.set(
+            &self.cookies,
+            codes.join("."),
+            RECOVERY_CODES_COOKIE_SECONDS,
+        );
     }
 
     /// The recovery codes handed over, gone from the browser from this answer on.
