@@ -1,22 +1,30 @@
 //! A part of the page that every navigation replaces whole.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
+use leptos::tachys::html::InertElement;
 
 /// Its children, which Leptos's islands router replaces whole whenever it brings in a
-/// new page, rather than patching them in place. That router patches a page it moves
-/// to node by node and only replaces what sits between branch markers that differ; a
-/// page that differs from the last in what it lists or which notices it shows would
+/// new page, rather than patching them in place. That router patches the page it moves
+/// to node by node, and replaces whole only what sits between a pair of branch marks
+/// (`<!--bo-…-->` … `<!--bc-…-->`) whose name differs from the last page's; a page that
+/// differs from the last in what it lists or which notices it shows would otherwise
 /// come out mixed. Wrap the header and the main content of the site in it.
 ///
-/// The children sit in a keyed list of one item whose key is the page's CSP nonce,
-/// which no two pages share: Keycard's layers give every page one.
+/// The marks are named after the page's CSP nonce, which no two pages share (Keycard's
+/// layers give every page one), and a count of the pages this server has rendered, in
+/// case a host gives none. Leptos writes marks of its own only with its
+/// `islands-router` feature, which costs every page rendering time and is not needed
+/// here.
 #[component]
-pub fn ReplaceOnNavigation(children: ChildrenFn) -> impl IntoView {
-    let this_page = use_nonce()
+pub fn ReplaceOnNavigation(children: Children) -> impl IntoView {
+    static RENDERED: AtomicU64 = AtomicU64::new(0);
+    let nonce = use_nonce()
         .map(|nonce| nonce.to_string())
         .unwrap_or_default();
-    view! {
-        <For each=move || [this_page.clone()] key=String::clone children=move |_| children()/>
-    }
+    let count = RENDERED.fetch_add(1, Ordering::Relaxed);
+    let mark = |side: char| InertElement::new(format!("<!--b{side}-page-{nonce}-{count}-->"));
+    view! { {mark('o')} {children()} {mark('c')} }
 }
