@@ -4,7 +4,7 @@
 
 mod pages;
 
-use keycard_leptos::{AccountMenu, KeycardRoutes, Pages, ReplaceOnNavigation};
+use keycard_leptos::{AccountMenu, IslandScripts, KeycardRoutes, Pages, ReplaceOnNavigation};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::SsrMode;
@@ -26,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                <HydrationScripts options islands=true islands_router=true/>
+                <IslandScripts options/>
                 <MetaTags/>
             </head>
             <body>

@@ -28,7 +28,7 @@ use keycard_axum::{
 #[cfg(feature = "passkeys")]
 use keycard_core::auth::PasskeyRelyingParty;
 use keycard_core::auth::{AuthService, JwtSecret, PasswordHasher, SharedStore};
-use keycard_leptos::server::{provide_keycard, with_keycard_layers};
+use keycard_leptos::server::{provide_keycard, serve_island_script, with_keycard_layers};
 #[cfg(feature = "postgres")]
 use keycard_postgres::PgStore;
 use keycard_sqlite::{Db, SqliteStore};
@@ -160,6 +160,7 @@ pub fn router(state: AppState) -> Router {
                 }
             }
         });
+    let app = serve_island_script(app, &state.leptos_options);
     with_keycard_layers(app, &keycard).with_state(state)
 }
 

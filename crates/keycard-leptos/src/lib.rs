@@ -3,6 +3,7 @@
 
 mod account_menu;
 mod components;
+mod island_scripts;
 #[cfg(feature = "hydrate")]
 mod islands;
 mod mounted;
@@ -23,6 +24,7 @@ pub mod server;
 
 pub use account_menu::{AccountMenu, use_current_user};
 pub use components::LogoutButton;
+pub use island_scripts::IslandScripts;
 #[cfg(feature = "hydrate")]
 pub use islands::hydrate_islands;
 pub use keycard_types::{AuthFnError, ErrorReference, Page, Pages, RESET_REQUESTED};

@@ -1,6 +1,8 @@
 //! The pages: the app's own, Keycard's under `/account`, and the header over them.
 
-use keycard_leptos::{AccountMenu, KeycardRoutes, Pages, ReplaceOnNavigation, RequireUser};
+use keycard_leptos::{
+    AccountMenu, IslandScripts, KeycardRoutes, Pages, ReplaceOnNavigation, RequireUser,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -19,7 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options islands=true islands_router=true/>
+                <IslandScripts options/>
                 <MetaTags/>
             </head>
             <body>

@@ -15,7 +15,7 @@ use keycard_axum::{
 use keycard_core::auth::{
     AuthService, JwtSecret, LinkLifetimes, PasswordHasher, SessionPolicy, ThrottlePolicy,
 };
-use keycard_leptos::server::{provide_keycard, with_keycard_layers};
+use keycard_leptos::server::{provide_keycard, serve_island_script, with_keycard_layers};
 use keycard_mail::{DEFAULT_SENDER, MailSettings, Mailer, Transport};
 use keycard_sqlite::{DEFAULT_BUSY_TIMEOUT, Db, SqliteStore};
 use leptos::prelude::{LeptosOptions, provide_context};
@@ -118,5 +118,6 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell));
+    let app = serve_island_script(app, &state.leptos_options);
     with_keycard_layers(app, &state.keycard).with_state(state)
 }
