@@ -20,6 +20,23 @@ test("sign up then see the profile, without a full page reload", async ({ page }
   expect(await page.evaluate(() => (window as any).keycardSamePage)).toBe(true);
 });
 
+test("a page reached in the page starts at its top, with the focus on its heading", async ({ page }) => {
+  // A phone's screen: the profile's links run below the fold.
+  await page.setViewportSize({ width: 390, height: 500 });
+  await signUp(page, uniqueName("top"));
+  await hydrated(page);
+  await page.evaluate(() => ((window as any).keycardSamePage = true));
+  const link = page.getByRole("link", { name: "Delete account" });
+  await link.scrollIntoViewIfNeeded();
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+
+  await link.click();
+  await expect(page).toHaveURL(/\/delete-account$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Delete account" })).toBeFocused();
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
+  expect(await page.evaluate(() => (window as any).keycardSamePage)).toBe(true);
+});
+
 test("log out then /profile redirects to login", async ({ page }) => {
   await signUp(page, uniqueName("grace"));
   await hydrated(page);

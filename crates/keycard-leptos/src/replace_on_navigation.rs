@@ -18,6 +18,10 @@ use leptos::tachys::html::InertElement;
 /// case a host gives none. Leptos writes marks of its own only with its
 /// `islands-router` feature, which costs every page rendering time and is not needed
 /// here.
+/// What the marks around the page are named by, after `bo` (open) or `bc` (close); the
+/// browser finds the page's opening mark by it.
+pub(crate) const PAGE_MARK: &str = "-page-";
+
 #[component]
 pub fn ReplaceOnNavigation(children: Children) -> impl IntoView {
     static RENDERED: AtomicU64 = AtomicU64::new(0);
@@ -25,6 +29,6 @@ pub fn ReplaceOnNavigation(children: Children) -> impl IntoView {
         .map(|nonce| nonce.to_string())
         .unwrap_or_default();
     let count = RENDERED.fetch_add(1, Ordering::Relaxed);
-    let mark = |side: char| InertElement::new(format!("<!--b{side}-page-{nonce}-{count}-->"));
+    let mark = |side: char| InertElement::new(format!("<!--b{side}{PAGE_MARK}{nonce}-{count}-->"));
     view! { {mark('o')} {children()} {mark('c')} }
 }
